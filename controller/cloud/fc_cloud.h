@@ -1,0 +1,145 @@
+/*
+ * fc_cloud.h - the observed state (inventory, metrics, costs) and the
+ * provider interface every cloud implements.
+ *
+ * A provider is a struct embedding fc_cloud as its first member, whose ops
+ * table does the work.  Nothing above controller/cloud/ knows which cloud it
+ * talks to: callers use the inline wrappers below.
+ *
+ * Ownership: fc_inventory is caller-allocated (fc_inventory_init /
+ * fc_inventory_dispose) and owns every string and array inside it.
+ */
+#ifndef FC_CLOUD_H
+#define FC_CLOUD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef enum {
+    FC_RES_EC2_INSTANCE,
+    FC_RES_EBS_VOLUME,
+    FC_RES_EBS_SNAPSHOT,
+    FC_RES_ELASTIC_IP,
+    FC_RES_LOAD_BALANCER,
+    FC_RES_RDS_INSTANCE,
+    FC_RES_LAMBDA_FUNCTION,
+    FC_RES_S3_BUCKET,
+    FC_RES__COUNT
+} fc_resource_type;
+
+/* "ec2-instance", "ebs-volume", ...; NULL-safe inverse returns -1. */
+const char *fc_resource_type_name(fc_resource_type t);
+int fc_resource_type_parse(const char *name);
+
+typedef struct {
+    char *key;
+    char *value;
+} fc_tag;
+
+typedef struct {
+    fc_resource_type type;
+    char *id;          /* i-..., vol-..., snap-..., eipalloc-..., name */
+    char *account;     /* 12-digit account id */
+    char *region;      /* eu-west-1 */
+    char *name;        /* Name tag or resource name; may be NULL */
+    char *state;       /* running, stopped, available, in-use, ... */
+    char *size_class;  /* instance type, volume type, db class; may be NULL */
+    double size;       /* GiB for volumes/snapshots, MB memory for lambda */
+    char *attached_to; /* instance of a volume/EIP, volume of a snapshot */
+    int64_t created;   /* unix time */
+    fc_tag *tags;
+    size_t ntags;
+} fc_resource;
+
+/* Borrowed value of a tag, or NULL. */
+const char *fc_resource_tag(const fc_resource *r, const char *key);
+
+/* One hourly (or daily) series of one metric of one resource. */
+typedef struct {
+    char *resource_id;
+    char *metric;      /* CPUUtilization, NetworkIn, NetworkOut,
+                          DatabaseConnections, Invocations, RequestCount */
+    int64_t start;     /* unix time of values[0] */
+    int32_t step;      /* seconds between points, 3600 for hourly */
+    size_t n;
+    double *values;
+} fc_metric_series;
+
+/* Daily unblended cost of one service in one account. */
+typedef struct {
+    char *account;
+    char *service;     /* "Amazon Elastic Compute Cloud - Compute", ... */
+    int64_t day;       /* unix time of 00:00 UTC */
+    double amount;
+} fc_cost_row;
+
+typedef struct {
+    fc_resource *resources;
+    size_t nresources;
+    fc_metric_series *metrics;
+    size_t nmetrics;
+    fc_cost_row *costs;
+    size_t ncosts;
+    char *currency;    /* "USD" */
+    int64_t observed_at;
+} fc_inventory;
+
+void fc_inventory_init(fc_inventory *inv);
+void fc_inventory_dispose(fc_inventory *inv);
+/* Borrowed pointers; NULL when absent. */
+const fc_resource *fc_inventory_find(const fc_inventory *inv,
+                                     const char *account, const char *region,
+                                     const char *id);
+const fc_metric_series *fc_inventory_metric(const fc_inventory *inv,
+                                            const char *resource_id,
+                                            const char *metric);
+
+/* What to discover: accounts x regions, the clock, and the lookbacks. */
+typedef struct {
+    const char *account;   /* 12-digit id */
+    const char *role_arn;  /* may be NULL */
+    const char *const *regions;
+    size_t nregions;
+} fc_scope_account;
+
+typedef struct {
+    const fc_scope_account *accounts;
+    size_t naccounts;      /* 0 = every account the provider knows */
+    int64_t now;           /* the pass clock */
+    int metric_days;       /* hourly metrics for [now - days, now) */
+    int cost_days;         /* daily costs for [now - days, now) */
+} fc_discovery_scope;
+
+typedef struct fc_cloud fc_cloud;
+
+#define FC_CLOUD_OPS_VERSION 1
+
+typedef struct {
+    int version;           /* FC_CLOUD_OPS_VERSION */
+    const char *name;      /* "sim", "aws" */
+    /* Fills inv (already initialised) for the scope. */
+    int (*discover)(fc_cloud *cloud, const fc_discovery_scope *scope,
+                    fc_inventory *inv);
+    void (*free)(fc_cloud *cloud);
+} fc_cloud_ops;
+
+struct fc_cloud {
+    const fc_cloud_ops *ops;
+};
+
+static inline int fc_cloud_discover(fc_cloud *c, const fc_discovery_scope *s,
+                                    fc_inventory *inv)
+{
+    return c->ops->discover(c, s, inv);
+}
+
+static inline void fc_cloud_free(fc_cloud *c)
+{
+    if (c)
+        c->ops->free(c);
+}
+
+/* The embedded simulated cloud, loaded from a YAML estate file. */
+int fc_sim_open(fc_cloud **out, const char *estate_path);
+
+#endif

@@ -1,0 +1,210 @@
+/*
+ * fc_util.c - buffer, strings, UTC time and hashing helpers (see fc_util.h).
+ */
+#include "fc_util.h"
+#include "fc_error.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+void fc_buf_init(fc_buf *b)
+{
+    b->data = NULL;
+    b->len = 0;
+    b->cap = 0;
+}
+
+void fc_buf_dispose(fc_buf *b)
+{
+    free(b->data);
+    fc_buf_init(b);
+}
+
+static int buf_grow(fc_buf *b, size_t extra)
+{
+    size_t need = b->len + extra + 1;
+    size_t cap;
+    char *p;
+
+    if (need <= b->cap)
+        return FC_OK;
+    cap = b->cap ? b->cap : 256;
+    while (cap < need)
+        cap *= 2;
+    p = realloc(b->data, cap);
+    if (!p)
+        return fc_error_set(FC_ENOMEM, "out of memory growing buffer");
+    b->data = p;
+    b->cap = cap;
+    return FC_OK;
+}
+
+int fc_buf_append(fc_buf *b, const void *data, size_t len)
+{
+    int rc = buf_grow(b, len);
+    if (rc)
+        return rc;
+    if (len)
+        memcpy(b->data + b->len, data, len);
+    b->len += len;
+    b->data[b->len] = '\0';
+    return FC_OK;
+}
+
+int fc_buf_puts(fc_buf *b, const char *s) { return fc_buf_append(b, s, strlen(s)); }
+
+int fc_buf_printf(fc_buf *b, const char *fmt, ...)
+{
+    va_list ap;
+    int n;
+    int rc;
+
+    va_start(ap, fmt);
+    n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        return fc_error_set(FC_EINVALID, "bad format");
+    if ((rc = buf_grow(b, (size_t)n)) != 0)
+        return rc;
+    va_start(ap, fmt);
+    vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    b->len += (size_t)n;
+    return FC_OK;
+}
+
+char *fc_buf_detach(fc_buf *b)
+{
+    char *p = b->data;
+    if (!p)
+        p = calloc(1, 1);
+    fc_buf_init(b);
+    return p;
+}
+
+char *fc_strdup(const char *s)
+{
+    size_t n;
+    char *p;
+    if (!s)
+        return NULL;
+    n = strlen(s) + 1;
+    p = malloc(n);
+    if (p)
+        memcpy(p, s, n);
+    return p;
+}
+
+char *fc_asprintf(const char *fmt, ...)
+{
+    va_list ap;
+    int n;
+    char *p;
+
+    va_start(ap, fmt);
+    n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        return NULL;
+    p = malloc((size_t)n + 1);
+    if (!p)
+        return NULL;
+    va_start(ap, fmt);
+    vsnprintf(p, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    return p;
+}
+
+void fc_time_format(char *buf, size_t size, int64_t t)
+{
+    time_t tt = (time_t)t;
+    struct tm tm;
+    gmtime_r(&tt, &tm);
+    strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+void fc_date_format(char *buf, size_t size, int64_t t)
+{
+    time_t tt = (time_t)t;
+    struct tm tm;
+    gmtime_r(&tt, &tm);
+    strftime(buf, size, "%Y-%m-%d", &tm);
+}
+
+/* Days since 1970-01-01 of a civil date (proleptic Gregorian). */
+static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
+{
+    int64_t era;
+    unsigned yoe, doy, doe;
+    y -= m <= 2;
+    era = (y >= 0 ? y : y - 399) / 400;
+    yoe = (unsigned)(y - era * 400);
+    doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + (int64_t)doe - 719468;
+}
+
+int fc_time_parse(const char *s, int64_t *out)
+{
+    int y, mo, d, h = 0, mi = 0, se = 0, n = 0;
+    static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+
+    if (!s)
+        return -1;
+    if (sscanf(s, "%4d-%2d-%2d%n", &y, &mo, &d, &n) != 3 || n != 10)
+        return -1;
+    if (s[10] != '\0') {
+        int m2 = 0;
+        if (sscanf(s + 10, "T%2d:%2d:%2dZ%n", &h, &mi, &se, &m2) != 3 ||
+            s[10 + m2] != '\0')
+            return -1;
+    }
+    if (mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] || h > 23 || mi > 59 ||
+        se > 60 || h < 0 || mi < 0 || se < 0)
+        return -1;
+    *out = days_from_civil(y, (unsigned)mo, (unsigned)d) * FC_DAY + h * 3600 +
+           mi * 60 + se;
+    return 0;
+}
+
+int64_t fc_month_start(int64_t t)
+{
+    time_t tt = (time_t)t;
+    struct tm tm;
+    gmtime_r(&tt, &tm);
+    return days_from_civil(tm.tm_year + 1900, (unsigned)tm.tm_mon + 1, 1) * FC_DAY;
+}
+
+int fc_month_days(int64_t t)
+{
+    time_t tt = (time_t)t;
+    struct tm tm;
+    int64_t a, b;
+    gmtime_r(&tt, &tm);
+    a = days_from_civil(tm.tm_year + 1900, (unsigned)tm.tm_mon + 1, 1);
+    if (tm.tm_mon == 11)
+        b = days_from_civil(tm.tm_year + 1901, 1, 1);
+    else
+        b = days_from_civil(tm.tm_year + 1900, (unsigned)tm.tm_mon + 2, 1);
+    return (int)(b - a);
+}
+
+uint64_t fc_hash64(const void *data, size_t len, uint64_t seed)
+{
+    const unsigned char *p = data;
+    uint64_t h = 1469598103934665603ULL ^ seed;
+    size_t i;
+    for (i = 0; i < len; i++) {
+        h ^= p[i];
+        h *= 1099511628211ULL;
+    }
+    return h;
+}
+
+uint64_t fc_hash_str(const char *s, uint64_t seed)
+{
+    return fc_hash64(s, strlen(s), seed);
+}

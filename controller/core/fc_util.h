@@ -1,0 +1,52 @@
+/*
+ * fc_util.h - small shared helpers: a growable byte buffer, checked string
+ * duplication, time formatting and a stable 64-bit hash (FNV-1a) for ids.
+ *
+ * fc_buf is caller-allocated: fc_buf_init() / fc_buf_dispose().  Appends
+ * return FC_OK or FC_ENOMEM; the data is always NUL-terminated.
+ */
+#ifndef FC_UTIL_H
+#define FC_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct {
+    char *data;
+    size_t len;
+    size_t cap;
+} fc_buf;
+
+void fc_buf_init(fc_buf *b);
+void fc_buf_dispose(fc_buf *b);
+int fc_buf_append(fc_buf *b, const void *data, size_t len);
+int fc_buf_puts(fc_buf *b, const char *s);
+int fc_buf_printf(fc_buf *b, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* Hands the NUL-terminated data to the caller (free() it); b is emptied. */
+char *fc_buf_detach(fc_buf *b);
+
+/* strdup that aborts nothing: returns NULL only when s is NULL or on OOM. */
+char *fc_strdup(const char *s);
+char *fc_asprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* "2026-11-23T14:00:00Z" for a unix time (UTC). buf needs 21 bytes. */
+void fc_time_format(char *buf, size_t size, int64_t t);
+/* "2026-11-23" (UTC). buf needs 11 bytes. */
+void fc_date_format(char *buf, size_t size, int64_t t);
+/* Parses "YYYY-MM-DD" or "YYYY-MM-DDTHH:MM:SSZ" (UTC). 0 ok, -1 bad. */
+int fc_time_parse(const char *s, int64_t *out);
+/* Unix time of 00:00 UTC on the first day of t's month. */
+int64_t fc_month_start(int64_t t);
+/* Days in t's month (UTC). */
+int fc_month_days(int64_t t);
+
+/* FNV-1a 64: stable across runs and machines; used for ids and seeds. */
+uint64_t fc_hash64(const void *data, size_t len, uint64_t seed);
+uint64_t fc_hash_str(const char *s, uint64_t seed);
+
+#define FC_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+#define FC_DAY 86400
+#define FC_HOUR 3600
+
+#endif

@@ -1,0 +1,81 @@
+/*
+ * fc_gitsync.h - the controller's view of the user's repository, through
+ * libgit2 only.
+ *
+ * The controller keeps a bare clone under <state_dir>/repo.  It fetches the
+ * tracked branch, reads files straight from commit trees (no work tree),
+ * writes the status tree as a new commit on top of a given head, and pushes
+ * it without force.  Only the paths status/ and proposals/ of the tree are
+ * ever replaced.
+ *
+ * Commits are passed around as 40-char hex strings (char[FC_OID_HEX]).
+ */
+#ifndef FC_GITSYNC_H
+#define FC_GITSYNC_H
+
+#include "../../specs/fc_specs.h"
+#include "../core/fc_util.h"
+#include "../status/fc_status.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define FC_OID_HEX 41
+
+typedef struct fc_gitsync fc_gitsync;
+
+typedef struct {
+    const char *url;          /* path, file://, https://, ssh:// */
+    const char *branch;       /* tracked branch, default "main" */
+    const char *state_dir;    /* clone lives in <state_dir>/repo */
+    const char *author_name;  /* status commits; default finops-controller */
+    const char *author_email; /* default finops-controller@localhost */
+} fc_gitsync_opts;
+
+int fc_gitsync_open(fc_gitsync **out, const fc_gitsync_opts *opts);
+void fc_gitsync_free(fc_gitsync *g);
+
+/* Fetches the branch; head_hex receives the remote branch head.
+ * FC_ENOTFOUND when the branch does not exist on the remote. */
+int fc_gitsync_fetch(fc_gitsync *g, char head_hex[FC_OID_HEX]);
+
+/* Files read from a commit, owned by the list. */
+typedef struct {
+    fc_spec_file *files;
+    size_t n;
+} fc_file_list;
+
+void fc_file_list_dispose(fc_file_list *l);
+
+/* Every *.yaml / *.yml blob under `root` ("" or "." = repo root) of commit,
+ * excluding status/ and proposals/, sorted by path.  Symlinks and
+ * submodules are skipped. */
+int fc_gitsync_read_specs(fc_gitsync *g, const char *commit_hex,
+                          const char *root, fc_file_list *out);
+
+/* One blob by path; FC_ENOTFOUND when absent. */
+int fc_gitsync_read_file(fc_gitsync *g, const char *commit_hex,
+                         const char *path, fc_buf *out);
+
+/* The newest first-parent ancestor of head (head included) whose tree,
+ * ignoring status/ and proposals/, differs from its parent's: the commit
+ * the specs were last changed in. */
+int fc_gitsync_spec_commit(fc_gitsync *g, const char *head_hex,
+                           char out_hex[FC_OID_HEX]);
+
+/*
+ * Builds head's tree with status/ and proposals/ replaced by `status`
+ * (files whose path starts with one of those), and commits it with parent
+ * head.  When the tree equals head's tree, nothing is written and
+ * *changed = 0 (out_hex = head).  Commit time is `now`.
+ */
+int fc_gitsync_commit_status(fc_gitsync *g, const char *head_hex,
+                             const fc_status_tree *status,
+                             const char *message, int64_t now,
+                             char out_hex[FC_OID_HEX], int *changed);
+
+/* Pushes commit to the remote branch, never forced.  FC_ECONFLICT when the
+ * remote rejects it as non-fast-forward. */
+int fc_gitsync_push(fc_gitsync *g, const char *commit_hex);
+
+#endif

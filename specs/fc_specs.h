@@ -1,0 +1,232 @@
+/*
+ * fc_specs.h - the desired state: every finops.dev/v1alpha1 object read from
+ * the spec root of one commit, typed, validated, and the errors of the ones
+ * that failed.
+ *
+ * Input is a list of files (repo path + bytes) so the loader needs no git;
+ * controller/gitsync produces that list from a commit tree.  Output is an
+ * fc_spec_set that owns everything in it (fc_spec_set_free).
+ *
+ * Field names below mirror the YAML keys (camelCase in YAML, snake_case
+ * here).  Optional numbers are 0 when absent unless noted; optional strings
+ * and arrays are NULL/0.
+ */
+#ifndef FC_SPECS_H
+#define FC_SPECS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define FC_API_VERSION "finops.dev/v1alpha1"
+
+typedef enum {
+    FC_KIND_ACCOUNT,
+    FC_KIND_POLICY,
+    FC_KIND_BUDGET,
+    FC_KIND_OPTIMIZATION,
+    FC_KIND_SCHEDULE,
+    FC_KIND__COUNT
+} fc_kind;
+
+const char *fc_kind_name(fc_kind k);       /* "Budget" */
+int fc_kind_parse(const char *name);       /* -1 when unknown */
+
+typedef struct {
+    char *key;
+    char *value;
+} fc_kv;
+
+typedef struct {
+    char *name;             /* DNS-1123 label */
+    fc_kv *labels;
+    unsigned nlabels;
+} fc_meta;
+
+/* kind: Account */
+typedef struct {
+    char *account_id;       /* accountId: 12 digits */
+    char *role_arn;         /* roleArn */
+    char **regions;         /* regions: at least one */
+    unsigned nregions;
+    char *provider;         /* provider: sim | aws (default sim) */
+    fc_kv *tags;            /* tags: {env: dev} */
+    unsigned ntags;
+} fc_account_spec;
+
+/* kind: Policy */
+typedef struct {
+    double cpu_percent;     /* ec2.idleCpuPercent, default 5 */
+    unsigned idle_days;     /* ec2.idleDays, default 7 */
+} fc_policy_ec2;
+
+typedef struct {
+    double cpu_percent;         /* rds.cpuPercent, default 10 */
+    double connections_percent; /* rds.connectionsPercent, default 20 */
+    unsigned idle_days;         /* rds.idleDays, default 7 */
+} fc_policy_rds;
+
+typedef struct {
+    unsigned unattached_days;   /* ebs.unattachedDays, default 7 */
+} fc_policy_ebs;
+
+typedef struct {
+    unsigned low, medium, high; /* approvals: distinct approvers per risk */
+} fc_policy_approvals;
+
+typedef struct {
+    fc_kv *tags;                /* exclusions.tags: skip matching resources */
+    unsigned ntags;
+    char **names;               /* exclusions.names: glob patterns */
+    unsigned nnames;
+} fc_policy_exclusions;
+
+typedef struct {
+    char **services;        /* services: ec2 ebs eip elb rds lambda s3; NULL=all */
+    unsigned nservices;
+    char **regions;         /* regions: NULL = all */
+    unsigned nregions;
+    char **accounts;        /* accounts: account ids or Account names; NULL=all */
+    unsigned naccounts;
+    fc_policy_ec2 ec2;      /* defaults filled by the loader */
+    fc_policy_rds rds;
+    fc_policy_ebs ebs;
+    fc_policy_approvals approvals; /* defaults 1, 1, 2 */
+    fc_policy_exclusions exclusions;
+} fc_policy_spec;
+
+/* kind: Budget */
+typedef struct {
+    double percent;         /* > 0 */
+    char *type;             /* actual | forecast (default actual) */
+} fc_budget_threshold;
+
+typedef struct {
+    char **accounts;        /* account ids; NULL = all */
+    unsigned naccounts;
+    char **services;        /* cost service names; NULL = all */
+    unsigned nservices;
+} fc_budget_scope;
+
+typedef struct {
+    double amount;          /* > 0 */
+    char *currency;         /* default USD */
+    char *period;           /* monthly | quarterly | annual (default monthly) */
+    char *parent;           /* name of the parent Budget */
+    fc_budget_scope scope;
+    fc_budget_threshold *thresholds;
+    unsigned nthresholds;
+    char **notify;
+    unsigned nnotify;
+} fc_budget_spec;
+
+/* kind: Optimization */
+typedef struct {
+    char *account;
+    char *region;
+    char *resource;
+} fc_opt_target;
+
+typedef struct {
+    char **approved_by;
+    unsigned napproved_by;
+} fc_opt_approval;
+
+typedef struct {
+    char **days;            /* mon..sun; NULL = every day */
+    unsigned ndays;
+    char *start;            /* "HH:MM" */
+    char *end;
+    char *timezone;         /* default UTC */
+} fc_opt_window;
+
+typedef struct {
+    int on_failure;         /* rollback.onFailure */
+} fc_opt_rollback;
+
+typedef struct {
+    fc_opt_target target;
+    char *action;           /* stop | start | rightsize | modify-volume |
+                               snapshot-and-delete | release-address |
+                               delete-snapshot */
+    fc_kv *parameters;
+    unsigned nparameters;
+    fc_opt_approval approval;
+    fc_opt_window *window;  /* NULL = any time */
+    char *risk;             /* low | medium | high; NULL = from action */
+    fc_opt_rollback rollback;
+} fc_optimization_spec;
+
+/* kind: Schedule */
+typedef struct {
+    char *interval;             /* "5m" */
+    char *discovery_interval;   /* "1h" */
+    char *optimization_time;    /* "02:00" */
+    char *report_day;           /* report.weekday */
+    char *report_time;          /* report.time */
+    char *timezone;             /* default UTC */
+} fc_schedule_spec;
+
+typedef struct {
+    fc_kind kind;
+    char *api_version;
+    fc_meta metadata;
+    const char *file;       /* borrowed from the set's file table */
+    unsigned line;          /* first line of the document */
+    union {
+        fc_account_spec *account;
+        fc_policy_spec *policy;
+        fc_budget_spec *budget;
+        fc_optimization_spec *optimization;
+        fc_schedule_spec *schedule;
+        void *any;
+    } spec;
+    void *raw;              /* loader-private (cyaml document); do not touch */
+} fc_object;
+
+/* One validation error: "file:line: field: message". */
+typedef struct {
+    char *file;
+    unsigned line;          /* 0 when unknown */
+    char *field;            /* "spec.amount"; "" for the whole document */
+    char *message;
+    int kind;               /* fc_kind, or -1 when unknown */
+    char *name;             /* metadata.name when known, else NULL */
+} fc_spec_error;
+
+typedef struct {
+    fc_object *objects;     /* valid objects, sorted by kind then name */
+    size_t nobjects;
+    fc_spec_error *errors;  /* sorted by file then line */
+    size_t nerrors;
+    char **files;           /* every file read, sorted */
+    size_t nfiles;
+} fc_spec_set;
+
+/* One input file. */
+typedef struct {
+    const char *path;       /* repo-relative path, e.g. finops/budgets/a.yaml */
+    const char *data;
+    size_t len;
+} fc_spec_file;
+
+/*
+ * Loads and validates every file.  Returns FC_OK even when specs are
+ * invalid (they land in set->errors); a negative code only for failures
+ * of the loader itself (out of memory).  Cross-object checks (duplicate
+ * names per kind, unknown Budget parent) are part of this call.
+ */
+int fc_specs_load(fc_spec_set **out, const fc_spec_file *files, size_t nfiles);
+void fc_spec_set_free(fc_spec_set *set);
+
+/* Writes "file:line: field: message" into buf. */
+void fc_spec_error_format(const fc_spec_error *e, char *buf, size_t size);
+
+/* Borrowed; NULL when absent. */
+const fc_object *fc_specs_find(const fc_spec_set *set, fc_kind kind,
+                               const char *name);
+
+/* Limits that keep hostile input bounded. */
+#define FC_SPEC_MAX_FILE_BYTES (1024 * 1024)
+#define FC_SPEC_MAX_DOCUMENTS 1000
+
+#endif
