@@ -22,6 +22,11 @@
 
 #define FC_OID_HEX 41
 
+/* fc_gitsync_read_specs limits: over either is FC_ELIMIT (a single blob
+ * over 8 MiB is skipped with a warning instead). */
+#define FC_GITSYNC_MAX_SPEC_FILES 10000
+#define FC_GITSYNC_MAX_SPEC_BYTES (256 << 20)
+
 typedef struct fc_gitsync fc_gitsync;
 
 typedef struct {
@@ -53,7 +58,8 @@ void fc_file_list_dispose(fc_file_list *l);
 int fc_gitsync_read_specs(fc_gitsync *g, const char *commit_hex,
                           const char *root, fc_file_list *out);
 
-/* One blob by path; FC_ENOTFOUND when absent. */
+/* One blob by path; FC_ENOTFOUND when absent (or not a regular file).
+ * out must be initialised (fc_buf_init); its content is replaced. */
 int fc_gitsync_read_file(fc_gitsync *g, const char *commit_hex,
                          const char *path, fc_buf *out);
 

@@ -1,0 +1,48 @@
+/*
+ * gitsync_int.h - what the two halves of gitsync share: the handle's layout
+ * and the helpers that turn libgit2 failures into fc_error messages.
+ *
+ * gitsync.c owns the handle's life (open/free) and the network (fetch,
+ * push); gitsync_tree.c reads and writes trees in the bare clone.  Nothing
+ * outside controller/gitsync/ includes this file.
+ */
+#ifndef FC_GITSYNC_INT_H
+#define FC_GITSYNC_INT_H
+
+#include "fc_gitsync.h"
+
+#include <git2.h>
+
+struct fc_gitsync {
+    git_repository *repo; /* <state_dir>/repo, bare */
+    char *url;            /* origin's URL; local paths made absolute */
+    char *url_safe;       /* url without user:password@, for messages */
+    char *branch;
+    char *author_name;
+    char *author_email;
+    int git_inited;       /* one git_libgit2_init() to undo in free */
+};
+
+/*
+ * Records "<context>: <libgit2 message>" with credentials scrubbed and
+ * returns the fc code.  code 0 means "classify gerr": network, TLS, SSH,
+ * HTTP and auth failures become FC_ENETWORK, GIT_ENONFASTFORWARD becomes
+ * FC_ECONFLICT, anything else FC_EGIT.
+ */
+int fc_gitsync__error(int code, int gerr, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Removes "user:password@" from every URL in s and masks the token from
+ * FINOPS_GIT_TOKEN; s is edited in place and only ever shrinks. */
+void fc_gitsync__scrub(char *s);
+
+/* Looks up a full 40-hex commit id: FC_EINVALID for a malformed id,
+ * FC_ENOTFOUND when the clone does not have it.  *out is git_commit_free'd
+ * by the caller. */
+int fc_gitsync__commit(fc_gitsync *g, const char *hex, git_commit **out);
+
+/* Points refs/heads/<branch> (or any full ref name) at oid. */
+int fc_gitsync__set_ref(fc_gitsync *g, const char *refname,
+                        const git_oid *oid, const char *why);
+
+#endif

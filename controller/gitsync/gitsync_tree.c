@@ -1,0 +1,691 @@
+/*
+ * gitsync_tree.c - the tree half of gitsync: reading specs and single files
+ * straight from commit trees, finding the commit the specs last changed in,
+ * and writing the status tree as a new commit on top of a head.
+ *
+ * Stage: "specs at commit C" and "status writer" of a pass (DESIGN.md).
+ * Inputs: commit ids as 40-hex strings; the status tree is borrowed and
+ * never modified.  Outputs: fc_file_list (owns every path and byte; release
+ * with fc_file_list_dispose), fc_buf (caller's), commit ids as hex.  No work
+ * tree and no index are involved: everything goes object to object in the
+ * bare clone, and only the top-level entries status and proposals of a tree
+ * are ever replaced, so every other entry keeps its exact id and mode.
+ */
+#include "gitsync_int.h"
+
+#include "../core/fc_error.h"
+#include "../core/fc_log.h"
+
+#include <assert.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Cap on one spec blob; bigger ones are logged and skipped. */
+#define MAX_SPEC_BLOB (8u << 20)
+/* read_file serves status files too, which may be larger than specs. */
+#define MAX_READ_BLOB (64u << 20)
+/* A crafted tree should not recurse us off the stack. */
+#define MAX_DEPTH 128
+/* spec_commit gives up and calls the current commit the spec change. */
+#define MAX_WALK 10000
+
+static int is_status_name(const char *name)
+{
+    return strcmp(name, "status") == 0 || strcmp(name, "proposals") == 0;
+}
+
+/* "status/..." or "proposals/..." (repo-relative). */
+static int under_status(const char *path)
+{
+    return strncmp(path, "status/", 7) == 0 || strncmp(path, "proposals/", 10) == 0 ||
+           is_status_name(path);
+}
+
+/*
+ * Normalises a repo-relative path: leading '/', "." components and empty
+ * components are dropped, so "", "." and "./finops/" work as users type
+ * them.  ".." is refused: a tree has no parent to climb to.
+ */
+static int normalize_path(char **out, const char *path, const char *what)
+{
+    size_t n = strlen(path);
+    char *o = malloc(n + 1);
+    const char *p = path;
+    size_t len = 0;
+
+    *out = NULL;
+    if (!o)
+        return fc_error_set(FC_ENOMEM, "out of memory");
+    while (*p) {
+        const char *e = strchr(p, '/');
+        size_t cl = e ? (size_t)(e - p) : strlen(p);
+
+        if (cl == 2 && p[0] == '.' && p[1] == '.') {
+            free(o);
+            return fc_error_set(FC_EINVALID, "gitsync: %s '%s' must not contain '..'",
+                                what, path);
+        }
+        if (cl && !(cl == 1 && p[0] == '.')) {
+            if (len)
+                o[len++] = '/';
+            memcpy(o + len, p, cl);
+            len += cl;
+        }
+        p += cl;
+        if (*p == '/')
+            p++;
+    }
+    o[len] = '\0';
+    *out = o;
+    return FC_OK;
+}
+
+/* ---- file lists --------------------------------------------------------- */
+
+void fc_file_list_dispose(fc_file_list *l)
+{
+    size_t i;
+
+    if (!l)
+        return;
+    for (i = 0; i < l->n; i++) {
+        free((char *)l->files[i].path);
+        free((char *)l->files[i].data);
+    }
+    free(l->files);
+    l->files = NULL;
+    l->n = 0;
+}
+
+typedef struct {
+    fc_gitsync *g;
+    git_odb *odb;
+    fc_file_list *list;
+    size_t cap;
+    size_t total;
+    char short_id[13];
+} walk_ctx;
+
+static int has_yaml_ext(const char *name)
+{
+    size_t n = strlen(name);
+
+    return (n > 5 && strcmp(name + n - 5, ".yaml") == 0) ||
+           (n > 4 && strcmp(name + n - 4, ".yml") == 0);
+}
+
+static int add_blob(walk_ctx *w, const char *path, const git_oid *id)
+{
+    git_blob *blob = NULL;
+    git_object_t type;
+    size_t size = 0;
+    char *p = NULL;
+    char *data = NULL;
+    int err;
+    int rc = FC_OK;
+
+    if ((err = git_odb_read_header(&size, &type, w->odb, id)) < 0) {
+        rc = fc_gitsync__error(FC_EGIT, err, "gitsync: cannot read %s", path);
+        goto done;
+    }
+    if (size > MAX_SPEC_BLOB) {
+        fc_warn("gitsync: skipping %s at %s: %zu bytes is over the %u MiB limit",
+                path, w->short_id, size, MAX_SPEC_BLOB >> 20);
+        goto done;
+    }
+    if (w->list->n >= FC_GITSYNC_MAX_SPEC_FILES) {
+        rc = fc_error_set(FC_ELIMIT, "gitsync: more than %d spec files at %s",
+                          FC_GITSYNC_MAX_SPEC_FILES, w->short_id);
+        goto done;
+    }
+    if (w->total + size > FC_GITSYNC_MAX_SPEC_BYTES) {
+        rc = fc_error_set(FC_ELIMIT, "gitsync: spec files at %s exceed %d MiB in total",
+                          w->short_id, FC_GITSYNC_MAX_SPEC_BYTES >> 20);
+        goto done;
+    }
+    if ((err = git_blob_lookup(&blob, w->g->repo, id)) < 0) {
+        rc = fc_gitsync__error(FC_EGIT, err, "gitsync: cannot read %s", path);
+        goto done;
+    }
+    size = (size_t)git_blob_rawsize(blob);
+    p = fc_strdup(path);
+    data = malloc(size + 1);
+    if (!p || !data) {
+        rc = fc_error_set(FC_ENOMEM, "out of memory");
+        goto done;
+    }
+    memcpy(data, git_blob_rawcontent(blob), size);
+    data[size] = '\0';
+    if (w->list->n == w->cap) {
+        size_t cap = w->cap ? w->cap * 2 : 32;
+        fc_spec_file *f = realloc(w->list->files, cap * sizeof(*f));
+        if (!f) {
+            rc = fc_error_set(FC_ENOMEM, "out of memory");
+            goto done;
+        }
+        w->list->files = f;
+        w->cap = cap;
+    }
+    w->list->files[w->list->n].path = p;
+    w->list->files[w->list->n].data = data;
+    w->list->files[w->list->n].len = size;
+    w->list->n++;
+    w->total += size;
+    p = data = NULL;
+done:
+    git_blob_free(blob);
+    free(p);
+    free(data);
+    return rc;
+}
+
+/* prefix is "" or "dir/sub/" (repo-relative, ending in '/'). */
+static int walk_tree(walk_ctx *w, const git_tree *tree, const char *prefix, int depth)
+{
+    size_t i;
+    size_t n = git_tree_entrycount(tree);
+    int rc = FC_OK;
+
+    if (depth > MAX_DEPTH)
+        return fc_error_set(FC_ELIMIT, "gitsync: %s at %s is nested more than %d deep",
+                            prefix, w->short_id, MAX_DEPTH);
+    for (i = 0; i < n && rc == FC_OK; i++) {
+        const git_tree_entry *e = git_tree_entry_byindex(tree, i);
+        const char *name = git_tree_entry_name(e);
+        git_filemode_t mode = git_tree_entry_filemode(e);
+        char *path;
+
+        /* hidden files and dirs (.github, .git-crypt) are tooling, not specs */
+        if (name[0] == '.')
+            continue;
+        if (mode == GIT_FILEMODE_LINK || mode == GIT_FILEMODE_COMMIT)
+            continue;
+        if (mode == GIT_FILEMODE_TREE && !prefix[0] && is_status_name(name))
+            continue;
+        if (mode != GIT_FILEMODE_TREE && !has_yaml_ext(name))
+            continue;
+        if (!(path = fc_asprintf("%s%s", prefix, name)))
+            return fc_error_set(FC_ENOMEM, "out of memory");
+        if (mode == GIT_FILEMODE_TREE) {
+            git_tree *sub = NULL;
+            int err = git_tree_lookup(&sub, w->g->repo, git_tree_entry_id(e));
+            char *subprefix = fc_asprintf("%s/", path);
+
+            if (err < 0)
+                rc = fc_gitsync__error(FC_EGIT, err, "gitsync: cannot read %s/", path);
+            else if (!subprefix)
+                rc = fc_error_set(FC_ENOMEM, "out of memory");
+            else
+                rc = walk_tree(w, sub, subprefix, depth + 1);
+            free(subprefix);
+            git_tree_free(sub);
+        } else {
+            rc = add_blob(w, path, git_tree_entry_id(e));
+        }
+        free(path);
+    }
+    return rc;
+}
+
+static int cmp_spec_file(const void *a, const void *b)
+{
+    return strcmp(((const fc_spec_file *)a)->path, ((const fc_spec_file *)b)->path);
+}
+
+int fc_gitsync_read_specs(fc_gitsync *g, const char *commit_hex, const char *root,
+                          fc_file_list *out)
+{
+    git_commit *commit = NULL;
+    git_tree *top = NULL;
+    git_tree *sub = NULL;
+    git_tree_entry *entry = NULL;
+    char *rel = NULL;
+    char *prefix = NULL;
+    walk_ctx w;
+    int err;
+    int rc;
+
+    assert(g && out);
+    out->files = NULL;
+    out->n = 0;
+    memset(&w, 0, sizeof(w));
+    w.g = g;
+    w.list = out;
+    if ((rc = fc_gitsync__commit(g, commit_hex, &commit)) != FC_OK)
+        goto done;
+    snprintf(w.short_id, sizeof(w.short_id), "%.12s", commit_hex);
+    if ((rc = normalize_path(&rel, root ? root : "", "spec root")) != FC_OK)
+        goto done;
+    if ((err = git_commit_tree(&top, commit)) < 0 ||
+        (err = git_repository_odb(&w.odb, g->repo)) < 0) {
+        rc = fc_gitsync__error(FC_EGIT, err, "gitsync: cannot read tree of %s",
+                               w.short_id);
+        goto done;
+    }
+    if (!rel[0]) {
+        rc = walk_tree(&w, top, "", 0);
+        goto sort;
+    }
+    err = git_tree_entry_bypath(&entry, top, rel);
+    if (err == GIT_ENOTFOUND ||
+        (err == 0 && git_tree_entry_type(entry) != GIT_OBJECT_TREE)) {
+        rc = fc_error_set(FC_ENOTFOUND, "gitsync: spec root '%s' is not a directory at %s",
+                          rel, w.short_id);
+        goto done;
+    }
+    if (err < 0 || (err = git_tree_lookup(&sub, g->repo, git_tree_entry_id(entry))) < 0) {
+        rc = fc_gitsync__error(FC_EGIT, err, "gitsync: cannot read %s at %s", rel,
+                               w.short_id);
+        goto done;
+    }
+    /* status/ and proposals/ are the controller's even when named as root */
+    if (under_status(rel)) {
+        fc_warn("gitsync: spec root '%s' is inside status/ or proposals/; no specs read",
+                rel);
+        goto sort;
+    }
+    if (!(prefix = fc_asprintf("%s/", rel))) {
+        rc = fc_error_set(FC_ENOMEM, "out of memory");
+        goto done;
+    }
+    rc = walk_tree(&w, sub, prefix, 0);
+sort:
+    if (rc == FC_OK && out->n > 1)
+        qsort(out->files, out->n, sizeof(*out->files), cmp_spec_file);
+done:
+    if (rc != FC_OK)
+        fc_file_list_dispose(out);
+    git_odb_free(w.odb);
+    git_tree_entry_free(entry);
+    git_tree_free(sub);
+    git_tree_free(top);
+    git_commit_free(commit);
+    free(rel);
+    free(prefix);
+    return rc;
+}
+
+/* ---- one file ----------------------------------------------------------- */
+
+int fc_gitsync_read_file(fc_gitsync *g, const char *commit_hex, const char *path,
+                         fc_buf *out)
+{
+    git_commit *commit = NULL;
+    git_tree *tree = NULL;
+    git_tree_entry *entry = NULL;
+    git_blob *blob = NULL;
+    char *rel = NULL;
+    size_t size;
+    int err;
+    int rc;
+
+    assert(g && path && out);
+    out->len = 0;
+    if (out->data)
+        out->data[0] = '\0';
+    if ((rc = fc_gitsync__commit(g, commit_hex, &commit)) != FC_OK)
+        goto done;
+    if ((rc = normalize_path(&rel, path, "path")) != FC_OK)
+        goto done;
+    if (!rel[0]) {
+        rc = fc_error_set(FC_EINVALID, "gitsync: empty path");
+        goto done;
+    }
+    if ((err = git_commit_tree(&tree, commit)) < 0) {
+        rc = fc_gitsync__error(FC_EGIT, err, "gitsync: cannot read tree of %.12s",
+                               commit_hex);
+        goto done;
+    }
+    err = git_tree_entry_bypath(&entry, tree, rel);
+    if (err == GIT_ENOTFOUND) {
+        rc = fc_error_set(FC_ENOTFOUND, "gitsync: %s not found at %.12s", rel, commit_hex);
+        goto done;
+    }
+    if (err < 0) {
+        rc = fc_gitsync__error(FC_EGIT, err, "gitsync: cannot read %s at %.12s", rel,
+                               commit_hex);
+        goto done;
+    }
+    /* a symlink's blob is its target, not the file a reader expects */
+    if (git_tree_entry_type(entry) != GIT_OBJECT_BLOB ||
+        git_tree_entry_filemode(entry) == GIT_FILEMODE_LINK) {
+        rc = fc_error_set(FC_ENOTFOUND, "gitsync: %s is not a regular file at %.12s", rel,
+                          commit_hex);
+        goto done;
+    }
+    if ((err = git_blob_lookup(&blob, g->repo, git_tree_entry_id(entry))) < 0) {
+        rc = fc_gitsync__error(FC_EGIT, err, "gitsync: cannot read %s at %.12s", rel,
+                               commit_hex);
+        goto done;
+    }
+    size = (size_t)git_blob_rawsize(blob);
+    if (size > MAX_READ_BLOB) {
+        rc = fc_error_set(FC_ELIMIT, "gitsync: %s at %.12s is %zu bytes, over %u MiB", rel,
+                          commit_hex, size, MAX_READ_BLOB >> 20);
+        goto done;
+    }
+    rc = fc_buf_append(out, git_blob_rawcontent(blob), size);
+done:
+    git_blob_free(blob);
+    git_tree_entry_free(entry);
+    git_tree_free(tree);
+    git_commit_free(commit);
+    free(rel);
+    return rc;
+}
+
+/* ---- spec commit -------------------------------------------------------- */
+
+static const git_tree_entry *next_spec_entry(const git_tree *t, size_t *i)
+{
+    size_t n = git_tree_entrycount(t);
+
+    while (*i < n) {
+        const git_tree_entry *e = git_tree_entry_byindex(t, (*i)++);
+        if (!is_status_name(git_tree_entry_name(e)))
+            return e;
+    }
+    return NULL;
+}
+
+/* 1 when a and b agree on every top-level entry but status and proposals.
+ * Entries are in git's canonical order in both, so one merge pass does. */
+static int same_spec_tree(const git_tree *a, const git_tree *b)
+{
+    size_t i = 0;
+    size_t j = 0;
+
+    if (git_oid_equal(git_tree_id(a), git_tree_id(b)))
+        return 1;
+    for (;;) {
+        const git_tree_entry *ea = next_spec_entry(a, &i);
+        const git_tree_entry *eb = next_spec_entry(b, &j);
+
+        if (!ea || !eb)
+            return ea == eb;
+        if (strcmp(git_tree_entry_name(ea), git_tree_entry_name(eb)) != 0 ||
+            !git_oid_equal(git_tree_entry_id(ea), git_tree_entry_id(eb)) ||
+            git_tree_entry_filemode_raw(ea) != git_tree_entry_filemode_raw(eb))
+            return 0;
+    }
+}
+
+int fc_gitsync_spec_commit(fc_gitsync *g, const char *head_hex, char out_hex[FC_OID_HEX])
+{
+    git_commit *cur = NULL;
+    git_commit *parent = NULL;
+    git_tree *cur_tree = NULL;
+    git_tree *parent_tree = NULL;
+    int steps;
+    int err;
+    int rc;
+
+    assert(g && out_hex);
+    out_hex[0] = '\0';
+    if ((rc = fc_gitsync__commit(g, head_hex, &cur)) != FC_OK)
+        goto done;
+    if ((err = git_commit_tree(&cur_tree, cur)) < 0) {
+        rc = fc_gitsync__error(FC_EGIT, err, "gitsync: cannot read tree of %.12s",
+                               head_hex);
+        goto done;
+    }
+    for (steps = 0; git_commit_parentcount(cur) > 0; steps++) {
+        if (steps >= MAX_WALK) {
+            fc_warn("gitsync: no spec change in the %d commits below %.12s; using the "
+                    "oldest one seen", MAX_WALK, head_hex);
+            break;
+        }
+        if ((err = git_commit_parent(&parent, cur, 0)) < 0 ||
+            (err = git_commit_tree(&parent_tree, parent)) < 0) {
+            rc = fc_gitsync__error(FC_EGIT, err, "gitsync: cannot read the parent of %s",
+                                   git_oid_tostr_s(git_commit_id(cur)));
+            goto done;
+        }
+        if (!same_spec_tree(cur_tree, parent_tree))
+            break;
+        git_commit_free(cur);
+        git_tree_free(cur_tree);
+        cur = parent;
+        cur_tree = parent_tree;
+        parent = NULL;
+        parent_tree = NULL;
+    }
+    git_oid_tostr(out_hex, FC_OID_HEX, git_commit_id(cur));
+done:
+    git_tree_free(parent_tree);
+    git_commit_free(parent);
+    git_tree_free(cur_tree);
+    git_commit_free(cur);
+    return rc;
+}
+
+/* ---- status commit ------------------------------------------------------ */
+
+/* Length of "status/" or "proposals/" when path starts with one, else 0. */
+static size_t status_prefix(const char *path)
+{
+    if (strncmp(path, "status/", 7) == 0)
+        return 7;
+    if (strncmp(path, "proposals/", 10) == 0)
+        return 10;
+    return 0;
+}
+
+/* Every component non-empty, not "." or "..", at most 255 bytes. */
+static int check_status_path(const char *path)
+{
+    size_t off = path ? status_prefix(path) : 0;
+    const char *p;
+
+    if (!off)
+        return fc_error_set(FC_EINVALID,
+                            "gitsync: status file '%s' is outside status/ and proposals/",
+                            path ? path : "(null)");
+    for (p = path + off;;) {
+        const char *e = strchr(p, '/');
+        size_t cl = e ? (size_t)(e - p) : strlen(p);
+
+        if (cl == 0 || cl > 255 || (cl == 1 && p[0] == '.') ||
+            (cl == 2 && p[0] == '.' && p[1] == '.'))
+            return fc_error_set(FC_EINVALID, "gitsync: bad status file path '%s'", path);
+        if (!e)
+            return FC_OK;
+        p = e + 1;
+    }
+}
+
+static int cmp_status_ptr(const void *a, const void *b)
+{
+    const fc_status_file *fa = *(const fc_status_file *const *)a;
+    const fc_status_file *fb = *(const fc_status_file *const *)b;
+
+    return strcmp(fa->path, fb->path);
+}
+
+/*
+ * Writes the tree of files[0..n), sorted by path, whose paths continue at
+ * byte `off`.  Sorted paths that share "dir/" are contiguous, so each
+ * subdirectory is one run and one recursive call.
+ */
+static int build_tree(fc_gitsync *g, const fc_status_file **files, size_t n, size_t off,
+                      git_oid *out)
+{
+    git_treebuilder *bld = NULL;
+    size_t i = 0;
+    int err;
+    int rc = FC_OK;
+
+    if ((err = git_treebuilder_new(&bld, g->repo, NULL)) < 0) {
+        rc = fc_gitsync__error(FC_EGIT, err, "gitsync: cannot build status tree");
+        goto done;
+    }
+    while (i < n) {
+        const char *rest = files[i]->path + off;
+        const char *slash = strchr(rest, '/');
+        size_t cl = slash ? (size_t)(slash - rest) : strlen(rest);
+        git_filemode_t mode;
+        char name[256];
+        git_oid oid;
+        size_t j = i + 1;
+
+        memcpy(name, rest, cl);
+        name[cl] = '\0';
+        if (!slash) {
+            err = git_blob_create_from_buffer(&oid, g->repo,
+                                              files[i]->data ? files[i]->data : "",
+                                              files[i]->len);
+            if (err < 0) {
+                rc = fc_gitsync__error(FC_EGIT, err, "gitsync: cannot write %s",
+                                       files[i]->path);
+                goto done;
+            }
+            mode = GIT_FILEMODE_BLOB;
+        } else {
+            while (j < n && strncmp(files[j]->path + off, rest, cl + 1) == 0)
+                j++;
+            if ((rc = build_tree(g, files + i, j - i, off + cl + 1, &oid)) != FC_OK)
+                goto done;
+            mode = GIT_FILEMODE_TREE;
+        }
+        /* "a" next to "a/b", or a path given twice */
+        if (git_treebuilder_get(bld, name)) {
+            rc = fc_error_set(FC_EINVALID, "gitsync: status file '%s' clashes with another",
+                              files[i]->path);
+            goto done;
+        }
+        if ((err = git_treebuilder_insert(NULL, bld, name, &oid, mode)) < 0) {
+            rc = fc_gitsync__error(FC_EINVALID, err, "gitsync: bad status file path '%s'",
+                                   files[i]->path);
+            goto done;
+        }
+        i = j;
+    }
+    if ((err = git_treebuilder_write(out, bld)) < 0)
+        rc = fc_gitsync__error(FC_EGIT, err, "gitsync: cannot write status tree");
+done:
+    git_treebuilder_free(bld);
+    return rc;
+}
+
+/* Puts files (all under name/) at top-level entry name, or removes the
+ * entry when there are none. */
+static int replace_entry(fc_gitsync *g, git_treebuilder *root, const char *name,
+                         const fc_status_file **files, size_t n)
+{
+    git_oid oid;
+    int err;
+    int rc;
+
+    if (n == 0) {
+        if (git_treebuilder_get(root, name) && (err = git_treebuilder_remove(root, name)) < 0)
+            return fc_gitsync__error(FC_EGIT, err, "gitsync: cannot drop %s/", name);
+        return FC_OK;
+    }
+    if ((rc = build_tree(g, files, n, strlen(name) + 1, &oid)) != FC_OK)
+        return rc;
+    if ((err = git_treebuilder_insert(NULL, root, name, &oid, GIT_FILEMODE_TREE)) < 0)
+        return fc_gitsync__error(FC_EGIT, err, "gitsync: cannot insert %s/", name);
+    return FC_OK;
+}
+
+int fc_gitsync_commit_status(fc_gitsync *g, const char *head_hex,
+                             const fc_status_tree *status, const char *message,
+                             int64_t now, char out_hex[FC_OID_HEX], int *changed)
+{
+    git_commit *head = NULL;
+    git_tree *head_tree = NULL;
+    git_tree *new_tree = NULL;
+    git_treebuilder *root = NULL;
+    git_signature *sig = NULL;
+    const fc_status_file **sorted = NULL;
+    const git_commit *parents[1];
+    char *msg = NULL;
+    char *ref = NULL;
+    size_t nfiles = status ? status->n : 0;
+    size_t nprop = 0;
+    size_t i;
+    git_oid tree_oid;
+    git_oid commit_oid;
+    int err;
+    int rc;
+
+    assert(g && out_hex && changed);
+    out_hex[0] = '\0';
+    *changed = 0;
+    if ((rc = fc_gitsync__commit(g, head_hex, &head)) != FC_OK)
+        goto done;
+    for (i = 0; i < nfiles; i++)
+        if ((rc = check_status_path(status->files[i].path)) != FC_OK)
+            goto done;
+    if (nfiles && !(sorted = malloc(nfiles * sizeof(*sorted)))) {
+        rc = fc_error_set(FC_ENOMEM, "out of memory");
+        goto done;
+    }
+    for (i = 0; i < nfiles; i++)
+        sorted[i] = &status->files[i];
+    if (nfiles > 1)
+        qsort(sorted, nfiles, sizeof(*sorted), cmp_status_ptr);
+    /* "proposals/" sorts before "status/": two runs */
+    while (nprop < nfiles && sorted[nprop]->path[0] == 'p')
+        nprop++;
+
+    if ((err = git_commit_tree(&head_tree, head)) < 0 ||
+        (err = git_treebuilder_new(&root, g->repo, head_tree)) < 0) {
+        rc = fc_gitsync__error(FC_EGIT, err, "gitsync: cannot read tree of %.12s",
+                               head_hex);
+        goto done;
+    }
+    if ((rc = replace_entry(g, root, "proposals", sorted, nprop)) != FC_OK ||
+        (rc = replace_entry(g, root, "status", sorted + nprop, nfiles - nprop)) != FC_OK)
+        goto done;
+    if ((err = git_treebuilder_write(&tree_oid, root)) < 0) {
+        rc = fc_gitsync__error(FC_EGIT, err, "gitsync: cannot write root tree");
+        goto done;
+    }
+    if (git_oid_equal(&tree_oid, git_tree_id(head_tree))) {
+        git_oid_tostr(out_hex, FC_OID_HEX, git_commit_id(head));
+        goto done;
+    }
+
+    if ((err = git_tree_lookup(&new_tree, g->repo, &tree_oid)) < 0 ||
+        (err = git_signature_new(&sig, g->author_name, g->author_email, (git_time_t)now,
+                                 0)) < 0) {
+        rc = fc_gitsync__error(FC_EGIT, err, "gitsync: cannot prepare status commit");
+        goto done;
+    }
+    if (!message || !message[0])
+        message = "finops-controller: update status";
+    /* git's own tools end messages with a newline; do the same */
+    msg = message[strlen(message) - 1] == '\n' ? fc_strdup(message)
+                                               : fc_asprintf("%s\n", message);
+    ref = fc_asprintf("refs/heads/%s", g->branch);
+    if (!msg || !ref) {
+        rc = fc_error_set(FC_ENOMEM, "out of memory");
+        goto done;
+    }
+    parents[0] = head;
+    err = git_commit_create(&commit_oid, g->repo, NULL, sig, sig, NULL, msg, new_tree, 1,
+                            parents);
+    if (err < 0) {
+        rc = fc_gitsync__error(FC_EGIT, err, "gitsync: cannot create status commit");
+        goto done;
+    }
+    if ((rc = fc_gitsync__set_ref(g, ref, &commit_oid, "finops-controller: status")) !=
+        FC_OK)
+        goto done;
+    git_oid_tostr(out_hex, FC_OID_HEX, &commit_oid);
+    *changed = 1;
+    fc_debug("gitsync: status commit %.12s on %.12s (%zu files)", out_hex, head_hex,
+             nfiles);
+done:
+    git_signature_free(sig);
+    git_treebuilder_free(root);
+    git_tree_free(new_tree);
+    git_tree_free(head_tree);
+    git_commit_free(head);
+    free(sorted);
+    free(msg);
+    free(ref);
+    return rc;
+}

@@ -1,0 +1,265 @@
+/*
+ * main.c - the finops-controller command line: parses flags and FINOPS_*
+ * environment variables (flags win), then runs passes through fc_run_pass().
+ *
+ * Subcommands: run (default: a pass every --interval), reconcile --once,
+ * plan, validate.  Dry-run is the only mode in this build: nothing is ever
+ * executed against a cloud.
+ */
+#include "controller/core/fc_error.h"
+#include "controller/core/fc_log.h"
+#include "controller/pass/fc_run.h"
+
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+enum { EXIT_PASS_FAILED = 1, EXIT_USAGE = 2, EXIT_INVALID_SPECS = 3 };
+
+static volatile sig_atomic_t stop_requested;
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    stop_requested = 1;
+}
+
+static const char exit_codes[] =
+    "Exit codes:\n"
+    "  0  success (invalid specs are reported in status, not as failure)\n"
+    "  1  the pass failed (git, provider, prices or i/o error)\n"
+    "  2  usage error\n"
+    "  3  validate found invalid specs\n";
+
+static const char common_flags[] =
+    "  --repo URL|PATH      git repository holding the specs (FINOPS_REPO)\n"
+    "  --branch NAME        tracked branch (FINOPS_BRANCH, default main)\n"
+    "  --path DIR           spec root inside the repo (FINOPS_PATH, default root)\n"
+    "  --state-dir DIR      controller state and clone (FINOPS_STATE_DIR, default\n"
+    "                       $XDG_STATE_HOME/finops-controller or ./.finops-state)\n"
+    "  --sim-file FILE      estate of the sim cloud (FINOPS_SIM_FILE, default\n"
+    "                       examples/sim/estate.yaml)\n"
+    "  --prices FILE        price table (FINOPS_PRICES, default\n"
+    "                       examples/prices/aws-prices.yaml)\n"
+    "  --now TIME           pass clock, YYYY-MM-DDTHH:MM:SSZ (FINOPS_NOW; default\n"
+    "                       the wall clock); same inputs + clock = same status\n"
+    "  --log-level LEVEL    debug|info|warn|error (FINOPS_LOG_LEVEL, default info)\n"
+    "  --log-format FORMAT  text|json (FINOPS_LOG_FORMAT, default text)\n"
+    "  -h, --help           this help\n";
+
+static void usage(FILE *f, const char *cmd)
+{
+    if (!cmd || strcmp(cmd, "run") == 0) {
+        fprintf(f, "Usage: finops-controller [run] --repo URL|PATH [flags]\n"
+                   "       finops-controller reconcile --once --repo URL|PATH\n"
+                   "       finops-controller plan --repo URL|PATH\n"
+                   "       finops-controller validate --repo URL|PATH\n"
+                   "       finops-controller --version\n\n"
+                   "GitOps FinOps controller: reads Budget, Policy, Optimization, Account\n"
+                   "and Schedule specs from git, observes the cloud, and commits status.\n\n"
+                   "run: reconcile every --interval until SIGTERM/SIGINT.\n"
+                   "  --interval DURATION  30s, 5m, 1h (FINOPS_INTERVAL; default the Schedule\n"
+                   "                       spec's interval, else 5m)\n"
+                   "  --max-passes N       stop after N passes (0 = no limit)\n");
+    } else if (strcmp(cmd, "reconcile") == 0) {
+        fprintf(f, "Usage: finops-controller reconcile --once --repo URL|PATH [flags]\n\n"
+                   "Runs one pass: sync, validate, discover, evaluate, reconcile, then\n"
+                   "commits status/ and pushes it. No new commit when nothing changed.\n");
+    } else if (strcmp(cmd, "plan") == 0) {
+        fprintf(f, "Usage: finops-controller plan --repo URL|PATH [flags]\n\n"
+                   "Runs a pass without writing: prints planned actions, recommendations\n"
+                   "and the status files that would change, then exits.\n");
+    } else if (strcmp(cmd, "validate") == 0) {
+        fprintf(f, "Usage: finops-controller validate --repo URL|PATH [flags]\n\n"
+                   "Loads the specs at the branch head and prints every error as\n"
+                   "file:line: field: message. Exits 3 when any spec is invalid.\n");
+    }
+    fprintf(f, "\nFlags:\n%s\n%s", common_flags, exit_codes);
+}
+
+static const char *env_or(const char *name, const char *dflt)
+{
+    const char *v = getenv(name);
+    return v && *v ? v : dflt;
+}
+
+static int file_exists(const char *p)
+{
+    struct stat st;
+    return stat(p, &st) == 0;
+}
+
+/* A shipped data file: relative to the working directory, else installed. */
+static const char *data_file(const char *rel, char *buf, size_t size)
+{
+    if (file_exists(rel))
+        return rel;
+    snprintf(buf, size, "%s/%s", FC_DATADIR, rel + strlen("examples/"));
+    return buf;
+}
+
+static void sleep_interruptible(long seconds)
+{
+    struct timespec ts = {1, 0};
+    long i;
+    for (i = 0; i < seconds && !stop_requested; i++)
+        nanosleep(&ts, NULL);
+}
+
+int main(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"repo", required_argument, 0, 'r'},
+        {"branch", required_argument, 0, 'b'},
+        {"path", required_argument, 0, 'p'},
+        {"state-dir", required_argument, 0, 's'},
+        {"sim-file", required_argument, 0, 'S'},
+        {"prices", required_argument, 0, 'P'},
+        {"now", required_argument, 0, 'n'},
+        {"interval", required_argument, 0, 'i'},
+        {"max-passes", required_argument, 0, 'm'},
+        {"once", no_argument, 0, 'o'},
+        {"log-level", required_argument, 0, 'l'},
+        {"log-format", required_argument, 0, 'f'},
+        {"version", no_argument, 0, 'V'},
+        {"help", no_argument, 0, 'h'},
+        {0, 0, 0, 0}};
+    fc_run_opts o;
+    fc_run_result res;
+    const char *cmd = "run";
+    const char *interval = env_or("FINOPS_INTERVAL", NULL);
+    const char *now_s = env_or("FINOPS_NOW", NULL);
+    const char *level = env_or("FINOPS_LOG_LEVEL", "info");
+    const char *format = env_or("FINOPS_LOG_FORMAT", "text");
+    char state_buf[4096], sim_buf[4096], prices_buf[4096];
+    long max_passes = 0, passes = 0;
+    int c, rc, exit_code = 0;
+    struct sigaction sa;
+
+    memset(&o, 0, sizeof(o));
+    if (argc > 1 && argv[1][0] != '-') {
+        cmd = argv[1];
+        if (strcmp(cmd, "run") && strcmp(cmd, "reconcile") && strcmp(cmd, "plan") &&
+            strcmp(cmd, "validate")) {
+            fprintf(stderr, "finops-controller: unknown command '%s'\n\n", cmd);
+            usage(stderr, NULL);
+            return EXIT_USAGE;
+        }
+        argv++;
+        argc--;
+    }
+    o.repo = env_or("FINOPS_REPO", NULL);
+    o.branch = env_or("FINOPS_BRANCH", "main");
+    o.path = env_or("FINOPS_PATH", "");
+    o.state_dir = env_or("FINOPS_STATE_DIR", NULL);
+    o.sim_file = env_or("FINOPS_SIM_FILE", NULL);
+    o.prices_file = env_or("FINOPS_PRICES", NULL);
+    o.push_retries = 5;
+    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'r': o.repo = optarg; break;
+        case 'b': o.branch = optarg; break;
+        case 'p': o.path = optarg; break;
+        case 's': o.state_dir = optarg; break;
+        case 'S': o.sim_file = optarg; break;
+        case 'P': o.prices_file = optarg; break;
+        case 'n': now_s = optarg; break;
+        case 'i': interval = optarg; break;
+        case 'm': max_passes = strtol(optarg, NULL, 10); break;
+        case 'o': break; /* reconcile always runs once */
+        case 'l': level = optarg; break;
+        case 'f': format = optarg; break;
+        case 'V': printf("finops-controller %s\n", FC_VERSION); return 0;
+        case 'h': usage(stdout, cmd); return 0;
+        default: usage(stderr, cmd); return EXIT_USAGE;
+        }
+    }
+    if (optind < argc) {
+        fprintf(stderr, "finops-controller: unexpected argument '%s'\n", argv[optind]);
+        return EXIT_USAGE;
+    }
+    if (!o.repo) {
+        fprintf(stderr, "finops-controller: --repo is required\n\n");
+        usage(stderr, cmd);
+        return EXIT_USAGE;
+    }
+    fc_log_configure(strcmp(level, "debug") == 0  ? FC_LOG_DEBUG
+                     : strcmp(level, "warn") == 0  ? FC_LOG_WARN
+                     : strcmp(level, "error") == 0 ? FC_LOG_ERROR
+                                                   : FC_LOG_INFO,
+                     strcmp(format, "json") == 0);
+    if (now_s && fc_time_parse(now_s, &o.now) != 0) {
+        fprintf(stderr, "finops-controller: --now: expected YYYY-MM-DDTHH:MM:SSZ, got '%s'\n",
+                now_s);
+        return EXIT_USAGE;
+    }
+    if (interval && fc_parse_duration(interval) < 0) {
+        fprintf(stderr, "finops-controller: --interval: expected e.g. 30s, 5m, 1h, got '%s'\n",
+                interval);
+        return EXIT_USAGE;
+    }
+    if (!o.state_dir) {
+        const char *xdg = getenv("XDG_STATE_HOME");
+        if (xdg && *xdg)
+            snprintf(state_buf, sizeof(state_buf), "%s/finops-controller", xdg);
+        else
+            snprintf(state_buf, sizeof(state_buf), ".finops-state");
+        o.state_dir = state_buf;
+    }
+    if (!o.sim_file)
+        o.sim_file = data_file("examples/sim/estate.yaml", sim_buf, sizeof(sim_buf));
+    if (!o.prices_file)
+        o.prices_file = data_file("examples/prices/aws-prices.yaml", prices_buf,
+                                  sizeof(prices_buf));
+    o.mode = strcmp(cmd, "plan") == 0       ? FC_RUN_PLAN
+             : strcmp(cmd, "validate") == 0 ? FC_RUN_VALIDATE
+                                            : FC_RUN_RECONCILE;
+
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_signal;
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+
+    for (;;) {
+        struct timespec t0, t1;
+        long every;
+
+        clock_gettime(CLOCK_MONOTONIC, &t0);
+        rc = fc_run_pass(&o, &res);
+        clock_gettime(CLOCK_MONOTONIC, &t1);
+        passes++;
+        if (rc != FC_OK) {
+            fc_err("pass failed: %s (%s)", fc_error_last(), fc_code_name(rc));
+            exit_code = EXIT_PASS_FAILED;
+        } else {
+            exit_code = 0;
+            if (o.mode == FC_RUN_VALIDATE && res.nerrors)
+                exit_code = EXIT_INVALID_SPECS;
+            if (o.mode == FC_RUN_RECONCILE)
+                fc_info("pass done in %.3f s: %zu resources, %zu recommendations "
+                        "(%.2f/month), %zu planned, %zu spec errors, %s",
+                        (double)(t1.tv_sec - t0.tv_sec) +
+                            (double)(t1.tv_nsec - t0.tv_nsec) / 1e9,
+                        res.nresources, res.nrecommendations, res.monthly_saving,
+                        res.nplanned, res.nerrors,
+                        res.committed ? "status committed" : "no change");
+        }
+        if (strcmp(cmd, "run") != 0 || stop_requested ||
+            (max_passes > 0 && passes >= max_passes))
+            break;
+        every = interval           ? fc_parse_duration(interval)
+                : res.interval[0] ? fc_parse_duration(res.interval)
+                                  : 300;
+        if (every <= 0)
+            every = 300;
+        sleep_interruptible(every);
+        if (stop_requested)
+            break;
+    }
+    return exit_code;
+}

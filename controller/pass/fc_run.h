@@ -1,0 +1,54 @@
+/*
+ * fc_run.h - one reconcile pass end to end: git sync, specs, discovery,
+ * engines, reconcilers, status commit and push.
+ *
+ * This is the only place that wires the stages together; each stage stays a
+ * plain function call on in-memory data (DESIGN.md, "the spine").
+ */
+#ifndef FC_RUN_H
+#define FC_RUN_H
+
+#include "controller/gitsync/fc_gitsync.h"
+
+#include <stdint.h>
+#include <stdio.h>
+
+typedef enum {
+    FC_RUN_RECONCILE, /* write and push status */
+    FC_RUN_PLAN,      /* print what would change; write nothing */
+    FC_RUN_VALIDATE   /* load and validate specs only */
+} fc_run_mode;
+
+typedef struct {
+    fc_run_mode mode;
+    const char *repo;        /* path or URL */
+    const char *branch;      /* default main */
+    const char *path;        /* spec root in the repo; default "" (root) */
+    const char *state_dir;
+    const char *sim_file;    /* estate for the sim provider */
+    const char *prices_file; /* price table */
+    int64_t now;             /* pass clock; 0 = wall clock */
+    int push_retries;        /* attempts after a rejected push */
+    FILE *out;               /* plan/validate report; NULL = stdout */
+} fc_run_opts;
+
+typedef struct {
+    char head[FC_OID_HEX];          /* remote head the pass read */
+    char spec_commit[FC_OID_HEX];   /* newest commit that changed specs */
+    char status_commit[FC_OID_HEX]; /* new status commit, or "" */
+    int committed;                  /* a status commit was made and pushed */
+    size_t nobjects;
+    size_t nerrors;
+    size_t nrecommendations;
+    size_t nplanned;
+    size_t nresources;
+    double monthly_saving;
+    char interval[32];              /* Schedule.interval when a spec sets it */
+} fc_run_result;
+
+int fc_run_pass(const fc_run_opts *opts, fc_run_result *res);
+
+/* Parses "30s", "5m", "1h", "1d" into seconds; -1 when malformed. */
+long fc_parse_duration(const char *s);
+
+#endif

@@ -1,0 +1,360 @@
+/*
+ * run.c - one reconcile pass (DESIGN.md, "the spine").
+ *
+ * Inputs: options (repo, clock, files).  Outputs: a status commit pushed to
+ * the tracked branch, or for plan/validate a report on opts->out.  Owns every
+ * per-pass structure and frees them before returning.  A push rejected as
+ * non-fast-forward re-runs the pass on the new head (bounded), so a human's
+ * commit is never overwritten.
+ */
+#include "controller/pass/fc_run.h"
+#include "controller/cloud/fc_cloud.h"
+#include "controller/core/fc_error.h"
+#include "controller/core/fc_log.h"
+#include "controller/engines/fc_engines.h"
+#include "reconcilers/fc_reconcilers.h"
+#include "specs/fc_specs.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+long fc_parse_duration(const char *s)
+{
+    char *end;
+    long v;
+    if (!s || !*s)
+        return -1;
+    v = strtol(s, &end, 10);
+    if (end == s || v <= 0 || end[0] == '\0' || end[1] != '\0')
+        return -1;
+    switch (*end) {
+    case 's':
+        return v;
+    case 'm':
+        return v * 60;
+    case 'h':
+        return v * 3600;
+    case 'd':
+        return v * 86400;
+    }
+    return -1;
+}
+
+typedef struct {
+    fc_gitsync *git;
+    const char *head;
+} prev_ctx;
+
+static int read_prev(void *payload, const char *path, fc_buf *out)
+{
+    prev_ctx *c = payload;
+    return fc_gitsync_read_file(c->git, c->head, path, out);
+}
+
+/* Days of cost history the longest budget period needs. */
+static int cost_days_for(const fc_spec_set *set)
+{
+    int days = 62;
+    size_t i;
+    for (i = 0; i < set->nobjects; i++) {
+        const char *p;
+        if (set->objects[i].kind != FC_KIND_BUDGET)
+            continue;
+        p = set->objects[i].spec.budget->period;
+        if (p && strcmp(p, "annual") == 0 && days < 367)
+            days = 367;
+        else if (p && strcmp(p, "quarterly") == 0 && days < 93)
+            days = 93;
+    }
+    return days;
+}
+
+static int metric_days_for(const fc_spec_set *set)
+{
+    int days = 14;
+    size_t i;
+    for (i = 0; i < set->nobjects; i++) {
+        const fc_object *o = &set->objects[i];
+        if (o->kind != FC_KIND_POLICY)
+            continue;
+        if ((int)o->spec.policy->ec2.idle_days > days)
+            days = (int)o->spec.policy->ec2.idle_days;
+        if ((int)o->spec.policy->rds.idle_days > days)
+            days = (int)o->spec.policy->rds.idle_days;
+    }
+    return days;
+}
+
+/* Discovers the sim accounts that Account specs declare. */
+static int discover(const fc_run_opts *o, const fc_spec_set *set, int64_t now,
+                    fc_inventory *inv)
+{
+    fc_cloud *cloud = NULL;
+    fc_scope_account *accts = NULL;
+    fc_discovery_scope scope;
+    size_t i, n = 0;
+    int rc;
+
+    accts = calloc(set->nobjects ? set->nobjects : 1, sizeof(*accts));
+    if (!accts)
+        return fc_error_set(FC_ENOMEM, "scope");
+    for (i = 0; i < set->nobjects; i++) {
+        const fc_object *ob = &set->objects[i];
+        const fc_account_spec *a;
+        if (ob->kind != FC_KIND_ACCOUNT)
+            continue;
+        a = ob->spec.account;
+        if (a->provider && strcmp(a->provider, "sim") != 0)
+            continue;
+        accts[n].account = a->account_id;
+        accts[n].role_arn = a->role_arn;
+        accts[n].regions = (const char *const *)a->regions;
+        accts[n].nregions = a->nregions;
+        n++;
+    }
+    if (n == 0) {
+        /* Nothing declared: an empty inventory, not the whole estate. */
+        inv->observed_at = now - now % FC_HOUR;
+        rc = FC_OK;
+        goto done;
+    }
+    memset(&scope, 0, sizeof(scope));
+    scope.accounts = accts;
+    scope.naccounts = n;
+    scope.now = now;
+    scope.metric_days = metric_days_for(set);
+    scope.cost_days = cost_days_for(set);
+    if ((rc = fc_sim_open(&cloud, o->sim_file)) != FC_OK)
+        goto done;
+    rc = fc_cloud_discover(cloud, &scope, inv);
+done:
+    fc_cloud_free(cloud);
+    free(accts);
+    return rc;
+}
+
+static void print_errors(FILE *out, const fc_spec_set *set)
+{
+    size_t i;
+    char line[1024];
+    for (i = 0; i < set->nerrors; i++) {
+        fc_spec_error_format(&set->errors[i], line, sizeof(line));
+        fprintf(out, "%s\n", line);
+    }
+}
+
+static void print_plan(FILE *out, const fc_plan *plan,
+                       const fc_recommendation_list *recs,
+                       const fc_status_tree *st, prev_ctx *prev)
+{
+    size_t i, changed = 0;
+    double saving = 0;
+    fc_buf b;
+
+    fprintf(out, "Optimizations (dry-run):\n");
+    if (!plan->n)
+        fprintf(out, "  none\n");
+    for (i = 0; i < plan->n; i++) {
+        const fc_plan_item *it = &plan->items[i];
+        fprintf(out, "  %-8s %s: %s %s (%s/%s) - %s\n",
+                fc_plan_state_name(it->state), it->optimization, it->action,
+                it->resource, it->account, it->region, it->message);
+    }
+    fprintf(out, "Recommendations:\n");
+    for (i = 0; i < recs->n; i++) {
+        saving += recs->items[i].monthly_saving;
+        fprintf(out, "  %s: %.2f %s/month (%s risk)\n", recs->items[i].id,
+                recs->items[i].monthly_saving, recs->items[i].currency,
+                fc_risk_name(recs->items[i].risk));
+    }
+    fprintf(out, "  total: %zu, %.2f/month\n", recs->n, saving);
+    fprintf(out, "Status files that would change:\n");
+    fc_buf_init(&b);
+    for (i = 0; i < st->n; i++) {
+        int rc;
+        b.len = 0;
+        rc = read_prev(prev, st->files[i].path, &b);
+        if (rc == FC_ENOTFOUND) {
+            fprintf(out, "  A %s\n", st->files[i].path);
+            changed++;
+        } else if (rc == FC_OK &&
+                   (b.len != st->files[i].len ||
+                    memcmp(b.data, st->files[i].data, b.len) != 0)) {
+            fprintf(out, "  M %s\n", st->files[i].path);
+            changed++;
+        }
+    }
+    fc_buf_dispose(&b);
+    if (!changed)
+        fprintf(out, "  none\n");
+}
+
+static void commit_message(fc_buf *m, const fc_run_result *res, const fc_plan *plan)
+{
+    size_t i, blocked = 0;
+    for (i = 0; i < plan->n; i++)
+        blocked += plan->items[i].state == FC_PLAN_BLOCKED;
+    fc_buf_printf(m, "finops: status for %.12s\n\n", res->spec_commit);
+    fc_buf_printf(m, "%zu resources observed, %zu recommendations (%.2f/month).\n",
+                  res->nresources, res->nrecommendations, res->monthly_saving);
+    fc_buf_printf(m, "%zu specs valid, %zu errors; %zu actions planned (dry-run), "
+                     "%zu blocked.\n\n",
+                  res->nobjects, res->nerrors, res->nplanned, blocked);
+    fc_buf_printf(m, "Observed-Commit: %s\n", res->spec_commit);
+}
+
+/* One attempt: returns FC_ECONFLICT when the push lost a race. */
+static int attempt(const fc_run_opts *o, fc_gitsync *git, int64_t now,
+                   fc_run_result *res)
+{
+    FILE *out = o->out ? o->out : stdout;
+    fc_file_list files = {0};
+    fc_spec_set *set = NULL;
+    fc_inventory inv;
+    fc_price_table *prices = NULL;
+    fc_recommendation_list recs;
+    fc_status_tree st;
+    fc_plan plan;
+    fc_pass pass;
+    prev_ctx prev;
+    fc_buf msg;
+    char *disc_err = NULL;
+    size_t i;
+    int rc, changed = 0;
+
+    fc_inventory_init(&inv);
+    fc_recommendation_list_init(&recs);
+    fc_status_tree_init(&st);
+    fc_plan_init(&plan);
+    fc_buf_init(&msg);
+
+    if ((rc = fc_gitsync_fetch(git, res->head)) != FC_OK)
+        goto done;
+    if ((rc = fc_gitsync_spec_commit(git, res->head, res->spec_commit)) != FC_OK)
+        goto done;
+    if ((rc = fc_gitsync_read_specs(git, res->head, o->path ? o->path : "", &files)))
+        goto done;
+    if ((rc = fc_specs_load(&set, files.files, files.n)) != FC_OK)
+        goto done;
+    res->nobjects = set->nobjects;
+    res->nerrors = set->nerrors;
+    for (i = 0; i < set->nobjects; i++)
+        if (set->objects[i].kind == FC_KIND_SCHEDULE &&
+            set->objects[i].spec.schedule->interval)
+            snprintf(res->interval, sizeof(res->interval), "%s",
+                     set->objects[i].spec.schedule->interval);
+    fc_info("specs at %.12s: %zu files, %zu valid objects, %zu errors", res->head,
+            files.n, set->nobjects, set->nerrors);
+    if (o->mode == FC_RUN_VALIDATE) {
+        print_errors(out, set);
+        fprintf(out, "%zu files, %zu valid objects, %zu errors at %.12s\n", files.n,
+                set->nobjects, set->nerrors, res->head);
+        goto done;
+    }
+    for (i = 0; i < set->nerrors; i++) {
+        char line[1024];
+        fc_spec_error_format(&set->errors[i], line, sizeof(line));
+        fc_warn("invalid spec: %s", line);
+    }
+
+    rc = discover(o, set, now, &inv);
+    if (rc != FC_OK) {
+        /* Reported in status; the pass still writes what it knows. */
+        disc_err = fc_strdup(fc_error_last());
+        fc_err("discovery failed: %s", fc_error_last());
+        fc_inventory_dispose(&inv);
+        fc_inventory_init(&inv);
+        rc = FC_OK;
+    }
+    res->nresources = inv.nresources;
+    if ((rc = fc_prices_load(&prices, o->prices_file)) != FC_OK)
+        goto done;
+    if ((rc = fc_engine_recommend(&recs, &inv, set, prices)) != FC_OK)
+        goto done;
+    res->nrecommendations = recs.n;
+    for (i = 0; i < recs.n; i++)
+        res->monthly_saving += recs.items[i].monthly_saving;
+
+    prev.git = git;
+    prev.head = res->head;
+    memset(&pass, 0, sizeof(pass));
+    pass.now = now;
+    pass.commit = res->spec_commit;
+    pass.specs = set;
+    pass.inv = &inv;
+    pass.prices = prices;
+    pass.recs = &recs;
+    pass.discovery_error = disc_err;
+    pass.prev = read_prev;
+    pass.prev_payload = &prev;
+    pass.status = &st;
+    pass.plan = &plan;
+    if ((rc = fc_reconcile_all(&pass)) != FC_OK)
+        goto done;
+    for (i = 0; i < plan.n; i++)
+        res->nplanned += plan.items[i].state == FC_PLAN_PLANNED;
+
+    if (o->mode == FC_RUN_PLAN) {
+        print_plan(out, &plan, &recs, &st, &prev);
+        goto done;
+    }
+    commit_message(&msg, res, &plan);
+    if ((rc = fc_gitsync_commit_status(git, res->head, &st, msg.data, now,
+                                       res->status_commit, &changed)) != FC_OK)
+        goto done;
+    if (!changed) {
+        res->status_commit[0] = '\0';
+        fc_info("status unchanged at %.12s: no commit", res->head);
+        goto done;
+    }
+    if ((rc = fc_gitsync_push(git, res->status_commit)) != FC_OK)
+        goto done;
+    res->committed = 1;
+    fc_info("pushed status commit %.12s on %.12s", res->status_commit, res->head);
+done:
+    free(disc_err);
+    fc_buf_dispose(&msg);
+    fc_plan_dispose(&plan);
+    fc_status_tree_dispose(&st);
+    fc_recommendation_list_dispose(&recs);
+    fc_prices_free(prices);
+    fc_inventory_dispose(&inv);
+    fc_spec_set_free(set);
+    fc_file_list_dispose(&files);
+    return rc;
+}
+
+int fc_run_pass(const fc_run_opts *o, fc_run_result *res)
+{
+    fc_gitsync_opts gopts;
+    fc_gitsync *git = NULL;
+    int64_t now = o->now ? o->now : (int64_t)time(NULL);
+    int tries, rc;
+    unsigned delay_ms = 200;
+
+    memset(&gopts, 0, sizeof(gopts));
+    gopts.url = o->repo;
+    gopts.branch = o->branch;
+    gopts.state_dir = o->state_dir;
+    if ((rc = fc_gitsync_open(&git, &gopts)) != FC_OK)
+        return rc;
+    for (tries = 0;; tries++) {
+        memset(res, 0, sizeof(*res));
+        rc = attempt(o, git, now, res);
+        if (rc != FC_ECONFLICT || tries >= o->push_retries)
+            break;
+        /* Someone pushed meanwhile: rebuild on their head, never force. */
+        fc_warn("push rejected (remote moved); retrying on the new head in %u ms",
+                delay_ms);
+        {
+            struct timespec ts = {(time_t)(delay_ms / 1000), (long)(delay_ms % 1000) * 1000000L};
+            nanosleep(&ts, NULL);
+        }
+        if (delay_ms < 5000)
+            delay_ms *= 2;
+    }
+    fc_gitsync_free(git);
+    return rc;
+}

@@ -1,0 +1,404 @@
+/*
+ * status.c - the status tree and its deterministic YAML emitter.
+ *
+ * Stage: last of a pass.  Reconcilers add json-c documents; this file turns
+ * each into YAML with libyaml's emitter, keys sorted at every level, and keeps
+ * (path, bytes) pairs that gitsync writes into the status commit.  The tree
+ * owns its paths and bytes.
+ */
+#include "controller/status/fc_status.h"
+#include "controller/core/fc_error.h"
+
+#include <ctype.h>
+#include <inttypes.h>
+#include <strings.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <yaml.h>
+
+void fc_status_tree_init(fc_status_tree *t)
+{
+    t->files = NULL;
+    t->n = 0;
+    t->cap = 0;
+}
+
+void fc_status_tree_dispose(fc_status_tree *t)
+{
+    size_t i;
+    for (i = 0; i < t->n; i++) {
+        free(t->files[i].path);
+        free(t->files[i].data);
+    }
+    free(t->files);
+    fc_status_tree_init(t);
+}
+
+static fc_status_file *tree_slot(fc_status_tree *t, const char *path)
+{
+    size_t i;
+    for (i = 0; i < t->n; i++) {
+        if (strcmp(t->files[i].path, path) == 0) {
+            free(t->files[i].data);
+            t->files[i].data = NULL;
+            return &t->files[i];
+        }
+    }
+    if (t->n == t->cap) {
+        size_t cap = t->cap ? t->cap * 2 : 64;
+        fc_status_file *p = realloc(t->files, cap * sizeof(*p));
+        if (!p)
+            return NULL;
+        t->files = p;
+        t->cap = cap;
+    }
+    t->files[t->n].path = fc_strdup(path);
+    t->files[t->n].data = NULL;
+    t->files[t->n].len = 0;
+    if (!t->files[t->n].path)
+        return NULL;
+    return &t->files[t->n++];
+}
+
+int fc_status_tree_add_raw(fc_status_tree *t, const char *path,
+                           const char *data, size_t len)
+{
+    fc_status_file *f = tree_slot(t, path);
+    if (!f)
+        return fc_error_set(FC_ENOMEM, "out of memory adding %s", path);
+    f->data = malloc(len + 1);
+    if (!f->data)
+        return fc_error_set(FC_ENOMEM, "out of memory adding %s", path);
+    memcpy(f->data, data, len);
+    f->data[len] = '\0';
+    f->len = len;
+    return FC_OK;
+}
+
+int fc_status_tree_add(fc_status_tree *t, const char *path,
+                       struct json_object *doc)
+{
+    fc_buf b;
+    int rc;
+    fc_buf_init(&b);
+    rc = fc_yaml_emit(&b, doc);
+    if (rc == FC_OK)
+        rc = fc_status_tree_add_raw(t, path, b.data ? b.data : "", b.len);
+    fc_buf_dispose(&b);
+    return rc;
+}
+
+static int file_cmp(const void *a, const void *b)
+{
+    return strcmp(((const fc_status_file *)a)->path,
+                  ((const fc_status_file *)b)->path);
+}
+
+void fc_status_tree_sort(fc_status_tree *t)
+{
+    if (t->n > 1)
+        qsort(t->files, t->n, sizeof(*t->files), file_cmp);
+}
+
+const fc_status_file *fc_status_tree_get(const fc_status_tree *t,
+                                         const char *path)
+{
+    size_t i;
+    for (i = 0; i < t->n; i++)
+        if (strcmp(t->files[i].path, path) == 0)
+            return &t->files[i];
+    return NULL;
+}
+
+/* ---- YAML emitter ------------------------------------------------------ */
+
+static int write_handler(void *data, unsigned char *buffer, size_t size)
+{
+    return fc_buf_append(data, buffer, size) == FC_OK;
+}
+
+/* A string that a YAML 1.1 reader would not read back as a string. */
+static int needs_quotes(const char *s)
+{
+    static const char *const words[] = {
+        "true", "false", "yes", "no", "on", "off", "null", "y", "n", "~"};
+    size_t i;
+    char *end;
+
+    if (!*s)
+        return 1;
+    for (i = 0; i < FC_ARRAY_LEN(words); i++)
+        if (strcasecmp(s, words[i]) == 0)
+            return 1;
+    strtod(s, &end);
+    if (*end == '\0')
+        return 1;
+    /* Leading digits with ':' or '-' can read as sexagesimals or dates. */
+    if (isdigit((unsigned char)s[0]) && strpbrk(s, ":-"))
+        return 1;
+    return 0;
+}
+
+static int emit(yaml_emitter_t *em, struct json_object *o);
+
+static int emit_scalar(yaml_emitter_t *em, const char *s, int plain)
+{
+    yaml_event_t ev;
+    yaml_scalar_style_t style = YAML_ANY_SCALAR_STYLE;
+
+    if (!plain && needs_quotes(s))
+        style = YAML_DOUBLE_QUOTED_SCALAR_STYLE;
+    if (!yaml_scalar_event_initialize(&ev, NULL, NULL, (yaml_char_t *)s,
+                                      (int)strlen(s), 1, 1, style))
+        return fc_error_set(FC_ENOMEM, "yaml scalar");
+    if (!yaml_emitter_emit(em, &ev))
+        return fc_error_set(FC_EIO, "yaml emit: %s",
+                            em->problem ? em->problem : "failed");
+    return FC_OK;
+}
+
+static int key_cmp(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static int emit_object(yaml_emitter_t *em, struct json_object *o)
+{
+    yaml_event_t ev;
+    const char **keys;
+    size_t n = 0, i;
+    int rc = FC_OK;
+    int len = json_object_object_length(o);
+
+    keys = calloc((size_t)(len ? len : 1), sizeof(*keys));
+    if (!keys)
+        return fc_error_set(FC_ENOMEM, "yaml keys");
+    {
+        json_object_object_foreach(o, k, v)
+        {
+            (void)v;
+            keys[n++] = k;
+        }
+    }
+    qsort(keys, n, sizeof(*keys), key_cmp);
+    yaml_mapping_start_event_initialize(
+        &ev, NULL, NULL, 1, n ? YAML_BLOCK_MAPPING_STYLE : YAML_FLOW_MAPPING_STYLE);
+    if (!yaml_emitter_emit(em, &ev)) {
+        rc = fc_error_set(FC_EIO, "yaml emit mapping");
+        goto done;
+    }
+    for (i = 0; i < n && rc == FC_OK; i++) {
+        rc = emit_scalar(em, keys[i], 0);
+        if (rc == FC_OK)
+            rc = emit(em, json_object_object_get(o, keys[i]));
+    }
+    if (rc == FC_OK) {
+        yaml_mapping_end_event_initialize(&ev);
+        if (!yaml_emitter_emit(em, &ev))
+            rc = fc_error_set(FC_EIO, "yaml emit mapping end");
+    }
+done:
+    free(keys);
+    return rc;
+}
+
+static int emit_array(yaml_emitter_t *em, struct json_object *o)
+{
+    yaml_event_t ev;
+    size_t n = json_object_array_length(o), i;
+    int rc = FC_OK;
+
+    yaml_sequence_start_event_initialize(
+        &ev, NULL, NULL, 1,
+        n ? YAML_BLOCK_SEQUENCE_STYLE : YAML_FLOW_SEQUENCE_STYLE);
+    if (!yaml_emitter_emit(em, &ev))
+        return fc_error_set(FC_EIO, "yaml emit sequence");
+    for (i = 0; i < n && rc == FC_OK; i++)
+        rc = emit(em, json_object_array_get_idx(o, i));
+    if (rc)
+        return rc;
+    yaml_sequence_end_event_initialize(&ev);
+    if (!yaml_emitter_emit(em, &ev))
+        return fc_error_set(FC_EIO, "yaml emit sequence end");
+    return FC_OK;
+}
+
+static int emit(yaml_emitter_t *em, struct json_object *o)
+{
+    char num[64];
+
+    switch (json_object_get_type(o)) {
+    case json_type_null:
+        return emit_scalar(em, "null", 1);
+    case json_type_boolean:
+        return emit_scalar(em, json_object_get_boolean(o) ? "true" : "false", 1);
+    case json_type_int:
+        snprintf(num, sizeof(num), "%" PRId64, json_object_get_int64(o));
+        return emit_scalar(em, num, 1);
+    case json_type_double:
+        /* fc_status_number() sets the text; others print round-trip exact. */
+        return emit_scalar(em, json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN), 1);
+    case json_type_string:
+        return emit_scalar(em, json_object_get_string(o), 0);
+    case json_type_object:
+        return emit_object(em, o);
+    case json_type_array:
+        return emit_array(em, o);
+    }
+    return fc_error_set(FC_EINVALID, "unknown json type");
+}
+
+int fc_yaml_emit(fc_buf *out, struct json_object *doc)
+{
+    yaml_emitter_t em;
+    yaml_event_t ev;
+    int rc = FC_OK;
+
+    if (!yaml_emitter_initialize(&em))
+        return fc_error_set(FC_ENOMEM, "yaml emitter");
+    yaml_emitter_set_output(&em, write_handler, out);
+    yaml_emitter_set_unicode(&em, 1);
+    yaml_emitter_set_width(&em, 100);
+    yaml_emitter_set_indent(&em, 2);
+    yaml_stream_start_event_initialize(&ev, YAML_UTF8_ENCODING);
+    if (!yaml_emitter_emit(&em, &ev)) {
+        rc = fc_error_set(FC_EIO, "yaml stream start");
+        goto done;
+    }
+    yaml_document_start_event_initialize(&ev, NULL, NULL, NULL, 1);
+    if (!yaml_emitter_emit(&em, &ev)) {
+        rc = fc_error_set(FC_EIO, "yaml document start");
+        goto done;
+    }
+    if ((rc = emit(&em, doc)) != FC_OK)
+        goto done;
+    yaml_document_end_event_initialize(&ev, 1);
+    if (!yaml_emitter_emit(&em, &ev)) {
+        rc = fc_error_set(FC_EIO, "yaml document end");
+        goto done;
+    }
+    yaml_stream_end_event_initialize(&ev);
+    if (!yaml_emitter_emit(&em, &ev))
+        rc = fc_error_set(FC_EIO, "yaml stream end");
+done:
+    yaml_emitter_delete(&em);
+    return rc;
+}
+
+struct json_object *fc_status_number(double v, int decimals)
+{
+    char text[64];
+    if (v == 0)
+        v = 0; /* folds -0.0 so the text is stable */
+    snprintf(text, sizeof(text), "%.*f", decimals, v);
+    return json_object_new_double_s(v, text);
+}
+
+/* ---- conditions -------------------------------------------------------- */
+
+/*
+ * Finds, in a previous status document, the condition of `type` and copies
+ * its status and lastTransitionTime.  Reads with libyaml's document API; a
+ * previous file that does not parse simply has no conditions.
+ */
+static int prev_condition(const char *doc, size_t len, const char *type,
+                          char *status, size_t ssize, char *ltt, size_t lsize)
+{
+    yaml_parser_t p;
+    yaml_document_t d;
+    yaml_node_t *root, *conds = NULL;
+    yaml_node_pair_t *pair;
+    yaml_node_item_t *item;
+    int found = 0;
+
+    if (!doc || !len)
+        return 0;
+    if (!yaml_parser_initialize(&p))
+        return 0;
+    yaml_parser_set_input_string(&p, (const unsigned char *)doc, len);
+    if (!yaml_parser_load(&p, &d)) {
+        yaml_parser_delete(&p);
+        return 0;
+    }
+    root = yaml_document_get_root_node(&d);
+    if (!root || root->type != YAML_MAPPING_NODE)
+        goto done;
+    /* conditions live at the top level or under status: */
+    for (int depth = 0; depth < 2 && !conds && root; depth++) {
+        yaml_node_t *next = NULL;
+        for (pair = root->data.mapping.pairs.start;
+             pair < root->data.mapping.pairs.top; pair++) {
+            yaml_node_t *k = yaml_document_get_node(&d, pair->key);
+            yaml_node_t *v = yaml_document_get_node(&d, pair->value);
+            if (!k || k->type != YAML_SCALAR_NODE || !v)
+                continue;
+            if (strcmp((char *)k->data.scalar.value, "conditions") == 0 &&
+                v->type == YAML_SEQUENCE_NODE)
+                conds = v;
+            else if (strcmp((char *)k->data.scalar.value, "status") == 0 &&
+                     v->type == YAML_MAPPING_NODE)
+                next = v;
+        }
+        root = next;
+    }
+    if (!conds)
+        goto done;
+    for (item = conds->data.sequence.items.start;
+         item < conds->data.sequence.items.top && !found; item++) {
+        yaml_node_t *c = yaml_document_get_node(&d, *item);
+        const char *t = NULL, *s = NULL, *l = NULL;
+        if (!c || c->type != YAML_MAPPING_NODE)
+            continue;
+        for (pair = c->data.mapping.pairs.start;
+             pair < c->data.mapping.pairs.top; pair++) {
+            yaml_node_t *k = yaml_document_get_node(&d, pair->key);
+            yaml_node_t *v = yaml_document_get_node(&d, pair->value);
+            if (!k || !v || k->type != YAML_SCALAR_NODE ||
+                v->type != YAML_SCALAR_NODE)
+                continue;
+            if (strcmp((char *)k->data.scalar.value, "type") == 0)
+                t = (char *)v->data.scalar.value;
+            else if (strcmp((char *)k->data.scalar.value, "status") == 0)
+                s = (char *)v->data.scalar.value;
+            else if (strcmp((char *)k->data.scalar.value, "lastTransitionTime") == 0)
+                l = (char *)v->data.scalar.value;
+        }
+        if (t && s && l && strcmp(t, type) == 0) {
+            snprintf(status, ssize, "%s", s);
+            snprintf(ltt, lsize, "%s", l);
+            found = 1;
+        }
+    }
+done:
+    yaml_document_delete(&d);
+    yaml_parser_delete(&p);
+    return found;
+}
+
+int fc_status_condition(struct json_object *conds, const char *type,
+                        int status, const char *reason, const char *message,
+                        int64_t now, const char *prev_doc, size_t prev_len)
+{
+    struct json_object *c;
+    const char *st = status ? "True" : "False";
+    char prev_status[16], prev_ltt[64], ltt[64];
+
+    if (prev_condition(prev_doc, prev_len, type, prev_status,
+                       sizeof(prev_status), prev_ltt, sizeof(prev_ltt)) &&
+        strcmp(prev_status, st) == 0)
+        snprintf(ltt, sizeof(ltt), "%s", prev_ltt);
+    else
+        fc_time_format(ltt, sizeof(ltt), now);
+
+    c = json_object_new_object();
+    if (!c)
+        return fc_error_set(FC_ENOMEM, "condition");
+    json_object_object_add(c, "type", json_object_new_string(type));
+    json_object_object_add(c, "status", json_object_new_string(st));
+    json_object_object_add(c, "reason", json_object_new_string(reason));
+    json_object_object_add(c, "message", json_object_new_string(message ? message : ""));
+    json_object_object_add(c, "lastTransitionTime", json_object_new_string(ltt));
+    json_object_array_add(conds, c);
+    return FC_OK;
+}

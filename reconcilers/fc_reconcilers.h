@@ -1,0 +1,78 @@
+/*
+ * fc_reconcilers.h - one reconciler per spec kind, each diffing desired
+ * (the spec) against observed (inventory + engine findings) and producing
+ * status documents and, for Optimizations, a plan.
+ *
+ * Reconcilers do no I/O: the previous status of a file comes through the
+ * pass's `prev` callback, output goes into pass->status and pass->plan.
+ * They are level-based: the same inputs always give the same outputs.
+ */
+#ifndef FC_RECONCILERS_H
+#define FC_RECONCILERS_H
+
+#include "controller/cloud/fc_cloud.h"
+#include "controller/core/fc_util.h"
+#include "controller/engines/fc_engines.h"
+#include "controller/status/fc_status.h"
+#include "specs/fc_specs.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef enum { FC_PLAN_PLANNED, FC_PLAN_BLOCKED, FC_PLAN_NOOP } fc_plan_state;
+const char *fc_plan_state_name(fc_plan_state s);
+
+/* One Optimization turned into a concrete provider action. */
+typedef struct {
+    char *optimization;     /* spec name */
+    char *action;           /* stop, modify-volume, ... */
+    char *account;
+    char *region;
+    char *resource;
+    fc_plan_state state;
+    char *reason;           /* CamelCase reason when blocked or noop */
+    char *message;          /* one line for humans */
+    double monthly_saving;  /* from the matching recommendation, else 0 */
+} fc_plan_item;
+
+typedef struct {
+    fc_plan_item *items;    /* in Optimization name order */
+    size_t n;
+    size_t cap;
+} fc_plan;
+
+void fc_plan_init(fc_plan *p);
+void fc_plan_dispose(fc_plan *p);
+
+typedef struct fc_pass {
+    int64_t now;
+    const char *commit;          /* spec commit (hex) the specs came from */
+    const fc_spec_set *specs;
+    const fc_inventory *inv;
+    const fc_price_table *prices;
+    const fc_recommendation_list *recs;
+    const char *discovery_error; /* non-NULL when discovery failed */
+    /* Previous bytes of a status file; FC_ENOTFOUND when there were none. */
+    int (*prev)(void *payload, const char *path, fc_buf *out);
+    void *prev_payload;
+    fc_status_tree *status;      /* out */
+    fc_plan *plan;               /* out */
+} fc_pass;
+
+typedef struct {
+    fc_kind kind;
+    const char *dir;             /* status/<dir>/<name>.yaml */
+    int (*reconcile)(fc_pass *pass, const fc_object *obj);
+} fc_reconciler;
+
+/* The table, one entry per kind, in fc_kind order. */
+const fc_reconciler *fc_reconciler_for(fc_kind kind);
+
+/*
+ * Runs every reconciler over the valid objects, reports invalid objects in
+ * their own status files and in status/specs.yaml, and writes
+ * status/recommendations/ and status/inventory.yaml.
+ */
+int fc_reconcile_all(fc_pass *pass);
+
+#endif

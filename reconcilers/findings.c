@@ -1,0 +1,166 @@
+/*
+ * findings.c - status files that belong to no spec kind: one file per
+ * recommendation the engines produced, and the inventory summary.
+ */
+#include "reconcilers/reconcilers_int.h"
+#include "controller/core/fc_error.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* The Optimization (valid spec) that acts on this recommendation, if any. */
+static const fc_object *addressed_by(const fc_spec_set *set,
+                                     const fc_recommendation *r)
+{
+    size_t i;
+    for (i = 0; i < set->nobjects; i++) {
+        const fc_object *o = &set->objects[i];
+        const fc_optimization_spec *s;
+        if (o->kind != FC_KIND_OPTIMIZATION)
+            continue;
+        s = o->spec.optimization;
+        if (strcmp(s->target.resource, r->resource) == 0 &&
+            strcmp(s->target.account, r->account) == 0 &&
+            strcmp(s->action, r->action) == 0)
+            return o;
+    }
+    return NULL;
+}
+
+static struct json_object *kv_object(const fc_kv *kv, size_t n)
+{
+    struct json_object *o = json_object_new_object();
+    size_t i;
+    for (i = 0; i < n; i++)
+        json_object_object_add(o, kv[i].key, json_object_new_string(kv[i].value));
+    return o;
+}
+
+int fc_reconcile_recommendations(fc_pass *pass)
+{
+    size_t i;
+    int rc = FC_OK;
+
+    for (i = 0; pass->recs && i < pass->recs->n && rc == FC_OK; i++) {
+        const fc_recommendation *r = &pass->recs->items[i];
+        const fc_object *opt = addressed_by(pass->specs, r);
+        struct json_object *res = json_object_new_object();
+        struct json_object *act = json_object_new_object();
+        fc_sdoc d;
+
+        json_object_object_add(res, "type", json_object_new_string(fc_resource_type_name(r->resource_type)));
+        json_object_object_add(res, "account", json_object_new_string(r->account));
+        json_object_object_add(res, "region", json_object_new_string(r->region));
+        json_object_object_add(res, "id", json_object_new_string(r->resource));
+        json_object_object_add(act, "action", json_object_new_string(r->action));
+        json_object_object_add(act, "parameters", kv_object(r->parameters, r->nparameters));
+        if ((rc = fc_sdoc_begin(&d, pass, "Recommendation", "recommendations", r->id))) {
+            json_object_put(res);
+            json_object_put(act);
+            break;
+        }
+        json_object_object_add(d.status, "rule", json_object_new_string(r->rule));
+        json_object_object_add(d.status, "resource", res);
+        json_object_object_add(d.status, "summary", json_object_new_string(r->summary));
+        json_object_object_add(d.status, "evidence", kv_object(r->evidence, r->nevidence));
+        json_object_object_add(d.status, "monthlySaving", fc_status_number(r->monthly_saving, 2));
+        json_object_object_add(d.status, "currency", json_object_new_string(r->currency));
+        json_object_object_add(d.status, "risk", json_object_new_string(fc_risk_name(r->risk)));
+        json_object_object_add(d.status, "suggested", act);
+        json_object_object_add(d.status, "policy", FC_JSTR(r->policy));
+        rc = fc_sdoc_cond(&d, pass, "Open", 1, "Detected", "%s", r->summary);
+        if (rc == FC_OK) {
+            if (opt)
+                rc = fc_sdoc_cond(&d, pass, "Addressed", 1, "OptimizationExists",
+                                  "Optimization %s acts on it", opt->metadata.name);
+            else
+                rc = fc_sdoc_cond(&d, pass, "Addressed", 0, "AwaitingApproval",
+                                  "no Optimization spec acts on it yet");
+        }
+        if (rc == FC_OK)
+            rc = fc_sdoc_finish(&d, pass);
+        else
+            fc_sdoc_dispose(&d);
+    }
+    return rc;
+}
+
+static int res_cmp(const void *a, const void *b)
+{
+    const fc_resource *x = *(const fc_resource *const *)a;
+    const fc_resource *y = *(const fc_resource *const *)b;
+    int c;
+    if (x->type != y->type)
+        return (int)x->type - (int)y->type;
+    if ((c = strcmp(x->account, y->account)))
+        return c;
+    if ((c = strcmp(x->region, y->region)))
+        return c;
+    return strcmp(x->id, y->id);
+}
+
+static void count_into(struct json_object *o, const char *key)
+{
+    struct json_object *v;
+    if (json_object_object_get_ex(o, key, &v))
+        json_object_set_int64(v, json_object_get_int64(v) + 1);
+    else
+        json_object_object_add(o, key, json_object_new_int64(1));
+}
+
+int fc_reconcile_inventory(fc_pass *pass)
+{
+    const fc_inventory *inv = pass->inv;
+    const fc_resource **sorted = NULL;
+    struct json_object *doc, *by_type, *by_account, *by_region, *list;
+    size_t i, n = inv ? inv->nresources : 0;
+    int rc;
+
+    if (n && !(sorted = malloc(n * sizeof(*sorted))))
+        return fc_error_set(FC_ENOMEM, "inventory");
+    for (i = 0; i < n; i++)
+        sorted[i] = &inv->resources[i];
+    if (n)
+        qsort(sorted, n, sizeof(*sorted), res_cmp);
+    doc = json_object_new_object();
+    by_type = json_object_new_object();
+    by_account = json_object_new_object();
+    by_region = json_object_new_object();
+    list = json_object_new_array();
+    for (i = 0; i < n; i++) {
+        const fc_resource *r = sorted[i];
+        struct json_object *o = json_object_new_object();
+        count_into(by_type, fc_resource_type_name(r->type));
+        count_into(by_account, r->account);
+        count_into(by_region, r->region);
+        json_object_object_add(o, "type", json_object_new_string(fc_resource_type_name(r->type)));
+        json_object_object_add(o, "id", json_object_new_string(r->id));
+        json_object_object_add(o, "account", json_object_new_string(r->account));
+        json_object_object_add(o, "region", json_object_new_string(r->region));
+        if (r->name)
+            json_object_object_add(o, "name", json_object_new_string(r->name));
+        if (r->state)
+            json_object_object_add(o, "state", json_object_new_string(r->state));
+        if (r->size_class)
+            json_object_object_add(o, "class", json_object_new_string(r->size_class));
+        if (r->size > 0)
+            json_object_object_add(o, "size", fc_status_number(r->size, 0));
+        if (r->attached_to)
+            json_object_object_add(o, "attachedTo", json_object_new_string(r->attached_to));
+        json_object_array_add(list, o);
+    }
+    free(sorted);
+    json_object_object_add(doc, "apiVersion", json_object_new_string(FC_API_VERSION));
+    json_object_object_add(doc, "kind", json_object_new_string("Inventory"));
+    json_object_object_add(doc, "observedCommit", FC_JSTR(pass->commit));
+    json_object_object_add(doc, "total", json_object_new_int64((int64_t)n));
+    json_object_object_add(doc, "byType", by_type);
+    json_object_object_add(doc, "byAccount", by_account);
+    json_object_object_add(doc, "byRegion", by_region);
+    json_object_object_add(doc, "resources", list);
+    if (pass->discovery_error)
+        json_object_object_add(doc, "discoveryError", json_object_new_string(pass->discovery_error));
+    rc = fc_status_tree_add(pass->status, "status/inventory.yaml", doc);
+    json_object_put(doc);
+    return rc;
+}

@@ -1,0 +1,303 @@
+/*
+ * optimization.c - reconciler for kind Optimization: is the target there,
+ * does the action fit it, is it approved by enough people for its risk, and
+ * what would run.  This stage plans only; the executor acts later, and only
+ * on items planned here.
+ */
+#include "reconcilers/reconcilers_int.h"
+#include "controller/core/fc_error.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct {
+    const char *action;
+    fc_resource_type type;
+    const char *needs_state;   /* NULL: any state */
+    const char *done_state;    /* state in which there is nothing to do */
+    fc_risk risk;
+} action_rule;
+
+static const action_rule rules[] = {
+    {"stop", FC_RES_EC2_INSTANCE, "running", "stopped", FC_RISK_LOW},
+    {"stop", FC_RES_RDS_INSTANCE, "available", "stopped", FC_RISK_LOW},
+    {"start", FC_RES_EC2_INSTANCE, "stopped", "running", FC_RISK_LOW},
+    {"rightsize", FC_RES_EC2_INSTANCE, NULL, NULL, FC_RISK_MEDIUM},
+    {"modify-volume", FC_RES_EBS_VOLUME, NULL, NULL, FC_RISK_MEDIUM},
+    {"snapshot-and-delete", FC_RES_EBS_VOLUME, "available", NULL, FC_RISK_MEDIUM},
+    {"release-address", FC_RES_ELASTIC_IP, NULL, NULL, FC_RISK_LOW},
+    {"delete-snapshot", FC_RES_EBS_SNAPSHOT, NULL, NULL, FC_RISK_HIGH},
+};
+
+static const char *param(const fc_optimization_spec *s, const char *key)
+{
+    unsigned i;
+    for (i = 0; i < s->nparameters; i++)
+        if (strcmp(s->parameters[i].key, key) == 0)
+            return s->parameters[i].value;
+    return NULL;
+}
+
+static fc_risk parse_risk(const char *s, fc_risk dflt)
+{
+    if (!s)
+        return dflt;
+    if (strcmp(s, "low") == 0)
+        return FC_RISK_LOW;
+    if (strcmp(s, "medium") == 0)
+        return FC_RISK_MEDIUM;
+    return FC_RISK_HIGH;
+}
+
+/* Approvals the first Policy (by name) covering the account asks for. */
+static unsigned approvals_needed(const fc_spec_set *set, const char *account,
+                                 fc_risk risk)
+{
+    size_t i;
+    unsigned j;
+    for (i = 0; i < set->nobjects; i++) {
+        const fc_object *o = &set->objects[i];
+        const fc_policy_spec *p;
+        int covers;
+        if (o->kind != FC_KIND_POLICY)
+            continue;
+        p = o->spec.policy;
+        covers = p->naccounts == 0;
+        for (j = 0; j < p->naccounts && !covers; j++)
+            covers = strcmp(p->accounts[j], account) == 0;
+        if (!covers)
+            continue;
+        return risk == FC_RISK_LOW ? p->approvals.low
+               : risk == FC_RISK_MEDIUM ? p->approvals.medium
+                                        : p->approvals.high;
+    }
+    return risk == FC_RISK_HIGH ? 2 : 1;
+}
+
+static unsigned distinct_approvers(const fc_opt_approval *a)
+{
+    unsigned i, j, n = 0;
+    for (i = 0; i < a->napproved_by; i++) {
+        int dup = 0;
+        for (j = 0; j < i && !dup; j++)
+            dup = strcmp(a->approved_by[i], a->approved_by[j]) == 0;
+        n += !dup;
+    }
+    return n;
+}
+
+static int account_declared(const fc_spec_set *set, const char *account)
+{
+    size_t i;
+    for (i = 0; i < set->nobjects; i++)
+        if (set->objects[i].kind == FC_KIND_ACCOUNT &&
+            strcmp(set->objects[i].spec.account->account_id, account) == 0)
+            return 1;
+    return 0;
+}
+
+static const fc_recommendation *matching_rec(const fc_pass *pass,
+                                             const fc_optimization_spec *s)
+{
+    size_t i;
+    for (i = 0; pass->recs && i < pass->recs->n; i++) {
+        const fc_recommendation *r = &pass->recs->items[i];
+        if (strcmp(r->resource, s->target.resource) == 0 &&
+            strcmp(r->account, s->target.account) == 0 &&
+            strcmp(r->action, s->action) == 0)
+            return r;
+    }
+    return NULL;
+}
+
+static int plan_add(fc_plan *plan, const fc_object *obj, fc_plan_state st,
+                    const char *reason, const char *message, double saving)
+{
+    const fc_optimization_spec *s = obj->spec.optimization;
+    fc_plan_item *it;
+    if (plan->n == plan->cap) {
+        size_t cap = plan->cap ? plan->cap * 2 : 16;
+        fc_plan_item *p = realloc(plan->items, cap * sizeof(*p));
+        if (!p)
+            return fc_error_set(FC_ENOMEM, "plan");
+        plan->items = p;
+        plan->cap = cap;
+    }
+    it = &plan->items[plan->n++];
+    memset(it, 0, sizeof(*it));
+    it->optimization = fc_strdup(obj->metadata.name);
+    it->action = fc_strdup(s->action);
+    it->account = fc_strdup(s->target.account);
+    it->region = fc_strdup(s->target.region);
+    it->resource = fc_strdup(s->target.resource);
+    it->state = st;
+    it->reason = fc_strdup(reason);
+    it->message = fc_strdup(message);
+    it->monthly_saving = saving;
+    if (!it->optimization || !it->action || !it->account || !it->region ||
+        !it->resource || !it->reason || !it->message)
+        return fc_error_set(FC_ENOMEM, "plan item");
+    return FC_OK;
+}
+
+/* Works out the plan state for one Optimization; fills reason/message. */
+static fc_plan_state judge(const fc_pass *pass, const fc_object *obj,
+                           const fc_resource **res_out, fc_risk *risk_out,
+                           const char **reason, char *msg, size_t msize,
+                           const char **failed_cond)
+{
+    const fc_optimization_spec *s = obj->spec.optimization;
+    const fc_resource *r;
+    const action_rule *rule = NULL;
+    const char *want;
+    unsigned need, have;
+    size_t i;
+
+    *res_out = NULL;
+    *risk_out = FC_RISK_HIGH;
+    if (!account_declared(pass->specs, s->target.account)) {
+        *failed_cond = "TargetFound";
+        *reason = "AccountNotDeclared";
+        snprintf(msg, msize, "account %s is not declared by any Account spec",
+                 s->target.account);
+        return FC_PLAN_BLOCKED;
+    }
+    r = pass->inv ? fc_inventory_find(pass->inv, s->target.account, s->target.region,
+                                      s->target.resource)
+                  : NULL;
+    if (!r) {
+        *failed_cond = "TargetFound";
+        *reason = "TargetNotFound";
+        snprintf(msg, msize, "%s not found in account %s region %s",
+                 s->target.resource, s->target.account, s->target.region);
+        return FC_PLAN_BLOCKED;
+    }
+    *res_out = r;
+    for (i = 0; i < FC_ARRAY_LEN(rules); i++)
+        if (strcmp(rules[i].action, s->action) == 0 && rules[i].type == r->type)
+            rule = &rules[i];
+    if (!rule) {
+        *failed_cond = "ActionValid";
+        *reason = "ActionNotApplicable";
+        snprintf(msg, msize, "action %s does not apply to a %s", s->action,
+                 fc_resource_type_name(r->type));
+        return FC_PLAN_BLOCKED;
+    }
+    *risk_out = parse_risk(s->risk, rule->risk);
+    if (rule->done_state && r->state && strcmp(r->state, rule->done_state) == 0) {
+        *failed_cond = NULL;
+        *reason = "AlreadyApplied";
+        snprintf(msg, msize, "%s is already %s", r->id, r->state);
+        return FC_PLAN_NOOP;
+    }
+    if (rule->needs_state && (!r->state || strcmp(r->state, rule->needs_state) != 0)) {
+        *failed_cond = "ActionValid";
+        *reason = "WrongState";
+        snprintf(msg, msize, "%s needs %s to be %s, it is %s", s->action, r->id,
+                 rule->needs_state, r->state ? r->state : "unknown");
+        return FC_PLAN_BLOCKED;
+    }
+    if (strcmp(s->action, "release-address") == 0 && r->attached_to) {
+        *failed_cond = "ActionValid";
+        *reason = "AddressInUse";
+        snprintf(msg, msize, "%s is associated with %s", r->id, r->attached_to);
+        return FC_PLAN_BLOCKED;
+    }
+    want = strcmp(s->action, "rightsize") == 0       ? param(s, "instanceType")
+           : strcmp(s->action, "modify-volume") == 0 ? param(s, "volumeType")
+                                                     : NULL;
+    if (want && r->size_class && strcmp(want, r->size_class) == 0) {
+        *failed_cond = NULL;
+        *reason = "AlreadyApplied";
+        snprintf(msg, msize, "%s is already %s", r->id, want);
+        return FC_PLAN_NOOP;
+    }
+    need = approvals_needed(pass->specs, s->target.account, *risk_out);
+    have = distinct_approvers(&s->approval);
+    if (have < need) {
+        *failed_cond = "Approved";
+        *reason = have ? "InsufficientApprovals" : "NotApproved";
+        snprintf(msg, msize, "%s risk needs %u distinct approver(s), has %u",
+                 fc_risk_name(*risk_out), need, have);
+        return FC_PLAN_BLOCKED;
+    }
+    *failed_cond = NULL;
+    *reason = "Planned";
+    if (want)
+        snprintf(msg, msize, "dry-run: would %s %s from %s to %s", s->action, r->id,
+                 r->size_class ? r->size_class : "?", want);
+    else
+        snprintf(msg, msize, "dry-run: would %s %s", s->action, r->id);
+    return FC_PLAN_PLANNED;
+}
+
+static const char *const cond_order[] = {"TargetFound", "ActionValid", "Approved"};
+
+int fc_reconcile_optimization(fc_pass *pass, const fc_object *obj)
+{
+    const fc_optimization_spec *s = obj->spec.optimization;
+    const fc_resource *r;
+    const fc_recommendation *rec = matching_rec(pass, s);
+    const char *reason, *failed = NULL;
+    char msg[512];
+    fc_risk risk;
+    fc_plan_state st;
+    struct json_object *plan, *target;
+    fc_sdoc d;
+    size_t i;
+    int rc, reached = 1;
+
+    st = judge(pass, obj, &r, &risk, &reason, msg, sizeof(msg), &failed);
+    if ((rc = plan_add(pass->plan, obj, st, reason, msg, rec ? rec->monthly_saving : 0)))
+        return rc;
+    if ((rc = fc_sdoc_begin(&d, pass, "Optimization", "optimizations", obj->metadata.name)))
+        return rc;
+    target = json_object_new_object();
+    json_object_object_add(target, "account", json_object_new_string(s->target.account));
+    json_object_object_add(target, "region", json_object_new_string(s->target.region));
+    json_object_object_add(target, "resource", json_object_new_string(s->target.resource));
+    if (r) {
+        json_object_object_add(target, "type", json_object_new_string(fc_resource_type_name(r->type)));
+        json_object_object_add(target, "observedState", FC_JSTR(r->state));
+    }
+    plan = json_object_new_object();
+    json_object_object_add(plan, "action", json_object_new_string(s->action));
+    json_object_object_add(plan, "target", target);
+    json_object_object_add(plan, "state", json_object_new_string(fc_plan_state_name(st)));
+    json_object_object_add(plan, "dryRun", json_object_new_boolean(1));
+    json_object_object_add(plan, "risk", json_object_new_string(fc_risk_name(risk)));
+    json_object_object_add(plan, "message", json_object_new_string(msg));
+    json_object_object_add(plan, "approvedBy",
+                           fc_json_strings(s->approval.approved_by, s->approval.napproved_by));
+    if (rec) {
+        json_object_object_add(plan, "recommendation", json_object_new_string(rec->id));
+        json_object_object_add(plan, "monthlySaving", fc_status_number(rec->monthly_saving, 2));
+        json_object_object_add(plan, "currency", json_object_new_string(rec->currency));
+    }
+    json_object_object_add(d.status, "plan", plan);
+
+    rc = fc_sdoc_cond(&d, pass, "Valid", 1, "SpecValid", "spec is valid");
+    /* Conditions up to the failing check are True, the failing one False,
+     * later ones are not evaluated and not reported. */
+    for (i = 0; i < FC_ARRAY_LEN(cond_order) && rc == FC_OK && reached; i++) {
+        if (failed && strcmp(failed, cond_order[i]) == 0) {
+            rc = fc_sdoc_cond(&d, pass, cond_order[i], 0, reason, "%s", msg);
+            reached = 0;
+        } else if (st == FC_PLAN_NOOP && i > 0) {
+            reached = 0;
+        } else {
+            rc = fc_sdoc_cond(&d, pass, cond_order[i], 1, "Checked", "%s",
+                              i == 0 ? "target exists"
+                              : i == 1 ? "action applies to the target"
+                                       : "approved by enough distinct approvers");
+        }
+    }
+    if (rc == FC_OK)
+        rc = fc_sdoc_cond(&d, pass, "Ready", st != FC_PLAN_BLOCKED, reason, "%s", msg);
+    if (rc != FC_OK) {
+        fc_sdoc_dispose(&d);
+        return rc;
+    }
+    return fc_sdoc_finish(&d, pass);
+}

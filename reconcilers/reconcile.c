@@ -1,0 +1,266 @@
+/*
+ * reconcile.c - the reconciler table and the driver of one reconcile step.
+ *
+ * Stage 4 of a pass.  fc_reconcile_all() walks valid objects in kind/name
+ * order, gives each to its kind's reconciler, then reports invalid objects
+ * (Valid=False, with file:line: field: message) and writes the
+ * kind-independent files: specs.yaml, recommendations/, inventory.yaml.
+ */
+#include "reconcilers/reconcilers_int.h"
+#include "controller/core/fc_error.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const fc_reconciler table[FC_KIND__COUNT] = {
+    [FC_KIND_ACCOUNT] = {FC_KIND_ACCOUNT, "accounts", fc_reconcile_account},
+    [FC_KIND_POLICY] = {FC_KIND_POLICY, "policies", fc_reconcile_policy},
+    [FC_KIND_BUDGET] = {FC_KIND_BUDGET, "budgets", fc_reconcile_budget},
+    [FC_KIND_OPTIMIZATION] = {FC_KIND_OPTIMIZATION, "optimizations",
+                              fc_reconcile_optimization},
+    [FC_KIND_SCHEDULE] = {FC_KIND_SCHEDULE, "schedules", fc_reconcile_schedule},
+};
+
+const fc_reconciler *fc_reconciler_for(fc_kind kind)
+{
+    if ((int)kind < 0 || kind >= FC_KIND__COUNT)
+        return NULL;
+    return &table[kind];
+}
+
+const char *fc_plan_state_name(fc_plan_state s)
+{
+    switch (s) {
+    case FC_PLAN_PLANNED:
+        return "planned";
+    case FC_PLAN_BLOCKED:
+        return "blocked";
+    case FC_PLAN_NOOP:
+        return "noop";
+    }
+    return "unknown";
+}
+
+void fc_plan_init(fc_plan *p) { memset(p, 0, sizeof(*p)); }
+
+void fc_plan_dispose(fc_plan *p)
+{
+    size_t i;
+    for (i = 0; i < p->n; i++) {
+        fc_plan_item *it = &p->items[i];
+        free(it->optimization);
+        free(it->action);
+        free(it->account);
+        free(it->region);
+        free(it->resource);
+        free(it->reason);
+        free(it->message);
+    }
+    free(p->items);
+    fc_plan_init(p);
+}
+
+/* ---- status documents -------------------------------------------------- */
+
+int fc_sdoc_begin(fc_sdoc *d, fc_pass *pass, const char *kind,
+                  const char *dir, const char *name)
+{
+    struct json_object *meta;
+    int n;
+
+    memset(d, 0, sizeof(*d));
+    fc_buf_init(&d->prev);
+    n = snprintf(d->path, sizeof(d->path), "status/%s/%s.yaml", dir, name);
+    if (n < 0 || (size_t)n >= sizeof(d->path))
+        return fc_error_set(FC_EINVALID, "status path too long for %s", name);
+    if (pass->prev && pass->prev(pass->prev_payload, d->path, &d->prev) != FC_OK)
+        fc_buf_dispose(&d->prev);
+    d->doc = json_object_new_object();
+    meta = json_object_new_object();
+    d->status = json_object_new_object();
+    d->conds = json_object_new_array();
+    if (!d->doc || !meta || !d->status || !d->conds) {
+        json_object_put(meta);
+        fc_sdoc_dispose(d);
+        return fc_error_set(FC_ENOMEM, "status document");
+    }
+    json_object_object_add(d->doc, "apiVersion", json_object_new_string(FC_API_VERSION));
+    json_object_object_add(d->doc, "kind", json_object_new_string(kind));
+    json_object_object_add(meta, "name", json_object_new_string(name));
+    json_object_object_add(d->doc, "metadata", meta);
+    json_object_object_add(d->doc, "status", d->status);
+    json_object_object_add(d->status, "conditions", d->conds);
+    if (pass->commit)
+        json_object_object_add(d->status, "observedCommit",
+                               json_object_new_string(pass->commit));
+    return FC_OK;
+}
+
+int fc_sdoc_cond(fc_sdoc *d, fc_pass *pass, const char *type, int ok,
+                 const char *reason, const char *fmt, ...)
+{
+    char msg[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    return fc_status_condition(d->conds, type, ok, reason, msg, pass->now,
+                               d->prev.data, d->prev.len);
+}
+
+void fc_sdoc_dispose(fc_sdoc *d)
+{
+    json_object_put(d->doc);
+    d->doc = NULL;
+    fc_buf_dispose(&d->prev);
+}
+
+int fc_sdoc_finish(fc_sdoc *d, fc_pass *pass)
+{
+    int rc = fc_status_tree_add(pass->status, d->path, d->doc);
+    fc_sdoc_dispose(d);
+    return rc;
+}
+
+void fc_object_source(const fc_object *o, char *buf, size_t size)
+{
+    snprintf(buf, size, "%s:%u", o->file ? o->file : "?", o->line);
+}
+
+struct json_object *fc_json_strings(char *const *v, unsigned n)
+{
+    struct json_object *a = json_object_new_array();
+    unsigned i;
+    for (i = 0; a && i < n; i++)
+        json_object_array_add(a, json_object_new_string(v[i]));
+    return a;
+}
+
+/* ---- invalid specs ----------------------------------------------------- */
+
+static int object_is_valid(const fc_spec_set *set, int kind, const char *name)
+{
+    return name && fc_specs_find(set, (fc_kind)kind, name) != NULL;
+}
+
+/* Invalid objects get their own status file: every error of that object. */
+static int report_invalid_objects(fc_pass *pass)
+{
+    const fc_spec_set *set = pass->specs;
+    size_t i, j;
+    int rc = FC_OK;
+
+    for (i = 0; i < set->nerrors && rc == FC_OK; i++) {
+        const fc_spec_error *e = &set->errors[i];
+        const fc_reconciler *r;
+        struct json_object *errs;
+        fc_sdoc d;
+        char first[1024];
+        int seen = 0;
+
+        if (e->kind < 0 || !e->name || !(r = fc_reconciler_for((fc_kind)e->kind)))
+            continue;
+        /* A rejected duplicate must not overwrite the status of the valid
+         * object of that name; specs.yaml lists it. */
+        if (object_is_valid(set, e->kind, e->name))
+            continue;
+        for (j = 0; j < i; j++)
+            if (set->errors[j].kind == e->kind && set->errors[j].name &&
+                strcmp(set->errors[j].name, e->name) == 0)
+                seen = 1;
+        if (seen)
+            continue;
+        if ((rc = fc_sdoc_begin(&d, pass, fc_kind_name((fc_kind)e->kind), r->dir,
+                                e->name)) != FC_OK)
+            break;
+        errs = json_object_new_array();
+        for (j = i; j < set->nerrors; j++) {
+            const fc_spec_error *f = &set->errors[j];
+            char line[1024];
+            if (f->kind != e->kind || !f->name || strcmp(f->name, e->name) != 0)
+                continue;
+            fc_spec_error_format(f, line, sizeof(line));
+            json_object_array_add(errs, json_object_new_string(line));
+        }
+        fc_spec_error_format(e, first, sizeof(first));
+        json_object_object_add(d.status, "errors", errs);
+        rc = fc_sdoc_cond(&d, pass, "Valid", 0, "InvalidSpec", "%s", first);
+        if (rc == FC_OK)
+            rc = fc_sdoc_cond(&d, pass, "Ready", 0, "InvalidSpec",
+                              "not reconciled: the spec is invalid");
+        if (rc == FC_OK)
+            rc = fc_sdoc_finish(&d, pass);
+        else
+            fc_sdoc_dispose(&d);
+    }
+    return rc;
+}
+
+/* status/specs.yaml: what was read at which commit, and every error. */
+static int report_specs(fc_pass *pass)
+{
+    const fc_spec_set *set = pass->specs;
+    struct json_object *doc = json_object_new_object();
+    struct json_object *errs = json_object_new_array();
+    struct json_object *counts = json_object_new_object();
+    struct json_object *bad_files = json_object_new_array();
+    size_t i, k;
+    int rc;
+    int per_kind[FC_KIND__COUNT] = {0};
+
+    for (i = 0; i < set->nobjects; i++)
+        per_kind[set->objects[i].kind]++;
+    for (k = 0; k < FC_KIND__COUNT; k++)
+        json_object_object_add(counts, fc_kind_name((fc_kind)k),
+                               json_object_new_int(per_kind[k]));
+    for (i = 0; i < set->nerrors; i++) {
+        const fc_spec_error *e = &set->errors[i];
+        struct json_object *o = json_object_new_object();
+        json_object_object_add(o, "file", json_object_new_string(e->file));
+        json_object_object_add(o, "line", json_object_new_int((int)e->line));
+        json_object_object_add(o, "field", json_object_new_string(e->field ? e->field : ""));
+        json_object_object_add(o, "message", json_object_new_string(e->message));
+        if (e->kind >= 0)
+            json_object_object_add(o, "kind",
+                                   json_object_new_string(fc_kind_name((fc_kind)e->kind)));
+        if (e->name)
+            json_object_object_add(o, "name", json_object_new_string(e->name));
+        json_object_array_add(errs, o);
+        if (i == 0 || strcmp(set->errors[i - 1].file, e->file) != 0)
+            json_object_array_add(bad_files, json_object_new_string(e->file));
+    }
+    json_object_object_add(doc, "apiVersion", json_object_new_string(FC_API_VERSION));
+    json_object_object_add(doc, "kind", json_object_new_string("SpecReport"));
+    json_object_object_add(doc, "observedCommit", FC_JSTR(pass->commit));
+    json_object_object_add(doc, "files", json_object_new_int((int)set->nfiles));
+    json_object_object_add(doc, "validObjects", counts);
+    json_object_object_add(doc, "invalidFiles", bad_files);
+    json_object_object_add(doc, "errors", errs);
+    rc = fc_status_tree_add(pass->status, "status/specs.yaml", doc);
+    json_object_put(doc);
+    return rc;
+}
+
+int fc_reconcile_all(fc_pass *pass)
+{
+    size_t i;
+    int rc = FC_OK;
+
+    for (i = 0; i < pass->specs->nobjects && rc == FC_OK; i++) {
+        const fc_object *o = &pass->specs->objects[i];
+        const fc_reconciler *r = fc_reconciler_for(o->kind);
+        rc = r->reconcile(pass, o);
+    }
+    if (rc == FC_OK)
+        rc = report_invalid_objects(pass);
+    if (rc == FC_OK)
+        rc = report_specs(pass);
+    if (rc == FC_OK)
+        rc = fc_reconcile_recommendations(pass);
+    if (rc == FC_OK)
+        rc = fc_reconcile_inventory(pass);
+    fc_status_tree_sort(pass->status);
+    return rc;
+}

@@ -1,0 +1,48 @@
+/*
+ * reconcilers_int.h - helpers shared by the reconcilers of this folder: a
+ * status document under construction and the previous bytes of its file.
+ */
+#ifndef FC_RECONCILERS_INT_H
+#define FC_RECONCILERS_INT_H
+
+#include "controller/core/fc_error.h"
+#include "reconcilers/fc_reconcilers.h"
+
+#include <json-c/json.h>
+
+typedef struct {
+    char path[512];
+    struct json_object *doc;    /* whole file */
+    struct json_object *status; /* doc.status */
+    struct json_object *conds;  /* doc.status.conditions */
+    fc_buf prev;                /* previous bytes of path, empty if none */
+} fc_sdoc;
+
+/* Starts status/<dir>/<name>.yaml for an object of `kind`. */
+int fc_sdoc_begin(fc_sdoc *d, fc_pass *pass, const char *kind,
+                  const char *dir, const char *name);
+int fc_sdoc_cond(fc_sdoc *d, fc_pass *pass, const char *type, int ok,
+                 const char *reason, const char *fmt, ...)
+    __attribute__((format(printf, 6, 7)));
+/* Adds the document to pass->status and releases d. */
+int fc_sdoc_finish(fc_sdoc *d, fc_pass *pass);
+/* Releases d without writing (error paths). */
+void fc_sdoc_dispose(fc_sdoc *d);
+
+/* "finops/budgets/a.yaml:3" for an object. */
+void fc_object_source(const fc_object *o, char *buf, size_t size);
+
+/* Shortcuts for json-c. */
+#define FC_JSTR(s) ((s) ? json_object_new_string(s) : json_object_new_null())
+struct json_object *fc_json_strings(char *const *v, unsigned n);
+
+int fc_reconcile_account(fc_pass *pass, const fc_object *obj);
+int fc_reconcile_policy(fc_pass *pass, const fc_object *obj);
+int fc_reconcile_budget(fc_pass *pass, const fc_object *obj);
+int fc_reconcile_optimization(fc_pass *pass, const fc_object *obj);
+int fc_reconcile_schedule(fc_pass *pass, const fc_object *obj);
+
+int fc_reconcile_recommendations(fc_pass *pass);
+int fc_reconcile_inventory(fc_pass *pass);
+
+#endif

@@ -1,0 +1,24 @@
+# Command-line contract: help, exit codes, and plan writes nothing.
+. "$(dirname "$0")/lib.sh"
+for c in run reconcile plan validate; do
+    "$FC_BIN" "$c" --help | grep -q "Exit codes" || fail "$c --help lacks exit codes"
+done
+"$FC_BIN" --help | grep -q "Usage: finops-controller" || fail "--help"
+set +e
+"$FC_BIN" frobnicate >/dev/null 2>&1; [ $? -eq 2 ] || fail "unknown command must exit 2"
+"$FC_BIN" reconcile --once >/dev/null 2>&1; [ $? -eq 2 ] || fail "missing --repo must exit 2"
+"$FC_BIN" reconcile --repo x --now yesterday >/dev/null 2>&1; [ $? -eq 2 ] || fail "bad --now must exit 2"
+"$FC_BIN" reconcile --once --repo "$T/nope.git" --state-dir "$T/s0" >/dev/null 2>&1; [ $? -eq 1 ] || fail "missing repo must exit 1"
+set -e
+pass "help and exit codes"
+
+seed_repo
+seed=$(remote_head)
+out=$(fc plan)
+[ "$(remote_head)" = "$seed" ] || fail "plan pushed a commit"
+grep -q "planned  stop-idle-build-box: stop" <<<"$out" || fail "plan does not list the approved action: $out"
+grep -q "A status/inventory.yaml" <<<"$out" || fail "plan does not list status changes"
+pass "plan prints and writes nothing"
+
+fc validate >/dev/null || fail "validate on the demo repo must exit 0"
+pass "validate accepts the demo repo"

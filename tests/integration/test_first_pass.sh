@@ -1,0 +1,42 @@
+# The first pass on a fresh repo creates one status commit on top of the
+# human's commit, with the expected files, touching nothing else.
+. "$(dirname "$0")/lib.sh"
+seed_repo
+seed=$(remote_head)
+spec_tree_before=$(git --git-dir="$REMOTE" ls-tree -r main | sort)
+
+fc reconcile --once || fail "reconcile exited $?"
+head=$(remote_head)
+[ "$head" != "$seed" ] || fail "no status commit was pushed"
+[ "$(git --git-dir="$REMOTE" rev-parse "$head^")" = "$seed" ] || fail "status commit is not on top of the human commit"
+[ "$(git --git-dir="$REMOTE" log -1 --format=%an "$head")" = "finops-controller" ] || fail "status commit author"
+git --git-dir="$REMOTE" log -1 --format=%B "$head" | grep -q "Observed-Commit: $seed" || fail "commit message names the observed commit"
+pass "status commit on top of the spec commit"
+
+files=$(remote_files)
+for f in status/inventory.yaml status/specs.yaml status/budgets/company.yaml \
+         status/budgets/team-platform.yaml status/optimizations/stop-idle-build-box.yaml \
+         status/accounts/prod.yaml status/policies/default.yaml; do
+    grep -qx "$f" <<<"$files" || fail "missing $f"
+done
+grep -q '^status/recommendations/idle-ec2-instance-' <<<"$files" || fail "no idle EC2 recommendation"
+grep -q '^status/recommendations/unattached-ebs-volume-' <<<"$files" || fail "no unattached volume recommendation"
+grep -q '^status/recommendations/unassociated-elastic-ip-' <<<"$files" || fail "no unassociated EIP recommendation"
+pass "expected status files"
+
+# Nothing outside status/ and proposals/ changed.
+after=$(git --git-dir="$REMOTE" ls-tree -r main | grep -v -E $'\t(status|proposals)/' | sort)
+[ "$after" = "$spec_tree_before" ] || fail "files outside status/ changed"
+pass "spec files untouched"
+
+b=$(remote_show status/budgets/team-platform.yaml)
+grep -q "observedCommit: $seed" <<<"$b" || fail "budget status lacks observedCommit"
+grep -q "type: \"\\?Valid" <<<"$b" || grep -q "type: Valid" <<<"$b" || fail "budget status lacks Valid condition"
+grep -q "actual:" <<<"$b" || fail "budget status lacks actual spend"
+o=$(remote_show status/optimizations/stop-idle-build-box.yaml)
+grep -q "state: planned" <<<"$o" || fail "approved optimization not planned: $o"
+grep -q "dryRun: true" <<<"$o" || fail "plan not marked dry-run"
+o2=$(remote_show status/optimizations/release-idle-address.yaml)
+grep -q "state: blocked" <<<"$o2" || fail "unapproved optimization not blocked: $o2"
+grep -q "NotApproved" <<<"$o2" || fail "unapproved optimization reason"
+pass "conditions and plans"

@@ -1,0 +1,269 @@
+/*
+ * test_reconcilers.c - reconcilers over real loaded specs and a hand-built
+ * inventory: plans, conditions, invalid objects, determinism.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "controller/core/fc_error.h"
+#include "reconcilers/fc_reconcilers.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define NOW 1794484800 /* 2026-11-12T12:00:00Z */
+
+static const char accounts_yaml[] =
+    "apiVersion: finops.dev/v1alpha1\n"
+    "kind: Account\n"
+    "metadata: {name: prod}\n"
+    "spec:\n"
+    "  accountId: \"111122223333\"\n"
+    "  regions: [eu-west-1]\n";
+
+static void add_res(fc_inventory *inv, fc_resource_type t, const char *id,
+                    const char *state, const char *cls, const char *attached)
+{
+    fc_resource *r;
+    inv->resources = realloc(inv->resources, (inv->nresources + 1) * sizeof(*r));
+    r = &inv->resources[inv->nresources++];
+    memset(r, 0, sizeof(*r));
+    r->type = t;
+    r->id = strdup(id);
+    r->account = strdup("111122223333");
+    r->region = strdup("eu-west-1");
+    r->state = state ? strdup(state) : NULL;
+    r->size_class = cls ? strdup(cls) : NULL;
+    r->attached_to = attached ? strdup(attached) : NULL;
+    r->created = NOW - 90 * 86400;
+}
+
+static void make_inventory(fc_inventory *inv)
+{
+    fc_inventory_init(inv);
+    add_res(inv, FC_RES_EC2_INSTANCE, "i-running", "running", "m5.large", NULL);
+    add_res(inv, FC_RES_EC2_INSTANCE, "i-stopped", "stopped", "m5.large", NULL);
+    add_res(inv, FC_RES_EBS_VOLUME, "vol-free", "available", "gp2", NULL);
+    add_res(inv, FC_RES_EBS_VOLUME, "vol-used", "in-use", "gp2", "i-running");
+    add_res(inv, FC_RES_ELASTIC_IP, "eipalloc-used", "associated", NULL, "i-running");
+    inv->currency = strdup("USD");
+    inv->observed_at = NOW;
+}
+
+typedef struct {
+    fc_spec_set *set;
+    fc_inventory inv;
+    fc_recommendation_list recs;
+    fc_status_tree st;
+    fc_plan plan;
+    fc_pass pass;
+} fixture;
+
+static int no_prev(void *payload, const char *path, fc_buf *out)
+{
+    (void)payload;
+    (void)path;
+    (void)out;
+    return FC_ENOTFOUND;
+}
+
+static void run(fixture *f, const char *opt_yaml)
+{
+    fc_spec_file files[2] = {
+        {"finops/accounts/prod.yaml", accounts_yaml, sizeof(accounts_yaml) - 1},
+        {"finops/optimizations/o.yaml", opt_yaml, strlen(opt_yaml)},
+    };
+    memset(f, 0, sizeof(*f));
+    assert_int_equal(fc_specs_load(&f->set, files, 2), FC_OK);
+    make_inventory(&f->inv);
+    fc_recommendation_list_init(&f->recs);
+    fc_status_tree_init(&f->st);
+    fc_plan_init(&f->plan);
+    f->pass.now = NOW;
+    f->pass.commit = "0123456789abcdef0123456789abcdef01234567";
+    f->pass.specs = f->set;
+    f->pass.inv = &f->inv;
+    f->pass.recs = &f->recs;
+    f->pass.prev = no_prev;
+    f->pass.status = &f->st;
+    f->pass.plan = &f->plan;
+    assert_int_equal(fc_reconcile_all(&f->pass), FC_OK);
+}
+
+static void done(fixture *f)
+{
+    fc_plan_dispose(&f->plan);
+    fc_status_tree_dispose(&f->st);
+    fc_recommendation_list_dispose(&f->recs);
+    fc_inventory_dispose(&f->inv);
+    fc_spec_set_free(f->set);
+}
+
+static char *opt(const char *target, const char *action, const char *approvers,
+                 const char *extra)
+{
+    return fc_asprintf("apiVersion: finops.dev/v1alpha1\n"
+                       "kind: Optimization\n"
+                       "metadata: {name: o1}\n"
+                       "spec:\n"
+                       "  target: {account: \"%s\", region: eu-west-1, resource: %s}\n"
+                       "  action: %s\n"
+                       "  approval: {approvedBy: [%s]}\n%s",
+                       strncmp(target, "acct:", 5) == 0 ? target + 5 : "111122223333",
+                       strncmp(target, "acct:", 5) == 0 ? "i-running" : target, action,
+                       approvers, extra ? extra : "");
+}
+
+static void expect_plan(const char *target, const char *action, const char *approvers,
+                        const char *extra, fc_plan_state want, const char *reason)
+{
+    fixture f;
+    char *y = opt(target, action, approvers, extra);
+    run(&f, y);
+    assert_int_equal(f.set->nerrors, 0);
+    assert_int_equal(f.plan.n, 1);
+    assert_string_equal(f.plan.items[0].reason, reason);
+    assert_int_equal(f.plan.items[0].state, want);
+    assert_non_null(fc_status_tree_get(&f.st, "status/optimizations/o1.yaml"));
+    done(&f);
+    free(y);
+}
+
+static void test_reconcilers__approved_stop_is_planned(void **s)
+{
+    (void)s;
+    expect_plan("i-running", "stop", "alice@example.com", NULL, FC_PLAN_PLANNED, "Planned");
+}
+
+static void test_reconcilers__unapproved_is_blocked(void **s)
+{
+    (void)s;
+    expect_plan("i-running", "stop", "", NULL, FC_PLAN_BLOCKED, "NotApproved");
+}
+
+static void test_reconcilers__missing_target_is_blocked(void **s)
+{
+    (void)s;
+    expect_plan("i-gone", "stop", "alice@example.com", NULL, FC_PLAN_BLOCKED, "TargetNotFound");
+}
+
+static void test_reconcilers__undeclared_account_is_blocked(void **s)
+{
+    (void)s;
+    expect_plan("acct:999988887777", "stop", "alice@example.com", NULL, FC_PLAN_BLOCKED,
+                "AccountNotDeclared");
+}
+
+static void test_reconcilers__action_must_fit_resource(void **s)
+{
+    (void)s;
+    expect_plan("vol-free", "stop", "alice@example.com", NULL, FC_PLAN_BLOCKED,
+                "ActionNotApplicable");
+}
+
+static void test_reconcilers__already_stopped_is_noop(void **s)
+{
+    (void)s;
+    expect_plan("i-stopped", "stop", "alice@example.com", NULL, FC_PLAN_NOOP, "AlreadyApplied");
+}
+
+static void test_reconcilers__delete_needs_available_volume(void **s)
+{
+    (void)s;
+    expect_plan("vol-used", "snapshot-and-delete", "alice@example.com", NULL,
+                FC_PLAN_BLOCKED, "WrongState");
+    expect_plan("vol-free", "snapshot-and-delete", "alice@example.com", NULL,
+                FC_PLAN_PLANNED, "Planned");
+}
+
+static void test_reconcilers__associated_address_is_not_released(void **s)
+{
+    (void)s;
+    expect_plan("eipalloc-used", "release-address", "alice@example.com", NULL,
+                FC_PLAN_BLOCKED, "AddressInUse");
+}
+
+static void test_reconcilers__high_risk_needs_two_distinct_approvers(void **s)
+{
+    (void)s;
+    expect_plan("i-running", "stop", "alice@example.com, alice@example.com",
+                "  risk: high\n", FC_PLAN_BLOCKED, "InsufficientApprovals");
+    expect_plan("i-running", "stop", "alice@example.com, bob@example.com",
+                "  risk: high\n", FC_PLAN_PLANNED, "Planned");
+}
+
+static void test_reconcilers__rightsize_to_same_type_is_noop(void **s)
+{
+    (void)s;
+    expect_plan("i-running", "rightsize", "alice@example.com",
+                "  parameters: {instanceType: m5.large}\n", FC_PLAN_NOOP, "AlreadyApplied");
+    expect_plan("i-running", "rightsize", "alice@example.com",
+                "  parameters: {instanceType: t3.large}\n", FC_PLAN_PLANNED, "Planned");
+}
+
+static void test_reconcilers__invalid_object_gets_status(void **s)
+{
+    fixture f;
+    const fc_status_file *sf;
+    (void)s;
+    run(&f, "apiVersion: finops.dev/v1alpha1\n"
+            "kind: Optimization\n"
+            "metadata: {name: broken-one}\n"
+            "spec:\n"
+            "  target: {account: \"111122223333\", region: eu-west-1, resource: i-running}\n"
+            "  action: explode\n");
+    assert_true(f.set->nerrors > 0);
+    assert_int_equal(f.plan.n, 0);
+    sf = fc_status_tree_get(&f.st, "status/optimizations/broken-one.yaml");
+    assert_non_null(sf);
+    assert_non_null(strstr(sf->data, "InvalidSpec"));
+    assert_non_null(strstr(sf->data, "finops/optimizations/o.yaml:6: spec.action"));
+    sf = fc_status_tree_get(&f.st, "status/specs.yaml");
+    assert_non_null(sf);
+    assert_non_null(strstr(sf->data, "finops/optimizations/o.yaml"));
+    /* The valid Account next to it is reconciled. */
+    assert_non_null(fc_status_tree_get(&f.st, "status/accounts/prod.yaml"));
+    done(&f);
+}
+
+static void test_reconcilers__output_is_deterministic(void **s)
+{
+    fixture a, b;
+    char *y = opt("i-running", "stop", "alice@example.com", NULL);
+    size_t i;
+    (void)s;
+    run(&a, y);
+    run(&b, y);
+    assert_int_equal(a.st.n, b.st.n);
+    for (i = 0; i < a.st.n; i++) {
+        assert_string_equal(a.st.files[i].path, b.st.files[i].path);
+        assert_int_equal(a.st.files[i].len, b.st.files[i].len);
+        assert_memory_equal(a.st.files[i].data, b.st.files[i].data, a.st.files[i].len);
+    }
+    assert_non_null(fc_status_tree_get(&a.st, "status/inventory.yaml"));
+    done(&a);
+    done(&b);
+    free(y);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_reconcilers__approved_stop_is_planned),
+        cmocka_unit_test(test_reconcilers__unapproved_is_blocked),
+        cmocka_unit_test(test_reconcilers__missing_target_is_blocked),
+        cmocka_unit_test(test_reconcilers__undeclared_account_is_blocked),
+        cmocka_unit_test(test_reconcilers__action_must_fit_resource),
+        cmocka_unit_test(test_reconcilers__already_stopped_is_noop),
+        cmocka_unit_test(test_reconcilers__delete_needs_available_volume),
+        cmocka_unit_test(test_reconcilers__associated_address_is_not_released),
+        cmocka_unit_test(test_reconcilers__high_risk_needs_two_distinct_approvers),
+        cmocka_unit_test(test_reconcilers__rightsize_to_same_type_is_noop),
+        cmocka_unit_test(test_reconcilers__invalid_object_gets_status),
+        cmocka_unit_test(test_reconcilers__output_is_deterministic),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
