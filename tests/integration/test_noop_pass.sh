@@ -20,11 +20,11 @@ pass "loop is a no-op on unchanged input"
 
 # A human commit that changes a spec gives exactly one new status commit.
 human_commit "Raise platform budget" \
-    "sed -i 's/amount: 4000/amount: 4500/' finops/budgets/team-platform.yaml"
+    "sed -i 's/amount: 2000/amount: 2600/' finops/budgets/team-platform.yaml"
 human=$(remote_head)
 fc reconcile --once || fail "pass after human change"
 new=$(remote_head)
 [ "$new" != "$human" ] || fail "no status commit after a spec change"
 [ "$(git --git-dir="$REMOTE" rev-parse "$new^")" = "$human" ] || fail "status commit not on the human commit"
-remote_show status/budgets/team-platform.yaml | grep -q "amount: 4500.00" || fail "budget status not updated"
+remote_show status/budgets/team-platform.yaml | grep -q "amount: 2600.00" || fail "budget status not updated"
 pass "one status commit per spec change"
