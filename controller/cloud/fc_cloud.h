@@ -86,13 +86,32 @@ typedef struct {
 
 void fc_inventory_init(fc_inventory *inv);
 void fc_inventory_dispose(fc_inventory *inv);
-/* Borrowed pointers; NULL when absent. */
+/* Borrowed pointers; NULL when absent.  A NULL account or region matches
+ * any (resource ids are unique within a cloud). */
 const fc_resource *fc_inventory_find(const fc_inventory *inv,
                                      const char *account, const char *region,
                                      const char *id);
 const fc_metric_series *fc_inventory_metric(const fc_inventory *inv,
                                             const char *resource_id,
                                             const char *metric);
+
+/*
+ * Building inventories (providers, tests).  Each returns FC_OK or
+ * FC_ENOMEM and leaves inv disposable either way.
+ */
+/* Deep copy of src appended to inv->resources. */
+int fc_inventory_add_resource(fc_inventory *inv, const fc_resource *src);
+/* Appends a series; takes values (malloc'd, n doubles) even on failure. */
+int fc_inventory_add_metric_take(fc_inventory *inv, const char *resource_id,
+                                 const char *metric, int64_t start,
+                                 int32_t step, double *values, size_t n);
+int fc_inventory_add_cost(fc_inventory *inv, const char *account,
+                          const char *service, int64_t day, double amount);
+
+/* Deep copy: dst is overwritten; on failure dst is left empty. */
+int fc_resource_copy(fc_resource *dst, const fc_resource *src);
+/* Frees what r owns (not r itself). */
+void fc_resource_dispose(fc_resource *r);
 
 /* What to discover: accounts x regions, the clock, and the lookbacks. */
 typedef struct {

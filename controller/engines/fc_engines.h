@@ -82,10 +82,15 @@ typedef struct {
 void fc_recommendation_list_init(fc_recommendation_list *l);
 void fc_recommendation_list_dispose(fc_recommendation_list *l);
 
+/* The stable DNS-1123 id "<rule>-<resource id>" (lowercased, other chars
+ * -> '-', at most 63 chars with a hash suffix when longer).  Free it. */
+char *fc_recommendation_id(const char *rule, const char *resource_id);
+
 /*
  * Runs every waste rule of every Policy in specs (a built-in default policy
  * when there is none) over inv.  Duplicates (same id from two policies)
- * keep the first policy by name.  Result sorted by id.
+ * keep the first policy by name.  Result sorted by id.  Results are
+ * appended to out (normally empty); inv->observed_at is the clock.
  */
 int fc_engine_recommend(fc_recommendation_list *out, const fc_inventory *inv,
                         const fc_spec_set *specs,
@@ -115,6 +120,11 @@ typedef struct {
 } fc_budget_eval;
 
 void fc_budget_eval_dispose(fc_budget_eval *e);
+
+/* [start, end) of the monthly | quarterly | annual (NULL = monthly) period
+ * containing now, in UTC.  FC_EINVALID for an unknown period. */
+int fc_budget_period(const char *period, int64_t now, int64_t *start,
+                     int64_t *end);
 
 /* Evaluates one Budget at time now from inv's daily cost rows. */
 int fc_engine_budget(fc_budget_eval *out, const fc_object *budget,

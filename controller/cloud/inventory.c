@@ -1,0 +1,247 @@
+/*
+ * inventory.c - the observed-state container every provider fills.
+ *
+ * Stage: discovery output.  Providers append resources, metric series and
+ * cost rows to a caller-allocated fc_inventory; engines and reconcilers read
+ * it.  The inventory owns every string and array inside it, so one
+ * fc_inventory_dispose() releases a whole discovery.  Lookups return borrowed
+ * pointers that live as long as the inventory.
+ */
+#include "controller/cloud/fc_cloud.h"
+#include "controller/core/fc_error.h"
+#include "controller/core/fc_util.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* Indexed by fc_resource_type: the names used in status files and estates. */
+static const char *const type_names[FC_RES__COUNT] = {
+    "ec2-instance",   "ebs-volume",    "ebs-snapshot",    "elastic-ip",
+    "load-balancer",  "rds-instance",  "lambda-function", "s3-bucket",
+};
+
+const char *fc_resource_type_name(fc_resource_type t)
+{
+    if ((int)t < 0 || t >= FC_RES__COUNT)
+        return "unknown";
+    return type_names[t];
+}
+
+int fc_resource_type_parse(const char *name)
+{
+    int i;
+    if (!name)
+        return -1;
+    for (i = 0; i < FC_RES__COUNT; i++)
+        if (strcmp(type_names[i], name) == 0)
+            return i;
+    return -1;
+}
+
+const char *fc_resource_tag(const fc_resource *r, const char *key)
+{
+    size_t i;
+    if (!r || !key)
+        return NULL;
+    for (i = 0; i < r->ntags; i++)
+        if (r->tags[i].key && strcmp(r->tags[i].key, key) == 0)
+            return r->tags[i].value;
+    return NULL;
+}
+
+void fc_inventory_init(fc_inventory *inv) { memset(inv, 0, sizeof(*inv)); }
+
+void fc_resource_dispose(fc_resource *r)
+{
+    size_t i;
+    if (!r)
+        return;
+    free(r->id);
+    free(r->account);
+    free(r->region);
+    free(r->name);
+    free(r->state);
+    free(r->size_class);
+    free(r->attached_to);
+    for (i = 0; i < r->ntags; i++) {
+        free(r->tags[i].key);
+        free(r->tags[i].value);
+    }
+    free(r->tags);
+    memset(r, 0, sizeof(*r));
+}
+
+/* strdup of an optional string: fails only when s was set. */
+static int dup_opt(char **dst, const char *s)
+{
+    *dst = NULL;
+    if (!s)
+        return 0;
+    *dst = fc_strdup(s);
+    return *dst ? 0 : -1;
+}
+
+int fc_resource_copy(fc_resource *dst, const fc_resource *src)
+{
+    size_t i;
+
+    memset(dst, 0, sizeof(*dst));
+    dst->type = src->type;
+    dst->size = src->size;
+    dst->created = src->created;
+    if (dup_opt(&dst->id, src->id) || dup_opt(&dst->account, src->account) ||
+        dup_opt(&dst->region, src->region) || dup_opt(&dst->name, src->name) ||
+        dup_opt(&dst->state, src->state) ||
+        dup_opt(&dst->size_class, src->size_class) ||
+        dup_opt(&dst->attached_to, src->attached_to))
+        goto nomem;
+    if (src->ntags) {
+        dst->tags = calloc(src->ntags, sizeof(*dst->tags));
+        if (!dst->tags)
+            goto nomem;
+        for (i = 0; i < src->ntags; i++) {
+            dst->ntags = i + 1;
+            if (dup_opt(&dst->tags[i].key, src->tags[i].key) ||
+                dup_opt(&dst->tags[i].value, src->tags[i].value))
+                goto nomem;
+        }
+    }
+    return FC_OK;
+nomem:
+    fc_resource_dispose(dst);
+    return fc_error_set(FC_ENOMEM, "out of memory copying resource");
+}
+
+void fc_inventory_dispose(fc_inventory *inv)
+{
+    size_t i;
+    if (!inv)
+        return;
+    for (i = 0; i < inv->nresources; i++)
+        fc_resource_dispose(&inv->resources[i]);
+    free(inv->resources);
+    for (i = 0; i < inv->nmetrics; i++) {
+        free(inv->metrics[i].resource_id);
+        free(inv->metrics[i].metric);
+        free(inv->metrics[i].values);
+    }
+    free(inv->metrics);
+    for (i = 0; i < inv->ncosts; i++) {
+        free(inv->costs[i].account);
+        free(inv->costs[i].service);
+    }
+    free(inv->costs);
+    free(inv->currency);
+    fc_inventory_init(inv);
+}
+
+/* NULL account or region matches any: resource ids are unique per cloud. */
+const fc_resource *fc_inventory_find(const fc_inventory *inv,
+                                     const char *account, const char *region,
+                                     const char *id)
+{
+    size_t i;
+    if (!inv || !id)
+        return NULL;
+    for (i = 0; i < inv->nresources; i++) {
+        const fc_resource *r = &inv->resources[i];
+        if (!r->id || strcmp(r->id, id) != 0)
+            continue;
+        if (account && (!r->account || strcmp(r->account, account) != 0))
+            continue;
+        if (region && (!r->region || strcmp(r->region, region) != 0))
+            continue;
+        return r;
+    }
+    return NULL;
+}
+
+const fc_metric_series *fc_inventory_metric(const fc_inventory *inv,
+                                            const char *resource_id,
+                                            const char *metric)
+{
+    size_t i;
+    if (!inv || !resource_id || !metric)
+        return NULL;
+    for (i = 0; i < inv->nmetrics; i++) {
+        const fc_metric_series *s = &inv->metrics[i];
+        if (s->resource_id && s->metric &&
+            strcmp(s->resource_id, resource_id) == 0 &&
+            strcmp(s->metric, metric) == 0)
+            return s;
+    }
+    return NULL;
+}
+
+/*
+ * The appends grow by one element: inventories are built once per pass and
+ * realloc mostly extends in place, while a hidden capacity would break on
+ * arrays that tests allocate by hand.
+ */
+int fc_inventory_add_resource(fc_inventory *inv, const fc_resource *src)
+{
+    fc_resource *p;
+    int rc;
+
+    p = realloc(inv->resources, (inv->nresources + 1) * sizeof(*p));
+    if (!p)
+        return fc_error_set(FC_ENOMEM, "out of memory adding resource");
+    inv->resources = p;
+    if ((rc = fc_resource_copy(&p[inv->nresources], src)) != 0)
+        return rc;
+    inv->nresources++;
+    return FC_OK;
+}
+
+int fc_inventory_add_metric_take(fc_inventory *inv, const char *resource_id,
+                                 const char *metric, int64_t start,
+                                 int32_t step, double *values, size_t n)
+{
+    fc_metric_series *p, *s;
+
+    p = realloc(inv->metrics, (inv->nmetrics + 1) * sizeof(*p));
+    if (!p) {
+        free(values);
+        return fc_error_set(FC_ENOMEM, "out of memory adding metric");
+    }
+    inv->metrics = p;
+    s = &p[inv->nmetrics];
+    memset(s, 0, sizeof(*s));
+    s->resource_id = fc_strdup(resource_id);
+    s->metric = fc_strdup(metric);
+    if (!s->resource_id || !s->metric) {
+        free(s->resource_id);
+        free(s->metric);
+        free(values);
+        return fc_error_set(FC_ENOMEM, "out of memory adding metric");
+    }
+    s->start = start;
+    s->step = step;
+    s->values = values;
+    s->n = n;
+    inv->nmetrics++;
+    return FC_OK;
+}
+
+int fc_inventory_add_cost(fc_inventory *inv, const char *account,
+                          const char *service, int64_t day, double amount)
+{
+    fc_cost_row *p, *c;
+
+    p = realloc(inv->costs, (inv->ncosts + 1) * sizeof(*p));
+    if (!p)
+        return fc_error_set(FC_ENOMEM, "out of memory adding cost row");
+    inv->costs = p;
+    c = &p[inv->ncosts];
+    c->account = fc_strdup(account);
+    c->service = fc_strdup(service);
+    if (!c->account || !c->service) {
+        free(c->account);
+        free(c->service);
+        return fc_error_set(FC_ENOMEM, "out of memory adding cost row");
+    }
+    c->day = day;
+    c->amount = amount;
+    inv->ncosts++;
+    return FC_OK;
+}

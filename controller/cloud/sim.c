@@ -1,0 +1,1113 @@
+/*
+ * sim.c - the embedded simulated cloud ("sim" provider).
+ *
+ * Stage: discovery.  Input is an estate YAML file (examples/sim/estate.yaml):
+ * accounts, regions, resources with a generator profile per metric, and
+ * daily cost lines with a trend, a weekly pattern and injected spikes.
+ * Output is an fc_inventory for a discovery scope and clock.
+ *
+ * Every generated number is a pure function of (estate seed, resource id,
+ * metric, hour since the epoch) or (seed, account, service, day), hashed
+ * with fc_hash64: two discoveries at the same clock are identical, and an
+ * hour seen from two different clocks has the same value.  Wall time and
+ * call order never matter.
+ *
+ * Ownership: fc_sim_open() returns a cloud the caller frees with
+ * fc_cloud_free(); it owns the parsed estate.  discover() deep-copies into
+ * the caller's inventory.
+ */
+#include "controller/cloud/fc_cloud.h"
+#include "controller/core/fc_error.h"
+#include "controller/core/fc_util.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <yaml.h>
+
+#define SIM_MAX_FILE_BYTES (16u * 1024u * 1024u)
+#define SIM_MAX_METRIC_DAYS 455   /* CloudWatch keeps hourly data this long */
+#define SIM_MAX_COST_DAYS 3660
+#define SIM_COST_SALT 0x636f737473ULL
+
+typedef enum {
+    PROF_CONSTANT,
+    PROF_IDLE,
+    PROF_DIURNAL,
+    PROF_WEEKLY,
+    PROF_BUSY,
+    PROF_SPIKY,
+    PROF__COUNT
+} profile_kind;
+
+static const char *const profile_names[PROF__COUNT] = {
+    "constant", "idle", "diurnal", "weekly", "busy", "spiky",
+};
+
+typedef struct {
+    char *metric;
+    profile_kind profile;
+    double mean;
+    double jitter;      /* absolute noise amplitude, uniform +-jitter */
+    double amplitude;   /* relative swing of diurnal/weekly/busy */
+    double spike;       /* spiky: value during a spike */
+    double probability; /* spiky: chance an hour spikes */
+    uint64_t key;       /* hash of (seed, resource id, metric) */
+    int percent;        /* CPUUtilization: clamp to 100, two decimals */
+} sim_metric;
+
+typedef struct {
+    fc_resource r;
+    sim_metric *metrics;
+    size_t nmetrics;
+} sim_resource;
+
+typedef struct {
+    char *account;
+    char *service;
+    double base;        /* daily amount on the anchor day */
+    double weekend;     /* multiplier on Saturday and Sunday */
+    double trend;       /* relative change per day since the anchor */
+    double noise;       /* relative noise amplitude */
+    uint64_t key;
+} sim_cost_line;
+
+typedef struct {
+    char *account;
+    char *service;
+    int64_t start;      /* first day, 00:00 UTC */
+    int days;
+    double factor;
+} sim_spike;
+
+typedef struct {
+    char *id;
+    char *name;
+} sim_account;
+
+typedef struct {
+    fc_cloud base;      /* first: fc_cloud * and fc_sim * convert */
+    char *path;
+    char *currency;
+    uint64_t seed;
+    sim_account *accounts;
+    size_t naccounts;
+    char **regions;
+    size_t nregions;
+    sim_resource *res;  /* sorted by account, region, type, id */
+    size_t nres;
+    sim_cost_line *lines; /* sorted by account, service */
+    size_t nlines;
+    sim_spike *spikes;
+    size_t nspikes;
+    int64_t cost_anchor;
+    int64_t cost_since;
+} fc_sim;
+
+/* ---- deterministic numbers ------------------------------------------- */
+
+/* splitmix64 finaliser: FNV-1a alone leaves the low bits poorly mixed. */
+static uint64_t mix64(uint64_t z)
+{
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+}
+
+/* Hash of a key and an integer, independent of host byte order. */
+static uint64_t hash_at(uint64_t key, int64_t index)
+{
+    unsigned char b[8];
+    uint64_t v = (uint64_t)index;
+    int i;
+    for (i = 0; i < 8; i++)
+        b[i] = (unsigned char)(v >> (8 * i));
+    return mix64(fc_hash64(b, sizeof(b), key));
+}
+
+static double unit01(uint64_t h) { return (double)(h >> 11) * 0x1.0p-53; }
+static double unit11(uint64_t h) { return unit01(h) * 2.0 - 1.0; }
+
+static int64_t floor_div(int64_t a, int64_t b)
+{
+    int64_t q = a / b;
+    return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
+}
+
+/* 0 = Sunday; 1970-01-01 was a Thursday. */
+static int weekday_of_day(int64_t day_index)
+{
+    return (int)((day_index % 7 + 7 + 4) % 7);
+}
+
+static double metric_value(const sim_metric *m, int64_t hour)
+{
+    const double two_pi = 6.283185307179586;
+    /* Business hours Mon-Fri 08-18 UTC are 50 of 168 hours; the off-hours
+     * level is chosen so the weekly mean stays `mean`. */
+    const double busy_share = 50.0 / 168.0;
+    uint64_t h = hash_at(m->key, hour);
+    double noise = m->jitter * unit11(h);
+    int hod = (int)(hour - floor_div(hour, 24) * 24);
+    int dow = weekday_of_day(floor_div(hour, 24));
+    double wave = sin(two_pi * (hod - 8) / 24.0); /* peaks 14:00 UTC */
+    double v;
+
+    switch (m->profile) {
+    case PROF_CONSTANT:
+        v = m->mean;
+        break;
+    case PROF_IDLE:
+        v = m->mean + noise;
+        break;
+    case PROF_DIURNAL:
+        v = m->mean * (1.0 + m->amplitude * wave) + noise;
+        break;
+    case PROF_WEEKLY:
+        if (dow >= 1 && dow <= 5 && hod >= 8 && hod < 18)
+            v = m->mean * (1.0 + m->amplitude);
+        else
+            v = m->mean * (1.0 - m->amplitude * busy_share / (1.0 - busy_share));
+        v += noise;
+        break;
+    case PROF_BUSY:
+        v = m->mean * (1.0 + m->amplitude * wave) + noise;
+        break;
+    case PROF_SPIKY:
+    default:
+        if (unit01(mix64(h ^ 0x9e3779b97f4a7c15ULL)) < m->probability)
+            v = m->spike + noise;
+        else
+            v = m->mean + noise;
+        break;
+    }
+    if (v < 0)
+        v = 0;
+    /* Percentages to 0.01, counts and bytes to integers: keeps printed
+     * status stable even if libm's sin() differs in the last ulp. */
+    if (m->percent) {
+        if (v > 100)
+            v = 100;
+        return round(v * 100.0) / 100.0;
+    }
+    return round(v);
+}
+
+static double cost_value(const fc_sim *s, const sim_cost_line *l, int64_t day)
+{
+    int64_t di = floor_div(day, FC_DAY);
+    int dow = weekday_of_day(di);
+    double v = l->base;
+    size_t i;
+
+    v *= 1.0 + l->trend * (double)(di - floor_div(s->cost_anchor, FC_DAY));
+    if (dow == 0 || dow == 6)
+        v *= l->weekend;
+    v *= 1.0 + l->noise * unit11(hash_at(l->key, di));
+    for (i = 0; i < s->nspikes; i++) {
+        const sim_spike *sp = &s->spikes[i];
+        if (day >= sp->start && day < sp->start + (int64_t)sp->days * FC_DAY &&
+            strcmp(sp->account, l->account) == 0 &&
+            strcmp(sp->service, l->service) == 0)
+            v *= sp->factor;
+    }
+    if (v < 0)
+        v = 0;
+    return round(v * 100.0) / 100.0;
+}
+
+/* ---- estate parsing ---------------------------------------------------- */
+
+typedef struct {
+    const char *path;
+    yaml_document_t *doc;
+} pctx;
+
+static unsigned line_of(const yaml_node_t *n)
+{
+    return n ? (unsigned)n->start_mark.line + 1 : 0;
+}
+
+static int perr(const pctx *c, const yaml_node_t *n, const char *field,
+                const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+static int perr(const pctx *c, const yaml_node_t *n, const char *field,
+                const char *fmt, ...)
+{
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    return fc_error_set(FC_EPARSE, "%s:%u: %s: %s", c->path, line_of(n),
+                        field, msg);
+}
+
+static yaml_node_t *node_at(const pctx *c, int id)
+{
+    return yaml_document_get_node(c->doc, id);
+}
+
+static const char *scalar(const yaml_node_t *n)
+{
+    return n && n->type == YAML_SCALAR_NODE ? (const char *)n->data.scalar.value
+                                            : NULL;
+}
+
+/* Value of key in a mapping, or NULL. */
+static yaml_node_t *map_get(const pctx *c, const yaml_node_t *map,
+                            const char *key)
+{
+    yaml_node_pair_t *p;
+    if (!map || map->type != YAML_MAPPING_NODE)
+        return NULL;
+    for (p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top;
+         p++) {
+        const char *k = scalar(node_at(c, p->key));
+        if (k && strcmp(k, key) == 0)
+            return node_at(c, p->value);
+    }
+    return NULL;
+}
+
+/* Rejects keys outside `allowed` (NULL-terminated): typos must not pass. */
+static int check_keys(const pctx *c, const yaml_node_t *map, const char *field,
+                      const char *const *allowed)
+{
+    yaml_node_pair_t *p;
+    for (p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top;
+         p++) {
+        yaml_node_t *kn = node_at(c, p->key);
+        const char *k = scalar(kn);
+        const char *const *a;
+        if (!k)
+            return perr(c, kn, field, "keys must be scalars");
+        for (a = allowed; *a; a++)
+            if (strcmp(*a, k) == 0)
+                break;
+        if (!*a)
+            return perr(c, kn, field, "unknown key '%s'", k);
+    }
+    return FC_OK;
+}
+
+static int expect(const pctx *c, const yaml_node_t *n, yaml_node_type_t t,
+                  const char *field)
+{
+    static const char *const what[] = {"", "a scalar", "a sequence",
+                                       "a mapping"};
+    if (!n || n->type != t)
+        return perr(c, n, field, "must be %s", what[t]);
+    return FC_OK;
+}
+
+static int get_str(const pctx *c, const yaml_node_t *map, const char *key,
+                   const char *field, int required, char **out)
+{
+    yaml_node_t *n = map_get(c, map, key);
+    const char *v;
+    *out = NULL;
+    if (!n) {
+        if (required)
+            return perr(c, map, field, "missing required key '%s'", key);
+        return FC_OK;
+    }
+    v = scalar(n);
+    if (!v || !*v)
+        return perr(c, n, field, "must be a non-empty string");
+    *out = fc_strdup(v);
+    return *out ? FC_OK : fc_error_set(FC_ENOMEM, "out of memory");
+}
+
+static int get_num(const pctx *c, const yaml_node_t *map, const char *key,
+                   const char *field, double dflt, double *out)
+{
+    yaml_node_t *n = map_get(c, map, key);
+    const char *v;
+    char *end;
+    double d;
+    *out = dflt;
+    if (!n)
+        return FC_OK;
+    v = scalar(n);
+    if (!v || !*v)
+        return perr(c, n, field, "must be a number");
+    errno = 0;
+    d = strtod(v, &end);
+    if (*end || errno || !isfinite(d))
+        return perr(c, n, field, "'%s' is not a number", v);
+    *out = d;
+    return FC_OK;
+}
+
+static int get_time(const pctx *c, const yaml_node_t *map, const char *key,
+                    const char *field, int64_t *out)
+{
+    yaml_node_t *n = map_get(c, map, key);
+    const char *v;
+    *out = 0;
+    if (!n)
+        return FC_OK;
+    v = scalar(n);
+    if (!v || fc_time_parse(v, out) != 0)
+        return perr(c, n, field,
+                    "'%s' is not a date (YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ)",
+                    v ? v : "");
+    return FC_OK;
+}
+
+static const sim_account *find_account(const fc_sim *s, const char *id)
+{
+    size_t i;
+    for (i = 0; i < s->naccounts; i++)
+        if (strcmp(s->accounts[i].id, id) == 0)
+            return &s->accounts[i];
+    return NULL;
+}
+
+static int has_region(const fc_sim *s, const char *r)
+{
+    size_t i;
+    for (i = 0; i < s->nregions; i++)
+        if (strcmp(s->regions[i], r) == 0)
+            return 1;
+    return 0;
+}
+
+static int valid_account_id(const char *id)
+{
+    size_t i;
+    for (i = 0; id[i]; i++)
+        if (id[i] < '0' || id[i] > '9')
+            return 0;
+    return i == 12;
+}
+
+static int parse_accounts(fc_sim *s, const pctx *c, const yaml_node_t *seq)
+{
+    static const char *const keys[] = {"id", "name", NULL};
+    yaml_node_item_t *it;
+    char field[64];
+    int rc;
+
+    if ((rc = expect(c, seq, YAML_SEQUENCE_NODE, "accounts")) != 0)
+        return rc;
+    s->accounts = calloc((size_t)(seq->data.sequence.items.top -
+                                  seq->data.sequence.items.start) + 1,
+                         sizeof(*s->accounts));
+    if (!s->accounts)
+        return fc_error_set(FC_ENOMEM, "out of memory");
+    for (it = seq->data.sequence.items.start; it < seq->data.sequence.items.top;
+         it++) {
+        yaml_node_t *n = node_at(c, *it);
+        sim_account *a = &s->accounts[s->naccounts];
+        snprintf(field, sizeof(field), "accounts[%zu]", s->naccounts);
+        if ((rc = expect(c, n, YAML_MAPPING_NODE, field)) != 0 ||
+            (rc = check_keys(c, n, field, keys)) != 0)
+            return rc;
+        if ((rc = get_str(c, n, "id", field, 1, &a->id)) != 0)
+            return rc;
+        s->naccounts++; /* owned from here on, freed with the sim */
+        if ((rc = get_str(c, n, "name", field, 0, &a->name)) != 0)
+            return rc;
+        if (!valid_account_id(a->id))
+            return perr(c, map_get(c, n, "id"), field,
+                        "id '%s' must be 12 digits (quote it in YAML)", a->id);
+        if (s->naccounts > 1 && find_account(s, a->id) != a)
+            return perr(c, n, field, "duplicate account id '%s'", a->id);
+    }
+    if (!s->naccounts)
+        return perr(c, seq, "accounts", "at least one account is required");
+    return FC_OK;
+}
+
+static int parse_regions(fc_sim *s, const pctx *c, const yaml_node_t *seq)
+{
+    yaml_node_item_t *it;
+    int rc;
+
+    if ((rc = expect(c, seq, YAML_SEQUENCE_NODE, "regions")) != 0)
+        return rc;
+    s->regions = calloc((size_t)(seq->data.sequence.items.top -
+                                 seq->data.sequence.items.start) + 1,
+                        sizeof(*s->regions));
+    if (!s->regions)
+        return fc_error_set(FC_ENOMEM, "out of memory");
+    for (it = seq->data.sequence.items.start; it < seq->data.sequence.items.top;
+         it++) {
+        yaml_node_t *n = node_at(c, *it);
+        const char *v = scalar(n);
+        if (!v || !*v)
+            return perr(c, n, "regions", "must be a list of region names");
+        if (has_region(s, v))
+            return perr(c, n, "regions", "duplicate region '%s'", v);
+        if (!(s->regions[s->nregions] = fc_strdup(v)))
+            return fc_error_set(FC_ENOMEM, "out of memory");
+        s->nregions++;
+    }
+    if (!s->nregions)
+        return perr(c, seq, "regions", "at least one region is required");
+    return FC_OK;
+}
+
+static int parse_tags(fc_resource *r, const pctx *c, const yaml_node_t *map,
+                      const char *field)
+{
+    yaml_node_pair_t *p;
+    int rc;
+
+    if ((rc = expect(c, map, YAML_MAPPING_NODE, field)) != 0)
+        return rc;
+    r->tags = calloc((size_t)(map->data.mapping.pairs.top -
+                              map->data.mapping.pairs.start) + 1,
+                     sizeof(*r->tags));
+    if (!r->tags)
+        return fc_error_set(FC_ENOMEM, "out of memory");
+    for (p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top;
+         p++) {
+        yaml_node_t *kn = node_at(c, p->key), *vn = node_at(c, p->value);
+        const char *k = scalar(kn), *v = scalar(vn);
+        fc_tag *t = &r->tags[r->ntags];
+        if (!k || !*k || !v)
+            return perr(c, kn, field, "tags must map strings to strings");
+        if (fc_resource_tag(r, k))
+            return perr(c, kn, field, "duplicate tag '%s'", k);
+        t->key = fc_strdup(k);
+        t->value = fc_strdup(v);
+        r->ntags++;
+        if (!t->key || !t->value)
+            return fc_error_set(FC_ENOMEM, "out of memory");
+    }
+    return FC_OK;
+}
+
+static int parse_metric(sim_metric *m, const pctx *c, const yaml_node_t *map,
+                        const char *field)
+{
+    static const char *const keys[] = {"profile", "mean",  "jitter",
+                                       "amplitude", "spike", "probability",
+                                       NULL};
+    yaml_node_t *pn;
+    const char *pv;
+    int rc, i;
+
+    if ((rc = expect(c, map, YAML_MAPPING_NODE, field)) != 0 ||
+        (rc = check_keys(c, map, field, keys)) != 0)
+        return rc;
+    pn = map_get(c, map, "profile");
+    pv = scalar(pn);
+    if (!pv)
+        return perr(c, pn ? pn : map, field,
+                    "missing profile (constant, idle, diurnal, weekly, busy, "
+                    "spiky)");
+    for (i = 0; i < PROF__COUNT; i++)
+        if (strcmp(profile_names[i], pv) == 0)
+            break;
+    if (i == PROF__COUNT)
+        return perr(c, pn, field,
+                    "unknown profile '%s' (constant, idle, diurnal, weekly, "
+                    "busy, spiky)",
+                    pv);
+    m->profile = (profile_kind)i;
+    if ((rc = get_num(c, map, "mean", field, 0, &m->mean)) != 0 ||
+        (rc = get_num(c, map, "jitter", field, 0, &m->jitter)) != 0 ||
+        (rc = get_num(c, map, "amplitude", field,
+                      m->profile == PROF_BUSY ? 0.1 : 0.5, &m->amplitude)) != 0 ||
+        (rc = get_num(c, map, "spike", field, m->mean * 10, &m->spike)) != 0 ||
+        (rc = get_num(c, map, "probability", field, 0.02, &m->probability)) !=
+            0)
+        return rc;
+    if (m->mean < 0 || m->jitter < 0 || m->spike < 0)
+        return perr(c, map, field, "mean, jitter and spike must be >= 0");
+    if (m->probability < 0 || m->probability > 1 || m->amplitude < 0 ||
+        m->amplitude > 1)
+        return perr(c, map, field, "amplitude and probability must be in [0, 1]");
+    return FC_OK;
+}
+
+static int parse_metrics(sim_resource *sr, uint64_t seed, const pctx *c,
+                         const yaml_node_t *map, const char *field)
+{
+    yaml_node_pair_t *p;
+    char sub[160];
+    int rc;
+
+    if ((rc = expect(c, map, YAML_MAPPING_NODE, field)) != 0)
+        return rc;
+    sr->metrics = calloc((size_t)(map->data.mapping.pairs.top -
+                                  map->data.mapping.pairs.start) + 1,
+                         sizeof(*sr->metrics));
+    if (!sr->metrics)
+        return fc_error_set(FC_ENOMEM, "out of memory");
+    for (p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top;
+         p++) {
+        yaml_node_t *kn = node_at(c, p->key);
+        const char *k = scalar(kn);
+        sim_metric *m = &sr->metrics[sr->nmetrics];
+        size_t j;
+        if (!k || !*k)
+            return perr(c, kn, field, "metric names must be strings");
+        for (j = 0; j < sr->nmetrics; j++)
+            if (strcmp(sr->metrics[j].metric, k) == 0)
+                return perr(c, kn, field, "duplicate metric '%s'", k);
+        if (!(m->metric = fc_strdup(k)))
+            return fc_error_set(FC_ENOMEM, "out of memory");
+        sr->nmetrics++;
+        snprintf(sub, sizeof(sub), "%s.%s", field, k);
+        if ((rc = parse_metric(m, c, node_at(c, p->value), sub)) != 0)
+            return rc;
+        m->key = fc_hash_str(k, fc_hash_str(sr->r.id, seed));
+        m->percent = strcmp(k, "CPUUtilization") == 0;
+    }
+    return FC_OK;
+}
+
+static int cmp_metric(const void *a, const void *b)
+{
+    return strcmp(((const sim_metric *)a)->metric,
+                  ((const sim_metric *)b)->metric);
+}
+
+static int parse_resource(fc_sim *s, const pctx *c, const yaml_node_t *n,
+                          size_t idx)
+{
+    static const char *const keys[] = {"type",       "id",      "account",
+                                       "region",     "name",    "state",
+                                       "class",      "size",    "attachedTo",
+                                       "created",    "tags",    "metrics",
+                                       NULL};
+    sim_resource *sr = &s->res[s->nres];
+    fc_resource *r = &sr->r;
+    char field[64];
+    char *type = NULL;
+    yaml_node_t *sub;
+    size_t i;
+    int t, rc;
+
+    snprintf(field, sizeof(field), "resources[%zu]", idx);
+    if ((rc = expect(c, n, YAML_MAPPING_NODE, field)) != 0 ||
+        (rc = check_keys(c, n, field, keys)) != 0)
+        return rc;
+    s->nres++; /* owned from here on; the sim frees partial entries */
+    if ((rc = get_str(c, n, "type", field, 1, &type)) != 0)
+        return rc;
+    t = fc_resource_type_parse(type);
+    free(type);
+    if (t < 0)
+        return perr(c, map_get(c, n, "type"), field,
+                    "unknown type '%s'", scalar(map_get(c, n, "type")));
+    r->type = (fc_resource_type)t;
+    if ((rc = get_str(c, n, "id", field, 1, &r->id)) != 0 ||
+        (rc = get_str(c, n, "account", field, 1, &r->account)) != 0 ||
+        (rc = get_str(c, n, "region", field, 1, &r->region)) != 0 ||
+        (rc = get_str(c, n, "name", field, 0, &r->name)) != 0 ||
+        (rc = get_str(c, n, "state", field, 0, &r->state)) != 0 ||
+        (rc = get_str(c, n, "class", field, 0, &r->size_class)) != 0 ||
+        (rc = get_str(c, n, "attachedTo", field, 0, &r->attached_to)) != 0 ||
+        (rc = get_num(c, n, "size", field, 0, &r->size)) != 0 ||
+        (rc = get_time(c, n, "created", field, &r->created)) != 0)
+        return rc;
+    if (!find_account(s, r->account))
+        return perr(c, map_get(c, n, "account"), field,
+                    "account '%s' is not in accounts", r->account);
+    if (!has_region(s, r->region))
+        return perr(c, map_get(c, n, "region"), field,
+                    "region '%s' is not in regions", r->region);
+    if (r->size < 0)
+        return perr(c, map_get(c, n, "size"), field, "size must be >= 0");
+    for (i = 0; i + 1 < s->nres; i++)
+        if (strcmp(s->res[i].r.id, r->id) == 0)
+            return perr(c, map_get(c, n, "id"), field,
+                        "duplicate resource id '%s'", r->id);
+    if (!r->state) {
+        /* The state AWS reports when the estate does not say. */
+        const char *st = "available";
+        if (r->type == FC_RES_EC2_INSTANCE)
+            st = "running";
+        else if (r->type == FC_RES_EBS_VOLUME && r->attached_to)
+            st = "in-use";
+        else if (r->type == FC_RES_EBS_SNAPSHOT)
+            st = "completed";
+        else if (r->type == FC_RES_LOAD_BALANCER)
+            st = "active";
+        else if (r->type == FC_RES_LAMBDA_FUNCTION)
+            st = "Active";
+        if (!(r->state = fc_strdup(st)))
+            return fc_error_set(FC_ENOMEM, "out of memory");
+    }
+    if ((sub = map_get(c, n, "tags")) != NULL) {
+        char f2[80];
+        snprintf(f2, sizeof(f2), "%s.tags", field);
+        if ((rc = parse_tags(r, c, sub, f2)) != 0)
+            return rc;
+    }
+    if ((sub = map_get(c, n, "metrics")) != NULL) {
+        char f2[80];
+        snprintf(f2, sizeof(f2), "%s.metrics", field);
+        if ((rc = parse_metrics(sr, s->seed, c, sub, f2)) != 0)
+            return rc;
+        if (sr->nmetrics > 1) /* qsort(NULL, 0) is undefined */
+            qsort(sr->metrics, sr->nmetrics, sizeof(*sr->metrics), cmp_metric);
+    }
+    return FC_OK;
+}
+
+static int parse_resources(fc_sim *s, const pctx *c, const yaml_node_t *seq)
+{
+    yaml_node_item_t *it;
+    size_t i = 0;
+    int rc;
+
+    if ((rc = expect(c, seq, YAML_SEQUENCE_NODE, "resources")) != 0)
+        return rc;
+    s->res = calloc((size_t)(seq->data.sequence.items.top -
+                             seq->data.sequence.items.start) + 1,
+                    sizeof(*s->res));
+    if (!s->res)
+        return fc_error_set(FC_ENOMEM, "out of memory");
+    for (it = seq->data.sequence.items.start; it < seq->data.sequence.items.top;
+         it++, i++)
+        if ((rc = parse_resource(s, c, node_at(c, *it), i)) != 0)
+            return rc;
+    return FC_OK;
+}
+
+static int parse_cost_lines(fc_sim *s, const pctx *c, const yaml_node_t *seq)
+{
+    static const char *const keys[] = {"account", "service", "base", "weekend",
+                                       "trend",   "noise",   NULL};
+    yaml_node_item_t *it;
+    char field[64];
+    size_t j;
+    int rc;
+
+    if ((rc = expect(c, seq, YAML_SEQUENCE_NODE, "costs.lines")) != 0)
+        return rc;
+    s->lines = calloc((size_t)(seq->data.sequence.items.top -
+                               seq->data.sequence.items.start) + 1,
+                      sizeof(*s->lines));
+    if (!s->lines)
+        return fc_error_set(FC_ENOMEM, "out of memory");
+    for (it = seq->data.sequence.items.start; it < seq->data.sequence.items.top;
+         it++) {
+        yaml_node_t *n = node_at(c, *it);
+        sim_cost_line *l = &s->lines[s->nlines];
+        snprintf(field, sizeof(field), "costs.lines[%zu]", s->nlines);
+        if ((rc = expect(c, n, YAML_MAPPING_NODE, field)) != 0 ||
+            (rc = check_keys(c, n, field, keys)) != 0)
+            return rc;
+        s->nlines++;
+        if ((rc = get_str(c, n, "account", field, 1, &l->account)) != 0 ||
+            (rc = get_str(c, n, "service", field, 1, &l->service)) != 0 ||
+            (rc = get_num(c, n, "base", field, 0, &l->base)) != 0 ||
+            (rc = get_num(c, n, "weekend", field, 1, &l->weekend)) != 0 ||
+            (rc = get_num(c, n, "trend", field, 0, &l->trend)) != 0 ||
+            (rc = get_num(c, n, "noise", field, 0, &l->noise)) != 0)
+            return rc;
+        if (!find_account(s, l->account))
+            return perr(c, map_get(c, n, "account"), field,
+                        "account '%s' is not in accounts", l->account);
+        if (l->base < 0 || l->weekend < 0 || l->noise < 0 || l->noise > 1)
+            return perr(c, n, field,
+                        "base and weekend must be >= 0, noise in [0, 1]");
+        for (j = 0; j + 1 < s->nlines; j++)
+            if (strcmp(s->lines[j].account, l->account) == 0 &&
+                strcmp(s->lines[j].service, l->service) == 0)
+                return perr(c, n, field, "duplicate line for %s / %s",
+                            l->account, l->service);
+        l->key = fc_hash_str(l->service,
+                             fc_hash_str(l->account, s->seed ^ SIM_COST_SALT));
+    }
+    return FC_OK;
+}
+
+static int parse_spikes(fc_sim *s, const pctx *c, const yaml_node_t *seq)
+{
+    static const char *const keys[] = {"account", "service", "start",
+                                       "days",    "factor",  "note", NULL};
+    yaml_node_item_t *it;
+    char field[64];
+    int rc;
+
+    if ((rc = expect(c, seq, YAML_SEQUENCE_NODE, "costs.spikes")) != 0)
+        return rc;
+    s->spikes = calloc((size_t)(seq->data.sequence.items.top -
+                                seq->data.sequence.items.start) + 1,
+                       sizeof(*s->spikes));
+    if (!s->spikes)
+        return fc_error_set(FC_ENOMEM, "out of memory");
+    for (it = seq->data.sequence.items.start; it < seq->data.sequence.items.top;
+         it++) {
+        yaml_node_t *n = node_at(c, *it);
+        sim_spike *sp = &s->spikes[s->nspikes];
+        double days;
+        snprintf(field, sizeof(field), "costs.spikes[%zu]", s->nspikes);
+        if ((rc = expect(c, n, YAML_MAPPING_NODE, field)) != 0 ||
+            (rc = check_keys(c, n, field, keys)) != 0)
+            return rc;
+        s->nspikes++;
+        if ((rc = get_str(c, n, "account", field, 1, &sp->account)) != 0 ||
+            (rc = get_str(c, n, "service", field, 1, &sp->service)) != 0 ||
+            (rc = get_time(c, n, "start", field, &sp->start)) != 0 ||
+            (rc = get_num(c, n, "days", field, 1, &days)) != 0 ||
+            (rc = get_num(c, n, "factor", field, 1, &sp->factor)) != 0)
+            return rc;
+        if (!map_get(c, n, "start"))
+            return perr(c, n, field, "missing required key 'start'");
+        if (days < 1 || days > 366 || days != floor(days) || sp->factor < 0)
+            return perr(c, n, field,
+                        "days must be a whole number in [1, 366], factor >= 0");
+        sp->days = (int)days;
+        sp->start = floor_div(sp->start, FC_DAY) * FC_DAY;
+    }
+    return FC_OK;
+}
+
+static int parse_costs(fc_sim *s, const pctx *c, const yaml_node_t *map)
+{
+    static const char *const keys[] = {"anchor", "since", "lines", "spikes",
+                                       NULL};
+    yaml_node_t *n;
+    int rc;
+
+    if ((rc = expect(c, map, YAML_MAPPING_NODE, "costs")) != 0 ||
+        (rc = check_keys(c, map, "costs", keys)) != 0 ||
+        (rc = get_time(c, map, "anchor", "costs.anchor", &s->cost_anchor)) !=
+            0 ||
+        (rc = get_time(c, map, "since", "costs.since", &s->cost_since)) != 0)
+        return rc;
+    if ((n = map_get(c, map, "lines")) != NULL &&
+        (rc = parse_cost_lines(s, c, n)) != 0)
+        return rc;
+    if ((n = map_get(c, map, "spikes")) != NULL &&
+        (rc = parse_spikes(s, c, n)) != 0)
+        return rc;
+    if (s->nlines && !map_get(c, map, "anchor"))
+        return perr(c, map, "costs", "missing required key 'anchor'");
+    return FC_OK;
+}
+
+static int cmp_resource(const void *a, const void *b)
+{
+    const fc_resource *x = &((const sim_resource *)a)->r;
+    const fc_resource *y = &((const sim_resource *)b)->r;
+    int d;
+    if ((d = strcmp(x->account, y->account)) != 0)
+        return d;
+    if ((d = strcmp(x->region, y->region)) != 0)
+        return d;
+    if (x->type != y->type)
+        return (int)x->type - (int)y->type;
+    return strcmp(x->id, y->id);
+}
+
+static int cmp_line(const void *a, const void *b)
+{
+    const sim_cost_line *x = a, *y = b;
+    int d = strcmp(x->account, y->account);
+    return d ? d : strcmp(x->service, y->service);
+}
+
+static int parse_estate(fc_sim *s, const pctx *c)
+{
+    static const char *const keys[] = {"seed",      "currency", "accounts",
+                                       "regions",   "resources", "costs",
+                                       NULL};
+    yaml_node_t *root = yaml_document_get_root_node(c->doc);
+    yaml_node_t *n;
+    double seed;
+    int rc;
+
+    if (!root)
+        return fc_error_set(FC_EPARSE, "%s: empty estate file", c->path);
+    if ((rc = expect(c, root, YAML_MAPPING_NODE, "(root)")) != 0 ||
+        (rc = check_keys(c, root, "(root)", keys)) != 0)
+        return rc;
+    if ((rc = get_num(c, root, "seed", "seed", 0, &seed)) != 0)
+        return rc;
+    if (seed < 0 || seed != floor(seed) || seed > 9007199254740992.0)
+        return perr(c, map_get(c, root, "seed"), "seed",
+                    "must be a non-negative integer");
+    s->seed = (uint64_t)seed;
+    if ((rc = get_str(c, root, "currency", "currency", 0, &s->currency)) != 0)
+        return rc;
+    if (!s->currency && !(s->currency = fc_strdup("USD")))
+        return fc_error_set(FC_ENOMEM, "out of memory");
+    if (!(n = map_get(c, root, "accounts")))
+        return perr(c, root, "(root)", "missing required key 'accounts'");
+    if ((rc = parse_accounts(s, c, n)) != 0)
+        return rc;
+    if (!(n = map_get(c, root, "regions")))
+        return perr(c, root, "(root)", "missing required key 'regions'");
+    if ((rc = parse_regions(s, c, n)) != 0)
+        return rc;
+    if (!(n = map_get(c, root, "resources")))
+        return perr(c, root, "(root)", "missing required key 'resources'");
+    if ((rc = parse_resources(s, c, n)) != 0)
+        return rc;
+    if ((n = map_get(c, root, "costs")) != NULL &&
+        (rc = parse_costs(s, c, n)) != 0)
+        return rc;
+    if (s->nres > 1) /* qsort(NULL, 0) is undefined */
+        qsort(s->res, s->nres, sizeof(*s->res), cmp_resource);
+    if (s->nlines > 1) /* qsort(NULL, 0) is undefined */
+        qsort(s->lines, s->nlines, sizeof(*s->lines), cmp_line);
+    return FC_OK;
+}
+
+/* ---- provider ---------------------------------------------------------- */
+
+static void sim_free(fc_cloud *cloud)
+{
+    fc_sim *s = (fc_sim *)cloud;
+    size_t i, j;
+    if (!s)
+        return;
+    for (i = 0; i < s->naccounts; i++) {
+        free(s->accounts[i].id);
+        free(s->accounts[i].name);
+    }
+    free(s->accounts);
+    for (i = 0; i < s->nregions; i++)
+        free(s->regions[i]);
+    free(s->regions);
+    for (i = 0; i < s->nres; i++) {
+        fc_resource_dispose(&s->res[i].r);
+        for (j = 0; j < s->res[i].nmetrics; j++)
+            free(s->res[i].metrics[j].metric);
+        free(s->res[i].metrics);
+    }
+    free(s->res);
+    for (i = 0; i < s->nlines; i++) {
+        free(s->lines[i].account);
+        free(s->lines[i].service);
+    }
+    free(s->lines);
+    for (i = 0; i < s->nspikes; i++) {
+        free(s->spikes[i].account);
+        free(s->spikes[i].service);
+    }
+    free(s->spikes);
+    free(s->currency);
+    free(s->path);
+    free(s);
+}
+
+/* The scope entry of an account, NULL when out of scope. */
+static int account_in_scope(const fc_discovery_scope *sc, const char *account,
+                            const fc_scope_account **out)
+{
+    size_t i;
+    *out = NULL;
+    if (sc->naccounts == 0)
+        return 1;
+    for (i = 0; i < sc->naccounts; i++)
+        if (sc->accounts[i].account &&
+            strcmp(sc->accounts[i].account, account) == 0) {
+            *out = &sc->accounts[i];
+            return 1;
+        }
+    return 0;
+}
+
+static int region_in_scope(const fc_scope_account *a, const char *region)
+{
+    size_t i;
+    if (!a || a->nregions == 0)
+        return 1;
+    for (i = 0; i < a->nregions; i++)
+        if (a->regions[i] && strcmp(a->regions[i], region) == 0)
+            return 1;
+    return 0;
+}
+
+static int discover_metrics(const sim_resource *sr, int64_t end, int days,
+                            fc_inventory *inv)
+{
+    int64_t start = end - (int64_t)days * 24 * FC_HOUR;
+    size_t j, k, n;
+    int rc;
+
+    /* No data before the resource existed: round its birth up to an hour. */
+    if (sr->r.created > start)
+        start = -floor_div(-sr->r.created, FC_HOUR) * FC_HOUR;
+    if (start >= end)
+        return FC_OK;
+    n = (size_t)((end - start) / FC_HOUR);
+    for (j = 0; j < sr->nmetrics; j++) {
+        const sim_metric *m = &sr->metrics[j];
+        double *v = malloc(n * sizeof(*v));
+        if (!v)
+            return fc_error_set(FC_ENOMEM, "out of memory generating metrics");
+        for (k = 0; k < n; k++)
+            v[k] = metric_value(m, start / FC_HOUR + (int64_t)k);
+        if ((rc = fc_inventory_add_metric_take(inv, sr->r.id, m->metric, start,
+                                               FC_HOUR, v, n)) != 0)
+            return rc;
+    }
+    return FC_OK;
+}
+
+static int sim_discover(fc_cloud *cloud, const fc_discovery_scope *sc,
+                        fc_inventory *inv)
+{
+    fc_sim *s = (fc_sim *)cloud;
+    int64_t now_h, day_end, day, since;
+    size_t i;
+    int rc;
+
+    if (sc->metric_days < 0 || sc->metric_days > SIM_MAX_METRIC_DAYS)
+        return fc_error_set(FC_ELIMIT, "sim: metric lookback %d days outside "
+                            "[0, %d]", sc->metric_days, SIM_MAX_METRIC_DAYS);
+    if (sc->cost_days < 0 || sc->cost_days > SIM_MAX_COST_DAYS)
+        return fc_error_set(FC_ELIMIT, "sim: cost lookback %d days outside "
+                            "[0, %d]", sc->cost_days, SIM_MAX_COST_DAYS);
+    now_h = floor_div(sc->now, FC_HOUR) * FC_HOUR;
+    free(inv->currency);
+    if (!(inv->currency = fc_strdup(s->currency)))
+        return fc_error_set(FC_ENOMEM, "out of memory");
+    inv->observed_at = now_h;
+
+    for (i = 0; i < s->nres; i++) {
+        const sim_resource *sr = &s->res[i];
+        const fc_scope_account *a;
+        if (!account_in_scope(sc, sr->r.account, &a) ||
+            !region_in_scope(a, sr->r.region))
+            continue;
+        if (sr->r.created > sc->now) /* not born yet at this clock */
+            continue;
+        if ((rc = fc_inventory_add_resource(inv, &sr->r)) != 0)
+            return rc;
+        if ((rc = discover_metrics(sr, now_h, sc->metric_days, inv)) != 0)
+            return rc;
+    }
+
+    day_end = floor_div(sc->now, FC_DAY) * FC_DAY;
+    since = s->cost_since ? floor_div(s->cost_since, FC_DAY) * FC_DAY : INT64_MIN;
+    for (i = 0; i < s->nlines; i++) {
+        const sim_cost_line *l = &s->lines[i];
+        const fc_scope_account *a;
+        if (!account_in_scope(sc, l->account, &a))
+            continue;
+        for (day = day_end - (int64_t)sc->cost_days * FC_DAY; day < day_end;
+             day += FC_DAY) {
+            if (day < since)
+                continue;
+            if ((rc = fc_inventory_add_cost(inv, l->account, l->service, day,
+                                            cost_value(s, l, day))) != 0)
+                return rc;
+        }
+    }
+    return FC_OK;
+}
+
+static const fc_cloud_ops sim_ops = {
+    FC_CLOUD_OPS_VERSION,
+    "sim",
+    sim_discover,
+    sim_free,
+};
+
+static int read_file(const char *path, char **data, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    char *buf = NULL;
+    size_t n = 0, cap = 0, got;
+
+    *data = NULL;
+    *len = 0;
+    if (!f)
+        return fc_error_set(errno == ENOENT ? FC_ENOTFOUND : FC_EIO,
+                            "%s: cannot open: %s", path, strerror(errno));
+    for (;;) {
+        if (n == cap) {
+            char *p;
+            if (cap >= SIM_MAX_FILE_BYTES) {
+                free(buf);
+                fclose(f);
+                return fc_error_set(FC_ELIMIT, "%s: larger than %u bytes", path,
+                                    SIM_MAX_FILE_BYTES);
+            }
+            cap = cap ? cap * 2 : 65536;
+            if (!(p = realloc(buf, cap + 1))) {
+                free(buf);
+                fclose(f);
+                return fc_error_set(FC_ENOMEM, "out of memory reading %s", path);
+            }
+            buf = p;
+        }
+        got = fread(buf + n, 1, cap - n, f);
+        n += got;
+        if (got == 0)
+            break;
+    }
+    if (ferror(f)) {
+        free(buf);
+        fclose(f);
+        return fc_error_set(FC_EIO, "%s: read error", path);
+    }
+    fclose(f);
+    buf[n] = '\0';
+    *data = buf;
+    *len = n;
+    return FC_OK;
+}
+
+int fc_sim_open(fc_cloud **out, const char *estate_path)
+{
+    yaml_parser_t parser;
+    yaml_document_t doc;
+    fc_sim *s = NULL;
+    char *data = NULL;
+    size_t len;
+    pctx c;
+    int rc, have_doc = 0;
+
+    *out = NULL;
+    if (!estate_path)
+        return fc_error_set(FC_EINVALID, "sim: no estate file given");
+    if ((rc = read_file(estate_path, &data, &len)) != 0)
+        return rc;
+    if (!yaml_parser_initialize(&parser)) {
+        free(data);
+        return fc_error_set(FC_ENOMEM, "out of memory");
+    }
+    yaml_parser_set_input_string(&parser, (const unsigned char *)data, len);
+    if (!yaml_parser_load(&parser, &doc)) {
+        if (parser.context)
+            rc = fc_error_set(FC_EPARSE, "%s:%lu: %s started at line %lu: %s",
+                              estate_path,
+                              (unsigned long)parser.problem_mark.line + 1,
+                              parser.context,
+                              (unsigned long)parser.context_mark.line + 1,
+                              parser.problem ? parser.problem : "invalid YAML");
+        else
+            rc = fc_error_set(FC_EPARSE, "%s:%lu: %s", estate_path,
+                              (unsigned long)parser.problem_mark.line + 1,
+                              parser.problem ? parser.problem : "invalid YAML");
+        goto done;
+    }
+    have_doc = 1;
+    if (!(s = calloc(1, sizeof(*s))) || !(s->path = fc_strdup(estate_path))) {
+        rc = fc_error_set(FC_ENOMEM, "out of memory");
+        goto done;
+    }
+    s->base.ops = &sim_ops;
+    c.path = estate_path;
+    c.doc = &doc;
+    if ((rc = parse_estate(s, &c)) != 0)
+        goto done;
+    *out = &s->base;
+    s = NULL;
+done:
+    if (s)
+        sim_free(&s->base);
+    if (have_doc)
+        yaml_document_delete(&doc);
+    yaml_parser_delete(&parser);
+    free(data);
+    return rc;
+}

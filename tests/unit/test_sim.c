@@ -1,0 +1,629 @@
+/*
+ * test_sim.c - the sim provider and the inventory helpers: the shipped
+ * estate loads and is rich enough for the demo, discovery is a pure
+ * function of the clock, scopes filter, and bad estates fail with
+ * file:line messages.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "controller/cloud/fc_cloud.h"
+#include "controller/core/fc_error.h"
+#include "controller/core/fc_util.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define DEV_ACCOUNT "518273640192"
+#define PROD_ACCOUNT "402918374651"
+
+static char *estate_path(void)
+{
+    const char *src = getenv("FC_SOURCE_DIR");
+    return fc_asprintf("%s/examples/sim/estate.yaml", src ? src : ".");
+}
+
+static int64_t at(const char *iso)
+{
+    int64_t t = 0;
+    assert_int_equal(fc_time_parse(iso, &t), 0);
+    return t;
+}
+
+static fc_cloud *open_estate(void)
+{
+    fc_cloud *c = NULL;
+    char *p = estate_path();
+    int rc = fc_sim_open(&c, p);
+    if (rc)
+        fprintf(stderr, "fc_sim_open: %s\n", fc_error_last());
+    assert_int_equal(rc, FC_OK);
+    assert_non_null(c);
+    free(p);
+    return c;
+}
+
+static void discover(fc_cloud *c, int64_t now, int mdays, int cdays,
+                     const fc_scope_account *acc, size_t nacc,
+                     fc_inventory *inv)
+{
+    fc_discovery_scope s;
+    memset(&s, 0, sizeof(s));
+    s.accounts = acc;
+    s.naccounts = nacc;
+    s.now = now;
+    s.metric_days = mdays;
+    s.cost_days = cdays;
+    fc_inventory_init(inv);
+    assert_int_equal(fc_cloud_discover(c, &s, inv), FC_OK);
+}
+
+static const fc_resource *by_name(const fc_inventory *inv, const char *name)
+{
+    size_t i;
+    for (i = 0; i < inv->nresources; i++)
+        if (inv->resources[i].name && strcmp(inv->resources[i].name, name) == 0)
+            return &inv->resources[i];
+    return NULL;
+}
+
+static double mean_of(const fc_metric_series *s)
+{
+    double sum = 0;
+    size_t i;
+    for (i = 0; i < s->n; i++)
+        sum += s->values[i];
+    return s->n ? sum / (double)s->n : 0;
+}
+
+static void test_sim__type_names_round_trip(void **state)
+{
+    int t;
+    (void)state;
+    for (t = 0; t < FC_RES__COUNT; t++)
+        assert_int_equal(fc_resource_type_parse(fc_resource_type_name(t)), t);
+    assert_string_equal(fc_resource_type_name(FC_RES_ELASTIC_IP), "elastic-ip");
+    assert_string_equal(fc_resource_type_name(FC_RES_S3_BUCKET), "s3-bucket");
+    assert_int_equal(fc_resource_type_parse("nope"), -1);
+    assert_int_equal(fc_resource_type_parse(NULL), -1);
+}
+
+static void test_sim__inventory_helpers(void **state)
+{
+    fc_inventory inv;
+    fc_resource r;
+    fc_tag tags[2] = {{"env", "prod"}, {"team", "web"}};
+    double *v = malloc(3 * sizeof(*v));
+    (void)state;
+
+    fc_inventory_init(&inv);
+    memset(&r, 0, sizeof(r));
+    r.type = FC_RES_EC2_INSTANCE;
+    r.id = "i-0abc";
+    r.account = PROD_ACCOUNT;
+    r.region = "eu-west-1";
+    r.tags = tags;
+    r.ntags = 2;
+    assert_string_equal(fc_resource_tag(&r, "team"), "web");
+    assert_null(fc_resource_tag(&r, "owner"));
+    assert_int_equal(fc_inventory_add_resource(&inv, &r), FC_OK);
+    r.id = "i-0def";
+    r.region = "us-east-1";
+    assert_int_equal(fc_inventory_add_resource(&inv, &r), FC_OK);
+    v[0] = 1;
+    v[1] = 2;
+    v[2] = 3;
+    assert_int_equal(fc_inventory_add_metric_take(&inv, "i-0abc", "CPUUtilization",
+                                                  3600, 3600, v, 3),
+                     FC_OK);
+    assert_int_equal(fc_inventory_add_cost(&inv, PROD_ACCOUNT, "AWS Lambda",
+                                           86400, 1.5),
+                     FC_OK);
+
+    assert_non_null(fc_inventory_find(&inv, NULL, NULL, "i-0def"));
+    assert_non_null(fc_inventory_find(&inv, PROD_ACCOUNT, "us-east-1", "i-0def"));
+    assert_null(fc_inventory_find(&inv, PROD_ACCOUNT, "eu-west-1", "i-0def"));
+    assert_null(fc_inventory_find(&inv, DEV_ACCOUNT, NULL, "i-0abc"));
+    assert_null(fc_inventory_find(&inv, NULL, NULL, "i-missing"));
+    /* The copy owns its strings. */
+    assert_ptr_not_equal(inv.resources[0].tags[0].key, tags[0].key);
+    assert_string_equal(fc_resource_tag(&inv.resources[0], "env"), "prod");
+    assert_non_null(fc_inventory_metric(&inv, "i-0abc", "CPUUtilization"));
+    assert_null(fc_inventory_metric(&inv, "i-0abc", "NetworkIn"));
+    assert_null(fc_inventory_metric(&inv, "i-0def", "CPUUtilization"));
+    fc_inventory_dispose(&inv);
+    assert_int_equal(inv.nresources, 0);
+    assert_null(inv.resources);
+    fc_inventory_dispose(&inv); /* idempotent */
+}
+
+static void test_sim__loads_shipped_estate(void **state)
+{
+    fc_cloud *c = open_estate();
+    fc_inventory inv;
+    int64_t now = at("2026-11-20T12:00:00Z");
+    size_t counts[FC_RES__COUNT] = {0};
+    size_t i, stopped = 0, loose_vols = 0, loose_gp2 = 0, free_eips = 0,
+              orphan_snaps = 0;
+    (void)state;
+
+    assert_string_equal(c->ops->name, "sim");
+    assert_int_equal(c->ops->version, FC_CLOUD_OPS_VERSION);
+    discover(c, now, 14, 60, NULL, 0, &inv);
+    assert_string_equal(inv.currency, "USD");
+    assert_true(inv.observed_at == now);
+    assert_true(inv.nresources >= 60);
+    for (i = 0; i < inv.nresources; i++) {
+        const fc_resource *r = &inv.resources[i];
+        counts[r->type]++;
+        assert_non_null(r->id);
+        assert_int_equal(strlen(r->account), 12);
+        if (r->type == FC_RES_EC2_INSTANCE) {
+            assert_memory_equal(r->id, "i-0", 3);
+            if (strcmp(r->state, "stopped") == 0)
+                stopped++;
+        }
+        if (r->type == FC_RES_EBS_VOLUME) {
+            assert_memory_equal(r->id, "vol-0", 5);
+            if (strcmp(r->state, "available") == 0) {
+                loose_vols++;
+                assert_true(r->created > 0);
+                assert_null(r->attached_to);
+                if (strcmp(r->size_class, "gp2") == 0)
+                    loose_gp2++;
+            }
+        }
+        if (r->type == FC_RES_EBS_SNAPSHOT) {
+            assert_memory_equal(r->id, "snap-0", 6);
+            assert_non_null(r->attached_to);
+            if (!fc_inventory_find(&inv, NULL, NULL, r->attached_to))
+                orphan_snaps++;
+        }
+        if (r->type == FC_RES_ELASTIC_IP) {
+            assert_memory_equal(r->id, "eipalloc-0", 10);
+            if (!r->attached_to)
+                free_eips++;
+        }
+    }
+    /* The shipped estate as generated by examples/sim/gen_estate.py. */
+    assert_int_equal(counts[FC_RES_EC2_INSTANCE], 38);
+    assert_int_equal(counts[FC_RES_EBS_VOLUME], 50);
+    assert_int_equal(counts[FC_RES_EBS_SNAPSHOT], 8);
+    assert_int_equal(counts[FC_RES_ELASTIC_IP], 6);
+    assert_int_equal(counts[FC_RES_LOAD_BALANCER], 5);
+    assert_int_equal(counts[FC_RES_RDS_INSTANCE], 5);
+    assert_int_equal(counts[FC_RES_LAMBDA_FUNCTION], 6);
+    assert_int_equal(counts[FC_RES_S3_BUCKET], 6);
+    assert_true(stopped >= 2);
+    assert_true(loose_vols >= 3);
+    assert_true(loose_gp2 >= 2);
+    assert_true(free_eips >= 2);
+    assert_true(orphan_snaps >= 2);
+
+    /* Cost rows: every line, 60 whole days ending yesterday. */
+    assert_true(inv.ncosts >= 60 * 2);
+    for (i = 0; i < inv.ncosts; i++) {
+        assert_true(inv.costs[i].day % FC_DAY == 0);
+        assert_true(inv.costs[i].day >= at("2026-09-21"));
+        assert_true(inv.costs[i].day < at("2026-11-20"));
+        assert_true(inv.costs[i].amount >= 0);
+    }
+    fc_inventory_dispose(&inv);
+    fc_cloud_free(c);
+}
+
+static void test_sim__metric_windows_are_hour_aligned(void **state)
+{
+    fc_cloud *c = open_estate();
+    fc_inventory inv;
+    int64_t now = at("2026-11-20T12:34:56Z");
+    int64_t end = at("2026-11-20T12:00:00Z");
+    const fc_resource *fresh;
+    const fc_metric_series *s;
+    size_t i;
+    (void)state;
+
+    discover(c, now, 14, 0, NULL, 0, &inv);
+    assert_true(inv.observed_at == end);
+    assert_int_equal(inv.ncosts, 0);
+    assert_true(inv.nmetrics > 40);
+    for (i = 0; i < inv.nmetrics; i++) {
+        s = &inv.metrics[i];
+        assert_int_equal(s->step, 3600);
+        assert_true(s->start % 3600 == 0);
+        assert_true(s->start + (int64_t)s->n * 3600 == end);
+        assert_non_null(fc_inventory_find(&inv, NULL, NULL, s->resource_id));
+    }
+    s = fc_inventory_metric(&inv, by_name(&inv, "web-eu-1")->id, "CPUUtilization");
+    assert_non_null(s);
+    assert_int_equal(s->n, 14 * 24);
+    /* Created three days ago: its series starts at its first whole hour. */
+    fresh = by_name(&inv, "new-experiment");
+    assert_non_null(fresh);
+    s = fc_inventory_metric(&inv, fresh->id, "CPUUtilization");
+    assert_non_null(s);
+    assert_true(s->start == at("2026-11-17T09:00:00Z"));
+    /* Stopped instances report nothing. */
+    assert_null(fc_inventory_metric(&inv, by_name(&inv, "old-vpn")->id,
+                                    "CPUUtilization"));
+    fc_inventory_dispose(&inv);
+    fc_cloud_free(c);
+}
+
+static void assert_same_inventory(const fc_inventory *a, const fc_inventory *b)
+{
+    size_t i, j;
+    assert_int_equal(a->nresources, b->nresources);
+    assert_int_equal(a->nmetrics, b->nmetrics);
+    assert_int_equal(a->ncosts, b->ncosts);
+    assert_true(a->observed_at == b->observed_at);
+    for (i = 0; i < a->nresources; i++) {
+        const fc_resource *x = &a->resources[i], *y = &b->resources[i];
+        assert_string_equal(x->id, y->id);
+        assert_string_equal(x->state, y->state);
+        assert_int_equal(x->ntags, y->ntags);
+        for (j = 0; j < x->ntags; j++) {
+            assert_string_equal(x->tags[j].key, y->tags[j].key);
+            assert_string_equal(x->tags[j].value, y->tags[j].value);
+        }
+    }
+    for (i = 0; i < a->nmetrics; i++) {
+        assert_string_equal(a->metrics[i].resource_id, b->metrics[i].resource_id);
+        assert_string_equal(a->metrics[i].metric, b->metrics[i].metric);
+        assert_int_equal(a->metrics[i].n, b->metrics[i].n);
+        assert_memory_equal(a->metrics[i].values, b->metrics[i].values,
+                            a->metrics[i].n * sizeof(double));
+    }
+    for (i = 0; i < a->ncosts; i++) {
+        assert_string_equal(a->costs[i].account, b->costs[i].account);
+        assert_string_equal(a->costs[i].service, b->costs[i].service);
+        assert_true(a->costs[i].day == b->costs[i].day);
+        assert_true(a->costs[i].amount == b->costs[i].amount);
+    }
+}
+
+static void test_sim__same_clock_same_inventory(void **state)
+{
+    fc_cloud *c1 = open_estate(), *c2 = open_estate();
+    fc_inventory a, b, x;
+    int64_t now = at("2026-11-20T12:00:00Z");
+    (void)state;
+
+    discover(c1, now, 14, 60, NULL, 0, &a);
+    /* Another clock in between must not disturb anything. */
+    discover(c1, now + 86400 * 3, 7, 7, NULL, 0, &x);
+    discover(c1, now, 14, 60, NULL, 0, &b);
+    assert_same_inventory(&a, &b);
+    fc_inventory_dispose(&b);
+    discover(c2, now, 14, 60, NULL, 0, &b);
+    assert_same_inventory(&a, &b);
+    fc_inventory_dispose(&a);
+    fc_inventory_dispose(&b);
+    fc_inventory_dispose(&x);
+    fc_cloud_free(c1);
+    fc_cloud_free(c2);
+}
+
+static void test_sim__overlapping_hours_agree_across_clocks(void **state)
+{
+    fc_cloud *c = open_estate();
+    fc_inventory a, b;
+    int64_t now1 = at("2026-11-20T12:00:00Z");
+    int64_t now2 = now1 + 5 * 3600 + 17 * 60;
+    size_t i, j, compared = 0;
+    (void)state;
+
+    discover(c, now1, 7, 60, NULL, 0, &a);
+    discover(c, now2, 7, 61, NULL, 0, &b);
+    for (i = 0; i < a.nmetrics; i++) {
+        const fc_metric_series *x = &a.metrics[i];
+        const fc_metric_series *y =
+            fc_inventory_metric(&b, x->resource_id, x->metric);
+        assert_non_null(y);
+        for (j = 0; j < x->n; j++) {
+            int64_t t = x->start + (int64_t)j * 3600;
+            int64_t k = (t - y->start) / 3600;
+            if (t < y->start)
+                continue;
+            assert_true(x->values[j] == y->values[k]);
+            compared++;
+        }
+    }
+    assert_true(compared > 1000);
+    /* Cost rows of a day are the same whatever the clock. */
+    for (i = 0; i < a.ncosts; i++) {
+        for (j = 0; j < b.ncosts; j++)
+            if (b.costs[j].day == a.costs[i].day &&
+                strcmp(b.costs[j].account, a.costs[i].account) == 0 &&
+                strcmp(b.costs[j].service, a.costs[i].service) == 0)
+                break;
+        assert_true(j < b.ncosts);
+        assert_true(b.costs[j].amount == a.costs[i].amount);
+    }
+    fc_inventory_dispose(&a);
+    fc_inventory_dispose(&b);
+    fc_cloud_free(c);
+}
+
+static void test_sim__profiles_shape_the_metrics(void **state)
+{
+    fc_cloud *c = open_estate();
+    fc_inventory inv;
+    const fc_metric_series *s;
+    double m;
+    size_t i;
+    (void)state;
+
+    discover(c, at("2026-11-20T12:00:00Z"), 7, 0, NULL, 0, &inv);
+    s = fc_inventory_metric(&inv, by_name(&inv, "build-box-2")->id,
+                            "CPUUtilization");
+    m = mean_of(s);
+    assert_true(m > 1.0 && m < 2.6);
+    s = fc_inventory_metric(&inv, by_name(&inv, "web-eu-1")->id,
+                            "CPUUtilization");
+    assert_true(mean_of(s) > 40.0);
+    for (i = 0; i < s->n; i++)
+        assert_true(s->values[i] >= 0 && s->values[i] <= 100);
+    /* Spiky: a low mean but real peaks. */
+    s = fc_inventory_metric(&inv, by_name(&inv, "etl-runner")->id,
+                            "CPUUtilization");
+    m = 0;
+    for (i = 0; i < s->n; i++)
+        if (s->values[i] > m)
+            m = s->values[i];
+    assert_true(m > 80.0);
+    /* Business hours: a weekday 10:00 beats the Sunday 03:00 of that week. */
+    s = fc_inventory_metric(&inv, by_name(&inv, "build-box-1")->id,
+                            "CPUUtilization");
+    {
+        int64_t wk = at("2026-11-18T10:00:00Z"), sun = at("2026-11-15T03:00:00Z");
+        double vw = s->values[(wk - s->start) / 3600];
+        double vs = s->values[(sun - s->start) / 3600];
+        assert_true(vw > vs + 10);
+    }
+    fc_inventory_dispose(&inv);
+    fc_cloud_free(c);
+}
+
+static void test_sim__cost_history_has_an_anomaly(void **state)
+{
+    fc_cloud *c = open_estate();
+    fc_inventory inv;
+    double spike = 0, normal = 0;
+    int nnormal = 0;
+    size_t i;
+    (void)state;
+
+    discover(c, at("2026-11-20T12:00:00Z"), 0, 60, NULL, 0, &inv);
+    assert_int_equal(inv.nmetrics, 0);
+    for (i = 0; i < inv.ncosts; i++) {
+        const fc_cost_row *r = &inv.costs[i];
+        if (strcmp(r->account, PROD_ACCOUNT) != 0 ||
+            strcmp(r->service, "AWS Data Transfer") != 0)
+            continue;
+        if (r->day == at("2026-11-12"))
+            spike = r->amount;
+        else if (r->day < at("2026-11-12") || r->day > at("2026-11-13")) {
+            normal += r->amount;
+            nnormal++;
+        }
+    }
+    assert_int_equal(nnormal, 58);
+    normal /= nnormal;
+    assert_true(spike > 4 * normal);
+    fc_inventory_dispose(&inv);
+    fc_cloud_free(c);
+}
+
+static void test_sim__scope_filters_accounts_and_regions(void **state)
+{
+    fc_cloud *c = open_estate();
+    fc_inventory all, inv;
+    const char *regions[] = {"eu-west-1"};
+    fc_scope_account acc[2];
+    size_t i, n = 0;
+    int64_t now = at("2026-11-20T12:00:00Z");
+    (void)state;
+
+    memset(acc, 0, sizeof(acc));
+    acc[0].account = DEV_ACCOUNT;
+    acc[0].regions = regions;
+    acc[0].nregions = 1;
+    discover(c, now, 1, 3, NULL, 0, &all);
+    discover(c, now, 1, 3, acc, 1, &inv);
+    assert_true(inv.nresources > 5);
+    for (i = 0; i < all.nresources; i++)
+        if (strcmp(all.resources[i].account, DEV_ACCOUNT) == 0 &&
+            strcmp(all.resources[i].region, "eu-west-1") == 0)
+            n++;
+    assert_int_equal(inv.nresources, n);
+    for (i = 0; i < inv.nresources; i++) {
+        assert_string_equal(inv.resources[i].account, DEV_ACCOUNT);
+        assert_string_equal(inv.resources[i].region, "eu-west-1");
+    }
+    for (i = 0; i < inv.nmetrics; i++)
+        assert_non_null(fc_inventory_find(&inv, DEV_ACCOUNT, "eu-west-1",
+                                          inv.metrics[i].resource_id));
+    assert_true(inv.ncosts > 0);
+    for (i = 0; i < inv.ncosts; i++)
+        assert_string_equal(inv.costs[i].account, DEV_ACCOUNT);
+    fc_inventory_dispose(&inv);
+
+    /* No regions listed: every region of that account; unknown accounts
+     * add nothing. */
+    acc[0].nregions = 0;
+    acc[1].account = "000000000000";
+    discover(c, now, 1, 3, acc, 2, &inv);
+    for (i = 0, n = 0; i < all.nresources; i++)
+        if (strcmp(all.resources[i].account, DEV_ACCOUNT) == 0)
+            n++;
+    assert_int_equal(inv.nresources, n);
+    fc_inventory_dispose(&inv);
+    fc_inventory_dispose(&all);
+    fc_cloud_free(c);
+}
+
+static void test_sim__resources_appear_when_created(void **state)
+{
+    fc_cloud *c = open_estate();
+    fc_inventory inv;
+    (void)state;
+
+    discover(c, at("2026-11-16T00:00:00Z"), 7, 7, NULL, 0, &inv);
+    assert_null(by_name(&inv, "new-experiment"));
+    assert_null(by_name(&inv, "tmp-volume"));
+    assert_non_null(by_name(&inv, "build-box-2"));
+    fc_inventory_dispose(&inv);
+    fc_cloud_free(c);
+}
+
+static void test_sim__rejects_bad_lookbacks(void **state)
+{
+    fc_cloud *c = open_estate();
+    fc_inventory inv;
+    fc_discovery_scope s;
+    (void)state;
+
+    memset(&s, 0, sizeof(s));
+    s.now = at("2026-11-20T12:00:00Z");
+    s.metric_days = -1;
+    fc_inventory_init(&inv);
+    assert_int_equal(fc_cloud_discover(c, &s, &inv), FC_ELIMIT);
+    s.metric_days = 7;
+    s.cost_days = 100000;
+    assert_int_equal(fc_cloud_discover(c, &s, &inv), FC_ELIMIT);
+    fc_inventory_dispose(&inv);
+    fc_cloud_free(c);
+}
+
+/* Writes text to a temp file and opens it as an estate. */
+static int open_text(const char *text, char *path, size_t size, fc_cloud **out)
+{
+    int fd;
+    FILE *f;
+    int rc;
+    snprintf(path, size, "/tmp/fc-test-estate-XXXXXX");
+    fd = mkstemp(path);
+    assert_true(fd >= 0);
+    f = fdopen(fd, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+    rc = fc_sim_open(out, path);
+    unlink(path);
+    return rc;
+}
+
+static void expect_error(const char *text, const char *needle, int line)
+{
+    char path[64], want[128];
+    fc_cloud *c = (fc_cloud *)1;
+    int rc = open_text(text, path, sizeof(path), &c);
+    assert_int_equal(rc, FC_EPARSE);
+    assert_null(c);
+    if (!strstr(fc_error_last(), needle))
+        fail_msg("'%s' does not mention '%s'", fc_error_last(), needle);
+    snprintf(want, sizeof(want), "%s:%d: ", path, line);
+    if (!strstr(fc_error_last(), want))
+        fail_msg("'%s' does not start with '%s'", fc_error_last(), want);
+}
+
+#define HEAD                                                                   \
+    "seed: 1\n"                                                                \
+    "accounts:\n"                                                              \
+    "  - {id: \"111122223333\", name: a}\n"                                    \
+    "regions: [eu-west-1]\n"
+
+static void test_sim__bad_estates_name_file_and_line(void **state)
+{
+    fc_cloud *c = NULL;
+    char path[64];
+    (void)state;
+
+    expect_error(HEAD "resources:\n"
+                      "  - {type: ec2-instance, id: i-1, account: \"111122223333\","
+                      " region: eu-west-1}\n"
+                      "  - {type: warp-drive, id: w-1, account: \"111122223333\","
+                      " region: eu-west-1}\n",
+                 "resources[1]: unknown type 'warp-drive'", 7);
+    expect_error("seed: 1\naccounts:\n  - {id: \"1234\"}\nregions: [a]\n"
+                 "resources: []\n",
+                 "must be 12 digits", 3);
+    expect_error(HEAD "resources:\n"
+                      "  - type: ec2-instance\n"
+                      "    id: i-1\n"
+                      "    account: \"111122223333\"\n"
+                      "    region: eu-west-1\n"
+                      "    metrics:\n"
+                      "      CPUUtilization: {profile: sleepy, mean: 1}\n",
+                 "resources[0].metrics.CPUUtilization: unknown profile 'sleepy'",
+                 11);
+    expect_error(HEAD "resources:\n"
+                      "  - {type: ec2-instance, id: i-1, account: \"999999999999\","
+                      " region: eu-west-1}\n",
+                 "account '999999999999' is not in accounts", 6);
+    expect_error(HEAD "resources:\n"
+                      "  - {type: ec2-instance, id: i-1, account: \"111122223333\","
+                      " region: mars-1}\n",
+                 "region 'mars-1' is not in regions", 6);
+    expect_error(HEAD "resources:\n"
+                      "  - {type: ebs-volume, id: v-1, account: \"111122223333\","
+                      " region: eu-west-1, created: yesterday}\n",
+                 "'yesterday' is not a date", 6);
+    expect_error(HEAD "resources:\n"
+                      "  - {type: ebs-volume, id: v-1, account: \"111122223333\","
+                      " region: eu-west-1, sise: 3}\n",
+                 "unknown key 'sise'", 6);
+    expect_error(HEAD "resources:\n"
+                      "  - {type: ebs-volume, id: v-1, account: \"111122223333\","
+                      " region: eu-west-1, size: lots}\n",
+                 "'lots' is not a number", 6);
+    expect_error(HEAD "resources:\n"
+                      "  - {type: ebs-volume, id: v-1, account: \"111122223333\","
+                      " region: eu-west-1}\n"
+                      "  - {type: ebs-volume, id: v-1, account: \"111122223333\","
+                      " region: eu-west-1}\n",
+                 "duplicate resource id 'v-1'", 7);
+    expect_error(HEAD "resources: []\ncosts:\n  lines:\n"
+                      "    - {account: \"111122223333\", service: S, base: 1}\n",
+                 "missing required key 'anchor'", 7);
+    expect_error(HEAD "resources:\n  - [not, a, mapping\n",
+                 "flow sequence started at line 6", 7);
+    expect_error("accounts: [\n", "did not find expected node content", 2);
+    expect_error(HEAD "resources:\n  - type: ec2-instance\n\tid: x\n",
+                 "", 7);
+
+    /* A minimal estate is fine. */
+    assert_int_equal(open_text(HEAD "resources: []\n", path, sizeof(path), &c),
+                     FC_OK);
+    fc_cloud_free(c);
+    assert_int_equal(fc_sim_open(&c, "/nonexistent/estate.yaml"), FC_ENOTFOUND);
+    assert_null(c);
+    assert_non_null(strstr(fc_error_last(), "/nonexistent/estate.yaml"));
+    fc_cloud_free(NULL);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_sim__type_names_round_trip),
+        cmocka_unit_test(test_sim__inventory_helpers),
+        cmocka_unit_test(test_sim__loads_shipped_estate),
+        cmocka_unit_test(test_sim__metric_windows_are_hour_aligned),
+        cmocka_unit_test(test_sim__same_clock_same_inventory),
+        cmocka_unit_test(test_sim__overlapping_hours_agree_across_clocks),
+        cmocka_unit_test(test_sim__profiles_shape_the_metrics),
+        cmocka_unit_test(test_sim__cost_history_has_an_anomaly),
+        cmocka_unit_test(test_sim__scope_filters_accounts_and_regions),
+        cmocka_unit_test(test_sim__resources_appear_when_created),
+        cmocka_unit_test(test_sim__rejects_bad_lookbacks),
+        cmocka_unit_test(test_sim__bad_estates_name_file_and_line),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
