@@ -301,7 +301,8 @@ static int attempt(const fc_run_opts *o, fc_gitsync *git, int64_t now,
         goto done;
     }
     commit_message(&msg, res, &plan);
-    if ((rc = fc_gitsync_commit_status(git, res->head, &st, msg.data, now,
+    /* Commit metadata carries the wall clock; status content the pass clock. */
+    if ((rc = fc_gitsync_commit_status(git, res->head, &st, msg.data, (int64_t)time(NULL),
                                        res->status_commit, &changed)) != FC_OK)
         goto done;
     if (!changed) {
