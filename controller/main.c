@@ -144,8 +144,9 @@ int main(int argc, char **argv)
     memset(&o, 0, sizeof(o));
     if (argc > 1 && argv[1][0] != '-') {
         cmd = argv[1];
-        if (strcmp(cmd, "run") && strcmp(cmd, "reconcile") && strcmp(cmd, "plan") &&
-            strcmp(cmd, "validate")) {
+        if (strcmp(cmd, "run") != 0 && strcmp(cmd, "reconcile") != 0 &&
+            strcmp(cmd, "plan") != 0 &&
+            strcmp(cmd, "validate") != 0) {
             fprintf(stderr, "finops-controller: unknown command '%s'\n\n", cmd);
             usage(stderr, NULL);
             return EXIT_USAGE;

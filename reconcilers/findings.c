@@ -5,6 +5,7 @@
 #include "reconcilers/reconcilers_int.h"
 #include "controller/core/fc_error.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -112,8 +113,10 @@ int fc_reconcile_inventory(fc_pass *pass)
 {
     const fc_inventory *inv = pass->inv;
     const fc_resource **sorted = NULL;
-    struct json_object *doc, *by_type, *by_account, *by_region, *list;
+    struct json_object *doc, *by_type, *by_account, *by_region, *list, *conds;
     size_t i, n = inv ? inv->nresources : 0;
+    char msg[128];
+    fc_buf prev;
     int rc;
 
     if (n && !(sorted = malloc(n * sizeof(*sorted))))
@@ -122,6 +125,10 @@ int fc_reconcile_inventory(fc_pass *pass)
         sorted[i] = &inv->resources[i];
     if (n)
         qsort(sorted, n, sizeof(*sorted), res_cmp);
+    fc_buf_init(&prev);
+    if (pass->prev && pass->prev(pass->prev_payload, "status/inventory.yaml", &prev) != FC_OK)
+        fc_buf_dispose(&prev);
+    conds = json_object_new_array();
     doc = json_object_new_object();
     by_type = json_object_new_object();
     by_account = json_object_new_object();
@@ -150,6 +157,8 @@ int fc_reconcile_inventory(fc_pass *pass)
         json_object_array_add(list, o);
     }
     free(sorted);
+    snprintf(msg, sizeof(msg), "%zu resources in %d accounts and %d regions", n,
+             json_object_object_length(by_account), json_object_object_length(by_region));
     json_object_object_add(doc, "apiVersion", json_object_new_string(FC_API_VERSION));
     json_object_object_add(doc, "kind", json_object_new_string("Inventory"));
     json_object_object_add(doc, "observedCommit", FC_JSTR(pass->commit));
@@ -158,9 +167,16 @@ int fc_reconcile_inventory(fc_pass *pass)
     json_object_object_add(doc, "byAccount", by_account);
     json_object_object_add(doc, "byRegion", by_region);
     json_object_object_add(doc, "resources", list);
+    json_object_object_add(doc, "conditions", conds);
     if (pass->discovery_error)
-        json_object_object_add(doc, "discoveryError", json_object_new_string(pass->discovery_error));
-    rc = fc_status_tree_add(pass->status, "status/inventory.yaml", doc);
+        rc = fc_status_condition(conds, "Discovered", 0, "DiscoveryFailed",
+                                 pass->discovery_error, pass->now, prev.data, prev.len);
+    else
+        rc = fc_status_condition(conds, "Discovered", 1, "Discovered",
+                                 msg, pass->now, prev.data, prev.len);
+    if (rc == FC_OK)
+        rc = fc_status_tree_add(pass->status, "status/inventory.yaml", doc);
     json_object_put(doc);
+    fc_buf_dispose(&prev);
     return rc;
 }

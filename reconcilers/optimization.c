@@ -50,14 +50,6 @@ static fc_risk parse_risk(const char *s, fc_risk dflt)
     return FC_RISK_HIGH;
 }
 
-/* Policies may list accounts by Account spec name instead of id. */
-static int account_named(const fc_spec_set *set, const char *name,
-                         const char *account_id)
-{
-    const fc_object *a = fc_specs_find(set, FC_KIND_ACCOUNT, name);
-    return a && strcmp(a->spec.account->account_id, account_id) == 0;
-}
-
 /* Approvals the first Policy (by name) covering the account asks for. */
 static unsigned approvals_needed(const fc_spec_set *set, const char *account,
                                  fc_risk risk)
@@ -73,8 +65,7 @@ static unsigned approvals_needed(const fc_spec_set *set, const char *account,
         p = o->spec.policy;
         covers = p->naccounts == 0;
         for (j = 0; j < p->naccounts && !covers; j++)
-            covers = strcmp(p->accounts[j], account) == 0 ||
-                     account_named(set, p->accounts[j], account);
+            covers = fc_specs_account_matches(set, p->accounts[j], account);
         if (!covers)
             continue;
         return risk == FC_RISK_LOW ? p->approvals.low

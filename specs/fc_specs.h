@@ -225,6 +225,11 @@ void fc_spec_error_format(const fc_spec_error *e, char *buf, size_t size);
 const fc_object *fc_specs_find(const fc_spec_set *set, fc_kind kind,
                                const char *name);
 
+/* A Policy names accounts by id or by Account spec name: does `entry`
+ * refer to account_id?  (set may be NULL: ids only.) */
+int fc_specs_account_matches(const fc_spec_set *set, const char *entry,
+                             const char *account_id);
+
 /* Limits that keep hostile input bounded. */
 #define FC_SPEC_MAX_FILE_BYTES (1024 * 1024)
 #define FC_SPEC_MAX_DOCUMENTS 1000

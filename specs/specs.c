@@ -956,3 +956,15 @@ const fc_object *fc_specs_find(const fc_spec_set *set, fc_kind kind,
     return bsearch(&k, set->objects, set->nobjects, sizeof(*set->objects),
                    find_cmp);
 }
+
+int fc_specs_account_matches(const fc_spec_set *set, const char *entry,
+                             const char *account_id)
+{
+    const fc_object *a;
+    if (!entry || !account_id)
+        return 0;
+    if (strcmp(entry, account_id) == 0)
+        return 1;
+    a = set ? fc_specs_find(set, FC_KIND_ACCOUNT, entry) : NULL;
+    return a && strcmp(a->spec.account->account_id, account_id) == 0;
+}

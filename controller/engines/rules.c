@@ -162,28 +162,6 @@ static int service_enabled(const fc_policy_spec *p, const char *svc)
     return 0;
 }
 
-/* Policy accounts may name an account id or an Account object. */
-static int account_matches(const fc_spec_set *specs, const char *entry,
-                           const char *account)
-{
-    size_t i;
-    if (!entry || !account)
-        return 0;
-    if (strcmp(entry, account) == 0)
-        return 1;
-    if (!specs)
-        return 0;
-    for (i = 0; i < specs->nobjects; i++) {
-        const fc_object *o = &specs->objects[i];
-        if (o->kind == FC_KIND_ACCOUNT && o->metadata.name && o->spec.account &&
-            o->spec.account->account_id &&
-            strcmp(o->metadata.name, entry) == 0 &&
-            strcmp(o->spec.account->account_id, account) == 0)
-            return 1;
-    }
-    return 0;
-}
-
 static int in_scope(const fc_spec_set *specs, const fc_policy_spec *p,
                     const fc_resource *r)
 {
@@ -198,7 +176,7 @@ static int in_scope(const fc_spec_set *specs, const fc_policy_spec *p,
     }
     if (p->accounts && p->naccounts) {
         for (i = 0; i < p->naccounts; i++)
-            if (account_matches(specs, p->accounts[i], r->account))
+            if (fc_specs_account_matches(specs, p->accounts[i], r->account))
                 break;
         if (i == p->naccounts)
             return 0;

@@ -266,7 +266,6 @@ static int attempt(const fc_run_opts *o, fc_gitsync *git, int64_t now,
         fc_err("discovery failed: %s", fc_error_last());
         fc_inventory_dispose(&inv);
         fc_inventory_init(&inv);
-        rc = FC_OK;
     }
     res->nresources = inv.nresources;
     if ((rc = fc_prices_load(&prices, o->prices_file)) != FC_OK)
