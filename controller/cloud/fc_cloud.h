@@ -73,6 +73,16 @@ typedef struct {
     double amount;
 } fc_cost_row;
 
+/* One (account, region) the provider could not read after its retries: its
+ * part of the inventory is missing or stale, and nothing may be executed
+ * there this pass.  region "" = the whole account (e.g. AssumeRole failed). */
+typedef struct {
+    char *account;
+    char *region;
+    char *service;     /* "ec2", "rds", ...; "" = every service */
+    char *error;       /* one line, no secrets */
+} fc_stale_scope;
+
 typedef struct {
     fc_resource *resources;
     size_t nresources;
@@ -80,9 +90,19 @@ typedef struct {
     size_t nmetrics;
     fc_cost_row *costs;
     size_t ncosts;
+    fc_stale_scope *stale;
+    size_t nstale;
     char *currency;    /* "USD" */
     int64_t observed_at;
 } fc_inventory;
+
+/* Records a failed scope; FC_OK or FC_ENOMEM. */
+int fc_inventory_add_stale(fc_inventory *inv, const char *account,
+                           const char *region, const char *service,
+                           const char *error);
+/* 1 when (account, region) has a stale entry (any service). */
+int fc_inventory_is_stale(const fc_inventory *inv, const char *account,
+                          const char *region);
 
 void fc_inventory_init(fc_inventory *inv);
 void fc_inventory_dispose(fc_inventory *inv);
@@ -131,14 +151,54 @@ typedef struct {
 
 typedef struct fc_cloud fc_cloud;
 
-#define FC_CLOUD_OPS_VERSION 1
+/*
+ * One change to one resource, as the executor asks a provider for it.
+ * Kinds (and their parameters):
+ *   stop-instances, start-instances                 (-)
+ *   modify-instance-type                            instanceType
+ *   modify-volume-type                              volumeType
+ *   create-snapshot                                 description
+ *   delete-volume, release-address, delete-snapshot (-)
+ *   create-volume-from-snapshot                     snapshotId, volumeType,
+ *                                                   availabilityZone
+ *   create-tags                                     every key=value given
+ * client_token makes a retried request idempotent where the API allows it.
+ */
+typedef struct {
+    const char *kind;
+    const char *account;
+    const char *region;
+    const char *resource;
+    const fc_tag *params;
+    size_t nparams;
+    const char *role_arn;     /* account role; may be NULL */
+    const char *client_token; /* may be NULL */
+} fc_action;
+
+typedef struct {
+    char *new_id;      /* id created by the action (snapshot, volume), or NULL */
+    char *state;       /* resource state the API reported after the call */
+} fc_action_result;
+
+void fc_action_result_dispose(fc_action_result *r);
+
+#define FC_CLOUD_OPS_VERSION 2
 
 typedef struct {
     int version;           /* FC_CLOUD_OPS_VERSION */
     const char *name;      /* "sim", "aws" */
-    /* Fills inv (already initialised) for the scope. */
+    /* Fills inv (already initialised) for the scope.  A failed account or
+     * region is recorded with fc_inventory_add_stale() and the call still
+     * returns FC_OK; a negative code means nothing usable was discovered. */
     int (*discover)(fc_cloud *cloud, const fc_discovery_scope *scope,
                     fc_inventory *inv);
+    /* Reads one resource's current state right before acting on it.
+     * FC_ENOTFOUND when it is gone.  May be NULL (v1 providers). */
+    int (*describe)(fc_cloud *cloud, fc_resource_type type, const char *account,
+                    const char *region, const char *role_arn, const char *id,
+                    fc_resource *out);
+    /* Performs one action.  May be NULL: the provider cannot change things. */
+    int (*apply)(fc_cloud *cloud, const fc_action *action, fc_action_result *out);
     void (*free)(fc_cloud *cloud);
 } fc_cloud_ops;
 
@@ -151,6 +211,11 @@ static inline int fc_cloud_discover(fc_cloud *c, const fc_discovery_scope *s,
 {
     return c->ops->discover(c, s, inv);
 }
+
+int fc_cloud_describe(fc_cloud *c, fc_resource_type type, const char *account,
+                      const char *region, const char *role_arn, const char *id,
+                      fc_resource *out);
+int fc_cloud_apply(fc_cloud *c, const fc_action *a, fc_action_result *out);
 
 static inline void fc_cloud_free(fc_cloud *c)
 {

@@ -131,8 +131,81 @@ void fc_inventory_dispose(fc_inventory *inv)
         free(inv->costs[i].service);
     }
     free(inv->costs);
+    for (i = 0; i < inv->nstale; i++) {
+        free(inv->stale[i].account);
+        free(inv->stale[i].region);
+        free(inv->stale[i].service);
+        free(inv->stale[i].error);
+    }
+    free(inv->stale);
     free(inv->currency);
     fc_inventory_init(inv);
+}
+
+int fc_inventory_add_stale(fc_inventory *inv, const char *account,
+                           const char *region, const char *service,
+                           const char *error)
+{
+    fc_stale_scope *p = realloc(inv->stale, (inv->nstale + 1) * sizeof(*p));
+    fc_stale_scope *s;
+    if (!p)
+        return fc_error_set(FC_ENOMEM, "out of memory recording a stale scope");
+    inv->stale = p;
+    s = &inv->stale[inv->nstale];
+    s->account = fc_strdup(account ? account : "");
+    s->region = fc_strdup(region ? region : "");
+    s->service = fc_strdup(service ? service : "");
+    s->error = fc_strdup(error ? error : "");
+    if (!s->account || !s->region || !s->service || !s->error) {
+        free(s->account);
+        free(s->region);
+        free(s->service);
+        free(s->error);
+        return fc_error_set(FC_ENOMEM, "out of memory recording a stale scope");
+    }
+    inv->nstale++;
+    return FC_OK;
+}
+
+int fc_inventory_is_stale(const fc_inventory *inv, const char *account,
+                          const char *region)
+{
+    size_t i;
+    for (i = 0; i < inv->nstale; i++) {
+        const fc_stale_scope *s = &inv->stale[i];
+        if (strcmp(s->account, account) == 0 &&
+            (s->region[0] == '\0' || strcmp(s->region, region) == 0))
+            return 1;
+    }
+    return 0;
+}
+
+void fc_action_result_dispose(fc_action_result *r)
+{
+    if (!r)
+        return;
+    free(r->new_id);
+    free(r->state);
+    r->new_id = NULL;
+    r->state = NULL;
+}
+
+int fc_cloud_describe(fc_cloud *c, fc_resource_type type, const char *account,
+                      const char *region, const char *role_arn, const char *id,
+                      fc_resource *out)
+{
+    if (!c->ops->describe)
+        return fc_error_set(FC_EUNSUPPORTED, "provider %s cannot describe resources",
+                            c->ops->name);
+    return c->ops->describe(c, type, account, region, role_arn, id, out);
+}
+
+int fc_cloud_apply(fc_cloud *c, const fc_action *a, fc_action_result *out)
+{
+    if (!c->ops->apply)
+        return fc_error_set(FC_EUNSUPPORTED, "provider %s cannot apply %s", c->ops->name,
+                            a->kind);
+    return c->ops->apply(c, a, out);
 }
 
 /* NULL account or region matches any: resource ids are unique per cloud. */

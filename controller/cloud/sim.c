@@ -1005,10 +1005,10 @@ static int sim_discover(fc_cloud *cloud, const fc_discovery_scope *sc,
 }
 
 static const fc_cloud_ops sim_ops = {
-    FC_CLOUD_OPS_VERSION,
-    "sim",
-    sim_discover,
-    sim_free,
+    .version = FC_CLOUD_OPS_VERSION,
+    .name = "sim",
+    .discover = sim_discover,
+    .free = sim_free,
 };
 
 static int read_file(const char *path, char **data, size_t *len)
