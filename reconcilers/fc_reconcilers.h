@@ -44,6 +44,31 @@ typedef struct {
 void fc_plan_init(fc_plan *p);
 void fc_plan_dispose(fc_plan *p);
 
+/* One commit that authored the current content of an Optimization. */
+typedef struct {
+    char *identity;              /* author email as committed */
+    char commit[41];
+    int signature;               /* 1 verified, 0 not checked, -1 failed */
+    char *signature_error;       /* why it failed, or NULL */
+} fc_approval_vote;
+
+/*
+ * What git history says about one Optimization: the commits on the tracked
+ * branch whose resulting version has the same content as now (approval list
+ * aside), newest first.  Computed by the pass, judged by the reconciler.
+ */
+typedef struct {
+    char *name;                  /* Optimization name */
+    fc_approval_vote *votes;
+    size_t nvotes;
+    char *last_author;           /* author of the newest change, for messages */
+    char last_commit[41];
+} fc_approval_evidence;
+
+void fc_approval_evidence_dispose(fc_approval_evidence *e);
+
+struct fc_approvers;
+
 typedef struct fc_pass {
     int64_t now;
     const char *commit;          /* spec commit (hex) the specs came from */
@@ -52,6 +77,10 @@ typedef struct fc_pass {
     const fc_price_table *prices;
     const fc_recommendation_list *recs;
     const char *discovery_error; /* non-NULL when discovery failed */
+    const struct fc_approvers *approvers; /* NULL when the list is missing */
+    const char *approvers_error;         /* why it is missing or invalid */
+    const fc_approval_evidence *evidence; /* one per Optimization */
+    size_t nevidence;
     /* Previous bytes of a status file; FC_ENOTFOUND when there were none. */
     int (*prev)(void *payload, const char *path, fc_buf *out);
     void *prev_payload;

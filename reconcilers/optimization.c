@@ -6,10 +6,12 @@
  */
 #include "reconcilers/reconcilers_int.h"
 #include "controller/core/fc_error.h"
+#include "specs/fc_approvers.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 typedef struct {
     const char *action;
@@ -75,16 +77,112 @@ static unsigned approvals_needed(const fc_spec_set *set, const char *account,
     return risk == FC_RISK_HIGH ? 2 : 1;
 }
 
-static unsigned distinct_approvers(const fc_opt_approval *a)
+static const fc_approval_evidence *evidence_for(const fc_pass *pass, const char *name)
 {
-    unsigned i, j, n = 0;
-    for (i = 0; i < a->napproved_by; i++) {
+    size_t i;
+    for (i = 0; i < pass->nevidence; i++)
+        if (strcmp(pass->evidence[i].name, name) == 0)
+            return &pass->evidence[i];
+    return NULL;
+}
+
+/* Did `identity` author a commit of the current content (with a good
+ * signature when the repo asks for one)?  *sig_error gets a failed
+ * signature's reason. */
+static int authored(const fc_approval_evidence *ev, const char *identity, int verify,
+                    const char **sig_error)
+{
+    size_t i;
+    for (i = 0; ev && i < ev->nvotes; i++) {
+        const fc_approval_vote *v = &ev->votes[i];
+        if (strcasecmp(v->identity, identity) != 0)
+            continue;
+        if (!verify || v->signature == 1)
+            return 1;
+        if (v->signature_error)
+            *sig_error = v->signature_error;
+    }
+    return 0;
+}
+
+/*
+ * Approval by reviewed commit: an identity counts when it is in approvedBy,
+ * in the approver list, and authored a commit whose version of this spec is
+ * the current one.  Returns 1 when enough distinct identities count.
+ */
+static int judge_approval(const fc_pass *pass, const fc_object *obj, fc_risk risk,
+                          const char **reason, char *msg, size_t msize)
+{
+    const fc_optimization_spec *s = obj->spec.optimization;
+    const fc_approvers *list = pass->approvers;
+    const fc_approval_evidence *ev = evidence_for(pass, obj->metadata.name);
+    const char *sig_error = NULL;
+    unsigned need = approvals_needed(pass->specs, s->target.account, risk);
+    unsigned listed = 0, counted = 0, i, j;
+    char who[256] = "", unknown[256] = "";
+
+    if (!list) {
+        *reason = "NoApproverList";
+        snprintf(msg, msize, "no approver list: %s",
+                 pass->approvers_error ? pass->approvers_error : "approvers.yaml is missing");
+        return 0;
+    }
+    if (s->approval.napproved_by == 0) {
+        *reason = "NotApproved";
+        snprintf(msg, msize, "%s risk needs %u distinct approver(s); approvedBy is empty",
+                 fc_risk_name(risk), need);
+        return 0;
+    }
+    for (i = 0; i < s->approval.napproved_by; i++) {
+        const char *id = s->approval.approved_by[i];
         int dup = 0;
         for (j = 0; j < i && !dup; j++)
-            dup = strcmp(a->approved_by[i], a->approved_by[j]) == 0;
-        n += !dup;
+            dup = strcasecmp(s->approval.approved_by[j], id) == 0;
+        if (dup)
+            continue;
+        if (!fc_approvers_find(list, id)) {
+            size_t l = strlen(unknown);
+            snprintf(unknown + l, sizeof(unknown) - l, "%s%s", l ? ", " : "", id);
+            continue;
+        }
+        listed++;
+        if (authored(ev, id, list->verify_signatures, &sig_error)) {
+            size_t l = strlen(who);
+            snprintf(who + l, sizeof(who) - l, "%s%s", l ? ", " : "", id);
+            counted++;
+        }
     }
-    return n;
+    if (counted >= need) {
+        *reason = "Approved";
+        snprintf(msg, msize, "approved by %s (%u of %u needed for %s risk)", who, counted,
+                 need, fc_risk_name(risk));
+        return 1;
+    }
+    if (listed == 0) {
+        *reason = "UnknownApprover";
+        snprintf(msg, msize, "approvedBy names %s; none is in the approver list", unknown);
+    } else if (counted == 0 && sig_error) {
+        *reason = "SignatureInvalid";
+        snprintf(msg, msize, "the approving commit's signature does not verify: %s",
+                 sig_error);
+    } else if (counted == 0) {
+        *reason = "ApprovalNotAuthored";
+        snprintf(msg, msize,
+                 "the current spec was last changed by %s in %.12s; an approver listed in "
+                 "approvedBy must author the change",
+                 ev && ev->last_author ? ev->last_author : "an unknown author",
+                 ev ? ev->last_commit : "?");
+    } else {
+        *reason = "InsufficientApprovals";
+        snprintf(msg, msize,
+                 "%s risk needs %u distinct approvers who authored the change, has %u (%s)",
+                 fc_risk_name(risk), need, counted, who);
+    }
+    if (unknown[0] && strlen(msg) + 40 < msize) {
+        size_t l = strlen(msg);
+        snprintf(msg + l, msize - l, "; not approvers: %s", unknown);
+    }
+    return 0;
 }
 
 static int account_declared(const fc_spec_set *set, const char *account)
@@ -145,13 +243,12 @@ static int plan_add(fc_plan *plan, const fc_object *obj, fc_plan_state st,
 static fc_plan_state judge(const fc_pass *pass, const fc_object *obj,
                            const fc_resource **res_out, fc_risk *risk_out,
                            const char **reason, char *msg, size_t msize,
-                           const char **failed_cond)
+                           const char **failed_cond, char *amsg, size_t amsize)
 {
     const fc_optimization_spec *s = obj->spec.optimization;
     const fc_resource *r;
     const action_rule *rule = NULL;
     const char *want;
-    unsigned need, have;
     size_t i;
 
     *res_out = NULL;
@@ -213,15 +310,11 @@ static fc_plan_state judge(const fc_pass *pass, const fc_object *obj,
         snprintf(msg, msize, "%s is already %s", r->id, want);
         return FC_PLAN_NOOP;
     }
-    need = approvals_needed(pass->specs, s->target.account, *risk_out);
-    have = distinct_approvers(&s->approval);
-    if (have < need) {
+    if (!judge_approval(pass, obj, *risk_out, reason, msg, msize)) {
         *failed_cond = "Approved";
-        *reason = have ? "InsufficientApprovals" : "NotApproved";
-        snprintf(msg, msize, "%s risk needs %u distinct approver(s), has %u",
-                 fc_risk_name(*risk_out), need, have);
         return FC_PLAN_BLOCKED;
     }
+    snprintf(amsg, amsize, "%s", msg);
     *failed_cond = NULL;
     *reason = "Planned";
     if (want)
@@ -240,7 +333,7 @@ int fc_reconcile_optimization(fc_pass *pass, const fc_object *obj)
     const fc_resource *r;
     const fc_recommendation *rec = matching_rec(pass, s);
     const char *reason, *failed = NULL;
-    char msg[512];
+    char msg[512], amsg[512] = "";
     fc_risk risk;
     fc_plan_state st;
     struct json_object *plan, *target;
@@ -248,7 +341,7 @@ int fc_reconcile_optimization(fc_pass *pass, const fc_object *obj)
     size_t i;
     int rc, reached = 1;
 
-    st = judge(pass, obj, &r, &risk, &reason, msg, sizeof(msg), &failed);
+    st = judge(pass, obj, &r, &risk, &reason, msg, sizeof(msg), &failed, amsg, sizeof(amsg));
     if ((rc = plan_add(pass->plan, obj, st, reason, msg, rec ? rec->monthly_saving : 0)))
         return rc;
     if ((rc = fc_sdoc_begin(&d, pass, "Optimization", "optimizations", obj->metadata.name)))
@@ -290,7 +383,7 @@ int fc_reconcile_optimization(fc_pass *pass, const fc_object *obj)
             rc = fc_sdoc_cond(&d, pass, cond_order[i], 1, "Checked", "%s",
                               i == 0 ? "target exists"
                               : i == 1 ? "action applies to the target"
-                                       : "approved by enough distinct approvers");
+                                       : amsg);
         }
     }
     if (rc == FC_OK)

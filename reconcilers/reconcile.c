@@ -43,6 +43,21 @@ const char *fc_plan_state_name(fc_plan_state s)
     return "unknown";
 }
 
+void fc_approval_evidence_dispose(fc_approval_evidence *e)
+{
+    size_t i;
+    if (!e)
+        return;
+    for (i = 0; i < e->nvotes; i++) {
+        free(e->votes[i].identity);
+        free(e->votes[i].signature_error);
+    }
+    free(e->votes);
+    free(e->name);
+    free(e->last_author);
+    memset(e, 0, sizeof(*e));
+}
+
 void fc_plan_init(fc_plan *p) { memset(p, 0, sizeof(*p)); }
 
 void fc_plan_dispose(fc_plan *p)

@@ -84,4 +84,37 @@ int fc_gitsync_commit_status(fc_gitsync *g, const char *head_hex,
  * remote rejects it as non-fast-forward. */
 int fc_gitsync_push(fc_gitsync *g, const char *commit_hex);
 
+
+/* ---- file history (approvals) ------------------------------------------ */
+
+/* One commit on the first-parent line that changed a file. */
+typedef struct {
+    char commit[FC_OID_HEX];
+    char *author_name;
+    char *author_email;
+    int64_t time;
+    char *data;               /* the file after this commit; NULL = deleted */
+    size_t len;
+} fc_file_change;
+
+typedef struct {
+    char *path;
+    fc_file_change *changes;  /* newest first */
+    size_t n;
+    int complete;             /* reached the commit that created the file */
+} fc_file_history;
+
+/*
+ * Walks the first-parent line from head once and records, for each of
+ * paths[0..npaths), the commits that changed it (newest first, at most
+ * max_changes each), stopping early once every path is complete.  Commits
+ * that touch only status/ and proposals/ are skipped cheaply.  out has
+ * npaths entries, caller-allocated; dispose each with
+ * fc_file_history_dispose.
+ */
+int fc_gitsync_files_history(fc_gitsync *g, const char *head_hex,
+                             const char *const *paths, size_t npaths,
+                             size_t max_changes, fc_file_history *out);
+void fc_file_history_dispose(fc_file_history *h);
+
 #endif

@@ -12,7 +12,9 @@
 #include "controller/core/fc_error.h"
 #include "controller/core/fc_log.h"
 #include "controller/engines/fc_engines.h"
+#include "controller/pass/fc_approvals.h"
 #include "reconcilers/fc_reconcilers.h"
+#include "specs/fc_approvers.h"
 #include "specs/fc_specs.h"
 
 #include <stdlib.h>
@@ -205,6 +207,53 @@ static void commit_message(fc_buf *m, const fc_run_result *res, const fc_plan *p
     fc_buf_printf(m, "Observed-Commit: %s\n", res->spec_commit);
 }
 
+/* Takes <root>/approvers.yaml out of the spec files and parses it.  A
+ * missing or broken list leaves *out NULL and the reason in *why. */
+static int take_approvers(fc_file_list *files, const char *root, fc_approvers **out,
+                          char **why)
+{
+    char *path;
+    size_t i;
+    int rc = FC_OK;
+    int at_root = !root || !*root || strcmp(root, ".") == 0;
+
+    *out = NULL;
+    *why = NULL;
+    path = at_root ? fc_strdup(FC_APPROVERS_FILE)
+                   : fc_asprintf("%s/%s", root, FC_APPROVERS_FILE);
+    if (!path)
+        return fc_error_set(FC_ENOMEM, "out of memory");
+    for (i = 0; i < files->n; i++)
+        if (strcmp(files->files[i].path, path) == 0)
+            break;
+    /* With the repo root as spec root, the conventional finops/ folder
+     * (DESIGN.md) holds the list. */
+    if (i == files->n && at_root) {
+        free(path);
+        if (!(path = fc_strdup("finops/" FC_APPROVERS_FILE)))
+            return fc_error_set(FC_ENOMEM, "out of memory");
+        for (i = 0; i < files->n; i++)
+            if (strcmp(files->files[i].path, path) == 0)
+                break;
+    }
+    if (i == files->n) {
+        *why = fc_asprintf("%s is missing: no one can approve", path);
+    } else {
+        fc_spec_file f = files->files[i];
+        if (fc_approvers_parse(out, f.path, f.data, f.len) != FC_OK)
+            *why = fc_strdup(fc_error_last());
+        free((char *)f.path);
+        free((char *)f.data);
+        memmove(&files->files[i], &files->files[i + 1],
+                (files->n - i - 1) * sizeof(files->files[0]));
+        files->n--;
+    }
+    if (!*out && !*why)
+        rc = fc_error_set(FC_ENOMEM, "out of memory");
+    free(path);
+    return rc;
+}
+
 /* One attempt: returns FC_ECONFLICT when the push lost a race. */
 static int attempt(const fc_run_opts *o, fc_gitsync *git, int64_t now,
                    fc_run_result *res)
@@ -212,6 +261,10 @@ static int attempt(const fc_run_opts *o, fc_gitsync *git, int64_t now,
     FILE *out = o->out ? o->out : stdout;
     fc_file_list files = {0};
     fc_spec_set *set = NULL;
+    fc_approvers *approvers = NULL;
+    char *approvers_error = NULL;
+    fc_approval_evidence *evidence = NULL;
+    size_t nevidence = 0;
     fc_inventory inv;
     fc_price_table *prices = NULL;
     fc_recommendation_list recs;
@@ -236,6 +289,10 @@ static int attempt(const fc_run_opts *o, fc_gitsync *git, int64_t now,
         goto done;
     if ((rc = fc_gitsync_read_specs(git, res->head, o->path ? o->path : "", &files)))
         goto done;
+    if ((rc = take_approvers(&files, o->path, &approvers, &approvers_error)) != FC_OK)
+        goto done;
+    if (approvers_error)
+        fc_warn("approvals: %s", approvers_error);
     if ((rc = fc_specs_load(&set, files.files, files.n)) != FC_OK)
         goto done;
     res->nobjects = set->nobjects;
@@ -286,6 +343,12 @@ static int attempt(const fc_run_opts *o, fc_gitsync *git, int64_t now,
     pass.prices = prices;
     pass.recs = &recs;
     pass.discovery_error = disc_err;
+    pass.approvers = approvers;
+    pass.approvers_error = approvers_error;
+    if ((rc = fc_approvals_collect(&evidence, &nevidence, git, res->head, set)) != FC_OK)
+        goto done;
+    pass.evidence = evidence;
+    pass.nevidence = nevidence;
     pass.prev = read_prev;
     pass.prev_payload = &prev;
     pass.status = &st;
@@ -321,6 +384,9 @@ done:
     fc_recommendation_list_dispose(&recs);
     fc_prices_free(prices);
     fc_inventory_dispose(&inv);
+    fc_approvals_free(evidence, nevidence);
+    fc_approvers_free(approvers);
+    free(approvers_error);
     fc_spec_set_free(set);
     fc_file_list_dispose(&files);
     return rc;

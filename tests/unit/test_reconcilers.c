@@ -10,7 +10,9 @@
 
 #include "controller/core/fc_error.h"
 #include "reconcilers/fc_reconcilers.h"
+#include "specs/fc_approvers.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -53,7 +55,16 @@ static void make_inventory(fc_inventory *inv)
     inv->observed_at = NOW;
 }
 
+static const char approvers_yaml[] = "approvers:\n"
+                                     "  - identity: alice@example.com\n"
+                                     "  - identity: bob@example.com\n";
+
+/* Who authored the current version of the Optimization in these tests. */
+static const char *authors[4];
+
 typedef struct {
+    fc_approvers *approvers;
+    fc_approval_evidence ev;
     fc_spec_set *set;
     fc_inventory inv;
     fc_recommendation_list recs;
@@ -88,6 +99,21 @@ static void run(fixture *f, const char *opt_yaml)
     f->pass.inv = &f->inv;
     f->pass.recs = &f->recs;
     f->pass.prev = no_prev;
+    assert_int_equal(fc_approvers_parse(&f->approvers, "finops/approvers.yaml", approvers_yaml,
+                                        sizeof(approvers_yaml) - 1), FC_OK);
+    f->pass.approvers = f->approvers;
+    f->ev.name = strdup("o1");
+    for (size_t i = 0; i < FC_ARRAY_LEN(authors) && authors[i]; i++) {
+        f->ev.votes = realloc(f->ev.votes, (f->ev.nvotes + 1) * sizeof(*f->ev.votes));
+        memset(&f->ev.votes[f->ev.nvotes], 0, sizeof(*f->ev.votes));
+        f->ev.votes[f->ev.nvotes].identity = strdup(authors[i]);
+        snprintf(f->ev.votes[f->ev.nvotes].commit, 41, "%040zu", i);
+        f->ev.nvotes++;
+    }
+    f->ev.last_author = strdup(authors[0] ? authors[0] : "nobody@example.com");
+    strcpy(f->ev.last_commit, "0000000000000000000000000000000000000000");
+    f->pass.evidence = &f->ev;
+    f->pass.nevidence = 1;
     f->pass.status = &f->st;
     f->pass.plan = &f->plan;
     assert_int_equal(fc_reconcile_all(&f->pass), FC_OK);
@@ -95,6 +121,8 @@ static void run(fixture *f, const char *opt_yaml)
 
 static void done(fixture *f)
 {
+    fc_approval_evidence_dispose(&f->ev);
+    fc_approvers_free(f->approvers);
     fc_plan_dispose(&f->plan);
     fc_status_tree_dispose(&f->st);
     fc_recommendation_list_dispose(&f->recs);
@@ -117,6 +145,13 @@ static char *opt(const char *target, const char *action, const char *approvers,
                        approvers, extra ? extra : "");
 }
 
+static void set_authors(const char *a, const char *b)
+{
+    memset(authors, 0, sizeof(authors));
+    authors[0] = a;
+    authors[1] = b;
+}
+
 static void expect_plan(const char *target, const char *action, const char *approvers,
                         const char *extra, fc_plan_state want, const char *reason)
 {
@@ -130,6 +165,13 @@ static void expect_plan(const char *target, const char *action, const char *appr
     assert_non_null(fc_status_tree_get(&f.st, "status/optimizations/o1.yaml"));
     done(&f);
     free(y);
+}
+
+static int reset_authors(void **s)
+{
+    (void)s;
+    set_authors("alice@example.com", "bob@example.com");
+    return 0;
 }
 
 static void test_reconcilers__approved_stop_is_planned(void **s)
@@ -195,6 +237,56 @@ static void test_reconcilers__high_risk_needs_two_distinct_approvers(void **s)
                 "  risk: high\n", FC_PLAN_PLANNED, "Planned");
 }
 
+
+static void test_reconcilers__non_approver_author_is_refused(void **s)
+{
+    (void)s;
+    /* mallory changed the spec after alice approved: approval is void. */
+    set_authors("mallory@example.com", NULL);
+    expect_plan("i-running", "stop", "alice@example.com", NULL, FC_PLAN_BLOCKED,
+                "ApprovalNotAuthored");
+}
+
+static void test_reconcilers__unlisted_approver_is_refused(void **s)
+{
+    (void)s;
+    set_authors("carol@example.com", NULL);
+    expect_plan("i-running", "stop", "carol@example.com", NULL, FC_PLAN_BLOCKED,
+                "UnknownApprover");
+}
+
+static void test_reconcilers__high_risk_needs_two_authoring_approvers(void **s)
+{
+    (void)s;
+    /* Both listed, only alice authored the current version. */
+    set_authors("alice@example.com", NULL);
+    expect_plan("i-running", "stop", "alice@example.com, bob@example.com",
+                "  risk: high\n", FC_PLAN_BLOCKED, "InsufficientApprovals");
+    set_authors("bob@example.com", "alice@example.com");
+    expect_plan("i-running", "stop", "alice@example.com, bob@example.com",
+                "  risk: high\n", FC_PLAN_PLANNED, "Planned");
+}
+
+static void test_reconcilers__missing_approver_list_blocks(void **s)
+{
+    fixture f;
+    char *y = opt("i-running", "stop", "alice@example.com", NULL);
+    (void)s;
+    run(&f, y);
+    /* Judge again without a list. */
+    fc_plan_dispose(&f.plan);
+    fc_status_tree_dispose(&f.st);
+    fc_plan_init(&f.plan);
+    fc_status_tree_init(&f.st);
+    f.pass.approvers = NULL;
+    f.pass.approvers_error = "finops/approvers.yaml is missing: no one can approve";
+    assert_int_equal(fc_reconcile_all(&f.pass), FC_OK);
+    assert_int_equal(f.plan.items[0].state, FC_PLAN_BLOCKED);
+    assert_string_equal(f.plan.items[0].reason, "NoApproverList");
+    done(&f);
+    free(y);
+}
+
 static void test_reconcilers__rightsize_to_same_type_is_noop(void **s)
 {
     (void)s;
@@ -252,18 +344,22 @@ static void test_reconcilers__output_is_deterministic(void **s)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_reconcilers__approved_stop_is_planned),
-        cmocka_unit_test(test_reconcilers__unapproved_is_blocked),
-        cmocka_unit_test(test_reconcilers__missing_target_is_blocked),
-        cmocka_unit_test(test_reconcilers__undeclared_account_is_blocked),
-        cmocka_unit_test(test_reconcilers__action_must_fit_resource),
-        cmocka_unit_test(test_reconcilers__already_stopped_is_noop),
-        cmocka_unit_test(test_reconcilers__delete_needs_available_volume),
-        cmocka_unit_test(test_reconcilers__associated_address_is_not_released),
-        cmocka_unit_test(test_reconcilers__high_risk_needs_two_distinct_approvers),
-        cmocka_unit_test(test_reconcilers__rightsize_to_same_type_is_noop),
-        cmocka_unit_test(test_reconcilers__invalid_object_gets_status),
-        cmocka_unit_test(test_reconcilers__output_is_deterministic),
+        cmocka_unit_test_setup(test_reconcilers__approved_stop_is_planned, reset_authors),
+        cmocka_unit_test_setup(test_reconcilers__unapproved_is_blocked, reset_authors),
+        cmocka_unit_test_setup(test_reconcilers__missing_target_is_blocked, reset_authors),
+        cmocka_unit_test_setup(test_reconcilers__undeclared_account_is_blocked, reset_authors),
+        cmocka_unit_test_setup(test_reconcilers__action_must_fit_resource, reset_authors),
+        cmocka_unit_test_setup(test_reconcilers__already_stopped_is_noop, reset_authors),
+        cmocka_unit_test_setup(test_reconcilers__delete_needs_available_volume, reset_authors),
+        cmocka_unit_test_setup(test_reconcilers__associated_address_is_not_released, reset_authors),
+        cmocka_unit_test_setup(test_reconcilers__high_risk_needs_two_distinct_approvers, reset_authors),
+        cmocka_unit_test_setup(test_reconcilers__rightsize_to_same_type_is_noop, reset_authors),
+        cmocka_unit_test_setup(test_reconcilers__non_approver_author_is_refused, reset_authors),
+        cmocka_unit_test_setup(test_reconcilers__unlisted_approver_is_refused, reset_authors),
+        cmocka_unit_test_setup(test_reconcilers__high_risk_needs_two_authoring_approvers, reset_authors),
+        cmocka_unit_test_setup(test_reconcilers__missing_approver_list_blocks, reset_authors),
+        cmocka_unit_test_setup(test_reconcilers__invalid_object_gets_status, reset_authors),
+        cmocka_unit_test_setup(test_reconcilers__output_is_deterministic, reset_authors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

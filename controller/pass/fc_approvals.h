@@ -1,0 +1,17 @@
+/*
+ * fc_approvals.h - collects, from git history, who authored the current
+ * content of every Optimization (see approvals.c).
+ */
+#ifndef FC_APPROVALS_H
+#define FC_APPROVALS_H
+
+#include "controller/gitsync/fc_gitsync.h"
+#include "reconcilers/fc_reconcilers.h"
+#include "specs/fc_specs.h"
+
+/* *out has one entry per Optimization in set; free with fc_approvals_free. */
+int fc_approvals_collect(fc_approval_evidence **out, size_t *nout, fc_gitsync *git,
+                         const char *head, const fc_spec_set *set);
+void fc_approvals_free(fc_approval_evidence *ev, size_t n);
+
+#endif
