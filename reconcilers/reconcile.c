@@ -275,7 +275,13 @@ int fc_reconcile_all(fc_pass *pass)
     if (rc == FC_OK)
         rc = fc_reconcile_recommendations(pass);
     if (rc == FC_OK)
+        rc = fc_reconcile_proposals(pass);
+    if (rc == FC_OK)
+        rc = fc_reconcile_anomalies(pass);
+    if (rc == FC_OK)
         rc = fc_reconcile_inventory(pass);
+    if (rc == FC_OK)
+        rc = fc_reconcile_commitments(pass);
     fc_status_tree_sort(pass->status);
     return rc;
 }

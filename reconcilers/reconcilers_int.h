@@ -43,6 +43,9 @@ int fc_reconcile_optimization(fc_pass *pass, const fc_object *obj);
 int fc_reconcile_schedule(fc_pass *pass, const fc_object *obj);
 
 int fc_reconcile_recommendations(fc_pass *pass);
+int fc_reconcile_proposals(fc_pass *pass);
+int fc_reconcile_anomalies(fc_pass *pass);
 int fc_reconcile_inventory(fc_pass *pass);
+int fc_reconcile_commitments(fc_pass *pass);
 
 #endif

@@ -6,7 +6,7 @@ set -euo pipefail
 : "${FC_SOURCE_DIR:?FC_SOURCE_DIR must point at the source tree}"
 
 T=$(mktemp -d "${TMPDIR:-/tmp}/fc-it.XXXXXX")
-trap 'rm -rf "$T"' EXIT
+trap '[ -n "${KEEP_T:-}" ] || rm -rf "$T"' EXIT
 export GIT_AUTHOR_NAME="Alice Human" GIT_AUTHOR_EMAIL="alice@example.com"
 export GIT_COMMITTER_NAME="Alice Human" GIT_COMMITTER_EMAIL="alice@example.com"
 export GIT_CONFIG_NOSYSTEM=1 HOME="$T/home"

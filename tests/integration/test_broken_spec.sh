@@ -16,7 +16,7 @@ grep -q "finops/budgets/team-data.yaml:[0-9]*: spec.amount: expected a positive 
     || fail "broken budget status lacks file:line: field: message"
 good=$(remote_show status/budgets/team-platform.yaml)
 grep -q "SpecValid" <<<"$good" || fail "other budget not reconciled"
-remote_show status/optimizations/stop-idle-build-box.yaml | grep -q "state: planned" \
+grep -q "state: planned" <<<"$(remote_show status/optimizations/stop-idle-build-box.yaml)" \
     || fail "optimization not reconciled next to a broken budget"
 pass "broken file fails only itself"
 

@@ -1,9 +1,9 @@
 # Command-line contract: help, exit codes, and plan writes nothing.
 . "$(dirname "$0")/lib.sh"
 for c in run reconcile plan validate; do
-    "$FC_BIN" "$c" --help | grep -q "Exit codes" || fail "$c --help lacks exit codes"
+    grep -q "Exit codes" <<<"$("$FC_BIN" "$c" --help)" || fail "$c --help lacks exit codes"
 done
-"$FC_BIN" --help | grep -q "Usage: finops-controller" || fail "--help"
+grep -q "Usage: finops-controller" <<<"$("$FC_BIN" --help)" || fail "--help"
 set +e
 "$FC_BIN" frobnicate >/dev/null 2>&1; [ $? -eq 2 ] || fail "unknown command must exit 2"
 "$FC_BIN" reconcile --once >/dev/null 2>&1; [ $? -eq 2 ] || fail "missing --repo must exit 2"

@@ -10,7 +10,7 @@ head=$(remote_head)
 [ "$head" != "$seed" ] || fail "no status commit was pushed"
 [ "$(git --git-dir="$REMOTE" rev-parse "$head^")" = "$seed" ] || fail "status commit is not on top of the human commit"
 [ "$(git --git-dir="$REMOTE" log -1 --format=%an "$head")" = "finops-controller" ] || fail "status commit author"
-git --git-dir="$REMOTE" log -1 --format=%B "$head" | grep -q "Observed-Commit: $seed" || fail "commit message names the observed commit"
+grep -q "Observed-Commit: $seed" <<<"$(git --git-dir="$REMOTE" log -1 --format=%B "$head")" || fail "commit message names the observed commit"
 pass "status commit on top of the spec commit"
 
 files=$(remote_files)
@@ -40,3 +40,20 @@ o2=$(remote_show status/optimizations/release-idle-address.yaml)
 grep -q "state: blocked" <<<"$o2" || fail "unapproved optimization not blocked: $o2"
 grep -q "NotApproved" <<<"$o2" || fail "unapproved optimization reason"
 pass "conditions and plans"
+
+# Proposals: one ready-to-approve spec per open recommendation that no
+# Optimization acts on yet; approving one (copying it into the spec root)
+# removes its proposal on the next pass.
+grep -q '^proposals/unassociated-elastic-ip-eipalloc-031d0125190fb8e7b.yaml$' <<<"$files" \
+    || fail "no proposal for an open recommendation"
+grep -q '^proposals/idle-ec2-instance-i-08308ecbadbbe3216.yaml$' <<<"$files" \
+    && fail "proposal written for a recommendation an Optimization already handles"
+prop=proposals/unassociated-elastic-ip-eipalloc-031d0125190fb8e7b.yaml
+human_commit "Approve the legacy NAT address release" \
+    "git show origin/main:$prop 2>/dev/null > /dev/null; git fetch -q origin && git show origin/main:$prop | sed 's/approvedBy: \[\]/approvedBy: [alice@example.com]/' > finops/optimizations/release-legacy-nat.yaml"
+fc reconcile --once || fail "pass after approving a proposal"
+files=$(remote_files)
+grep -q "^$prop\$" <<<"$files" && fail "proposal not removed once approved"
+grep -q "state: planned" <<<"$(remote_show status/optimizations/unassociated-elastic-ip-eipalloc-031d0125190fb8e7b.yaml)" \
+    || fail "approved proposal not planned"
+pass "proposals written, approved by copying, then removed"

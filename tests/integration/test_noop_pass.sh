@@ -26,5 +26,5 @@ fc reconcile --once || fail "pass after human change"
 new=$(remote_head)
 [ "$new" != "$human" ] || fail "no status commit after a spec change"
 [ "$(git --git-dir="$REMOTE" rev-parse "$new^")" = "$human" ] || fail "status commit not on the human commit"
-remote_show status/budgets/team-platform.yaml | grep -q "amount: 2600.00" || fail "budget status not updated"
+grep -q "amount: 2600.00" <<<"$(remote_show status/budgets/team-platform.yaml)" || fail "budget status not updated"
 pass "one status commit per spec change"
