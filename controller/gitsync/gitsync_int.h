@@ -21,6 +21,13 @@ struct fc_gitsync {
     char *author_name;
     char *author_email;
     int git_inited;       /* one git_libgit2_init() to undo in free */
+    git_odb_backend *mempack; /* owned by the repo's odb once added */
+    /* transport security (auth.c, verify.c); NULL = not set */
+    char *token_file;          /* https token, read when the server asks */
+    char *ssh_key;             /* private key file */
+    char *ssh_passphrase_file;
+    char *known_hosts;         /* NULL = $HOME/.ssh/known_hosts */
+    char *state_dir;           /* signature verification's temp files */
 };
 
 /*

@@ -13,6 +13,8 @@
  */
 #include "gitsync_int.h"
 
+#include <git2/sys/mempack.h>
+
 #include "../core/fc_error.h"
 #include "../core/fc_log.h"
 
@@ -503,76 +505,154 @@ static int cmp_status_ptr(const void *a, const void *b)
     return strcmp(fa->path, fb->path);
 }
 
+typedef struct {
+    git_oid oid;
+    git_filemode_t mode;
+    char name[256];
+} tree_item;
+
+/* Counts for the commit message and the benchmark. */
+typedef struct {
+    size_t written;   /* new or changed blobs */
+    size_t unchanged; /* blobs equal to the previous tree's */
+    size_t removed;   /* previous entries that are gone */
+} write_stats;
+
+/* The previous tree's entry of that name as a tree, or NULL. */
+static git_tree *old_subtree(fc_gitsync *g, git_tree *old, const char *name)
+{
+    const git_tree_entry *e = old ? git_tree_entry_byname(old, name) : NULL;
+    git_tree *t = NULL;
+    if (e && git_tree_entry_type(e) == GIT_OBJECT_TREE)
+        git_tree_lookup(&t, g->repo, git_tree_entry_id(e));
+    return t;
+}
+
+/* 1 when items[] is exactly old's entry list. */
+static int same_as_old(git_tree *old, const tree_item *items, size_t n)
+{
+    size_t i;
+    if (!old || git_tree_entrycount(old) != n)
+        return 0;
+    for (i = 0; i < n; i++) {
+        const git_tree_entry *e = git_tree_entry_byname(old, items[i].name);
+        if (!e || !git_oid_equal(git_tree_entry_id(e), &items[i].oid) ||
+            git_tree_entry_filemode(e) != items[i].mode)
+            return 0;
+    }
+    return 1;
+}
+
 /*
  * Writes the tree of files[0..n), sorted by path, whose paths continue at
  * byte `off`.  Sorted paths that share "dir/" are contiguous, so each
- * subdirectory is one run and one recursive call.
+ * subdirectory is one run and one recursive call.  Against `old` (the same
+ * directory in the previous status tree, may be NULL) only changed blobs
+ * are written, and a directory whose entries all match is not written at
+ * all: an unchanged pass touches no object.
  */
 static int build_tree(fc_gitsync *g, const fc_status_file **files, size_t n, size_t off,
-                      git_oid *out)
+                      git_tree *old, git_oid *out, write_stats *ws)
 {
     git_treebuilder *bld = NULL;
-    size_t i = 0;
+    tree_item *items = NULL;
+    size_t i = 0, k, nitems = 0;
     int err;
     int rc = FC_OK;
 
-    if ((err = git_treebuilder_new(&bld, g->repo, NULL)) < 0) {
-        rc = fc_gitsync__error(FC_EGIT, err, "gitsync: cannot build status tree");
-        goto done;
-    }
+    if (!(items = calloc(n ? n : 1, sizeof(*items))))
+        return fc_error_set(FC_ENOMEM, "out of memory");
     while (i < n) {
         const char *rest = files[i]->path + off;
         const char *slash = strchr(rest, '/');
         size_t cl = slash ? (size_t)(slash - rest) : strlen(rest);
-        git_filemode_t mode;
-        char name[256];
-        git_oid oid;
+        tree_item *it = &items[nitems];
         size_t j = i + 1;
 
-        memcpy(name, rest, cl);
-        name[cl] = '\0';
-        if (!slash) {
-            err = git_blob_create_from_buffer(&oid, g->repo,
-                                              files[i]->data ? files[i]->data : "",
-                                              files[i]->len);
-            if (err < 0) {
-                rc = fc_gitsync__error(FC_EGIT, err, "gitsync: cannot write %s",
-                                       files[i]->path);
-                goto done;
-            }
-            mode = GIT_FILEMODE_BLOB;
-        } else {
-            while (j < n && strncmp(files[j]->path + off, rest, cl + 1) == 0)
-                j++;
-            if ((rc = build_tree(g, files + i, j - i, off + cl + 1, &oid)) != FC_OK)
-                goto done;
-            mode = GIT_FILEMODE_TREE;
+        if (cl >= sizeof(it->name)) {
+            rc = fc_error_set(FC_EINVALID, "gitsync: status path component too long in %s",
+                              files[i]->path);
+            goto done;
         }
+        memcpy(it->name, rest, cl);
+        it->name[cl] = '\0';
         /* "a" next to "a/b", or a path given twice */
-        if (git_treebuilder_get(bld, name)) {
+        if (nitems && strcmp(items[nitems - 1].name, it->name) == 0) {
             rc = fc_error_set(FC_EINVALID, "gitsync: status file '%s' clashes with another",
                               files[i]->path);
             goto done;
         }
-        if ((err = git_treebuilder_insert(NULL, bld, name, &oid, mode)) < 0) {
-            rc = fc_gitsync__error(FC_EINVALID, err, "gitsync: bad status file path '%s'",
-                                   files[i]->path);
+        if (!slash) {
+            const git_tree_entry *e = old ? git_tree_entry_byname(old, it->name) : NULL;
+            const char *data = files[i]->data ? files[i]->data : "";
+            if ((err = git_odb_hash(&it->oid, data, files[i]->len, GIT_OBJECT_BLOB)) < 0) {
+                rc = fc_gitsync__error(FC_EGIT, err, "gitsync: cannot hash %s", files[i]->path);
+                goto done;
+            }
+            if (e && git_oid_equal(git_tree_entry_id(e), &it->oid) &&
+                git_tree_entry_filemode(e) == GIT_FILEMODE_BLOB) {
+                ws->unchanged++;
+            } else {
+                err = git_blob_create_from_buffer(&it->oid, g->repo, data, files[i]->len);
+                if (err < 0) {
+                    rc = fc_gitsync__error(FC_EGIT, err, "gitsync: cannot write %s",
+                                           files[i]->path);
+                    goto done;
+                }
+                ws->written++;
+            }
+            it->mode = GIT_FILEMODE_BLOB;
+        } else {
+            git_tree *sub = old_subtree(g, old, it->name);
+            while (j < n && strncmp(files[j]->path + off, rest, cl + 1) == 0)
+                j++;
+            rc = build_tree(g, files + i, j - i, off + cl + 1, sub, &it->oid, ws);
+            git_tree_free(sub);
+            if (rc != FC_OK)
+                goto done;
+            it->mode = GIT_FILEMODE_TREE;
+        }
+        nitems++;
+        i = j;
+    }
+    for (k = 0; old && k < git_tree_entrycount(old); k++) {
+        const char *name = git_tree_entry_name(git_tree_entry_byindex(old, k));
+        size_t m;
+        for (m = 0; m < nitems && strcmp(items[m].name, name) != 0; m++)
+            ;
+        ws->removed += m == nitems;
+    }
+    if (same_as_old(old, items, nitems)) {
+        git_oid_cpy(out, git_tree_id(old));
+        goto done;
+    }
+    if ((err = git_treebuilder_new(&bld, g->repo, NULL)) < 0) {
+        rc = fc_gitsync__error(FC_EGIT, err, "gitsync: cannot build status tree");
+        goto done;
+    }
+    for (k = 0; k < nitems; k++) {
+        if ((err = git_treebuilder_insert(NULL, bld, items[k].name, &items[k].oid,
+                                          items[k].mode)) < 0) {
+            rc = fc_gitsync__error(FC_EINVALID, err, "gitsync: bad status file name '%s'",
+                                   items[k].name);
             goto done;
         }
-        i = j;
     }
     if ((err = git_treebuilder_write(out, bld)) < 0)
         rc = fc_gitsync__error(FC_EGIT, err, "gitsync: cannot write status tree");
 done:
     git_treebuilder_free(bld);
+    free(items);
     return rc;
 }
 
 /* Puts files (all under name/) at top-level entry name, or removes the
  * entry when there are none. */
-static int replace_entry(fc_gitsync *g, git_treebuilder *root, const char *name,
-                         const fc_status_file **files, size_t n)
+static int replace_entry(fc_gitsync *g, git_treebuilder *root, git_tree *head_tree,
+                         const char *name, const fc_status_file **files, size_t n,
+                         write_stats *ws)
 {
+    git_tree *old;
     git_oid oid;
     int err;
     int rc;
@@ -582,11 +662,56 @@ static int replace_entry(fc_gitsync *g, git_treebuilder *root, const char *name,
             return fc_gitsync__error(FC_EGIT, err, "gitsync: cannot drop %s/", name);
         return FC_OK;
     }
-    if ((rc = build_tree(g, files, n, strlen(name) + 1, &oid)) != FC_OK)
+    old = old_subtree(g, head_tree, name);
+    rc = build_tree(g, files, n, strlen(name) + 1, old, &oid, ws);
+    git_tree_free(old);
+    if (rc != FC_OK)
         return rc;
     if ((err = git_treebuilder_insert(NULL, root, name, &oid, GIT_FILEMODE_TREE)) < 0)
         return fc_gitsync__error(FC_EGIT, err, "gitsync: cannot insert %s/", name);
     return FC_OK;
+}
+
+/*
+ * New objects of a status commit go to an in-memory pack first and reach
+ * disk as one packfile: thousands of loose objects would cost a file each.
+ */
+static int attach_mempack(fc_gitsync *g, git_odb **odb_out)
+{
+    int err;
+    *odb_out = NULL;
+    if ((err = git_repository_odb(odb_out, g->repo)) < 0)
+        return fc_gitsync__error(FC_EGIT, err, "gitsync: cannot open the object database");
+    if (!g->mempack) {
+        if ((err = git_mempack_new(&g->mempack)) < 0 ||
+            (err = git_odb_add_backend(*odb_out, g->mempack, 1000)) < 0) {
+            g->mempack = NULL;
+            return fc_gitsync__error(FC_EGIT, err, "gitsync: cannot set up an in-memory pack");
+        }
+    }
+    return FC_OK;
+}
+
+/* Writes what the mempack holds as one packfile, then empties it. */
+static int flush_mempack(fc_gitsync *g, git_odb *odb)
+{
+    git_buf pack = {0};
+    git_odb_writepack *wp = NULL;
+    git_indexer_progress stats;
+    int err;
+    int rc = FC_OK;
+
+    memset(&stats, 0, sizeof(stats));
+    if ((err = git_mempack_dump(&pack, g->repo, g->mempack)) < 0 ||
+        (err = git_odb_write_pack(&wp, odb, NULL, NULL)) < 0 ||
+        (err = wp->append(wp, pack.ptr, pack.size, &stats)) < 0 ||
+        (err = wp->commit(wp, &stats)) < 0)
+        rc = fc_gitsync__error(FC_EGIT, err, "gitsync: cannot write the status pack");
+    if (wp)
+        wp->free(wp);
+    git_buf_dispose(&pack);
+    git_mempack_reset(g->mempack);
+    return rc;
 }
 
 int fc_gitsync_commit_status(fc_gitsync *g, const char *head_hex,
@@ -607,10 +732,13 @@ int fc_gitsync_commit_status(fc_gitsync *g, const char *head_hex,
     size_t i;
     git_oid tree_oid;
     git_oid commit_oid;
+    git_odb *odb = NULL;
+    write_stats ws;
     int err;
     int rc;
 
     assert(g && out_hex && changed);
+    memset(&ws, 0, sizeof(ws));
     out_hex[0] = '\0';
     *changed = 0;
     if ((rc = fc_gitsync__commit(g, head_hex, &head)) != FC_OK)
@@ -636,8 +764,11 @@ int fc_gitsync_commit_status(fc_gitsync *g, const char *head_hex,
                                head_hex);
         goto done;
     }
-    if ((rc = replace_entry(g, root, "proposals", sorted, nprop)) != FC_OK ||
-        (rc = replace_entry(g, root, "status", sorted + nprop, nfiles - nprop)) != FC_OK)
+    if ((rc = attach_mempack(g, &odb)) != FC_OK)
+        goto done;
+    if ((rc = replace_entry(g, root, head_tree, "proposals", sorted, nprop, &ws)) != FC_OK ||
+        (rc = replace_entry(g, root, head_tree, "status", sorted + nprop, nfiles - nprop,
+                            &ws)) != FC_OK)
         goto done;
     if ((err = git_treebuilder_write(&tree_oid, root)) < 0) {
         rc = fc_gitsync__error(FC_EGIT, err, "gitsync: cannot write root tree");
@@ -645,6 +776,7 @@ int fc_gitsync_commit_status(fc_gitsync *g, const char *head_hex,
     }
     if (git_oid_equal(&tree_oid, git_tree_id(head_tree))) {
         git_oid_tostr(out_hex, FC_OID_HEX, git_commit_id(head));
+        git_mempack_reset(g->mempack);
         goto done;
     }
 
@@ -671,14 +803,20 @@ int fc_gitsync_commit_status(fc_gitsync *g, const char *head_hex,
         rc = fc_gitsync__error(FC_EGIT, err, "gitsync: cannot create status commit");
         goto done;
     }
+    /* On disk before any ref points at it. */
+    if ((rc = flush_mempack(g, odb)) != FC_OK)
+        goto done;
     if ((rc = fc_gitsync__set_ref(g, ref, &commit_oid, "finops-controller: status")) !=
         FC_OK)
         goto done;
     git_oid_tostr(out_hex, FC_OID_HEX, &commit_oid);
     *changed = 1;
-    fc_debug("gitsync: status commit %.12s on %.12s (%zu files)", out_hex, head_hex,
-             nfiles);
+    fc_debug("gitsync: status commit %.12s on %.12s: %zu files written, %zu unchanged, "
+             "%zu removed", out_hex, head_hex, ws.written, ws.unchanged, ws.removed);
 done:
+    if (rc != FC_OK && g->mempack)
+        git_mempack_reset(g->mempack);
+    git_odb_free(odb);
     git_signature_free(sig);
     git_treebuilder_free(root);
     git_tree_free(new_tree);
