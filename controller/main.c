@@ -8,8 +8,10 @@
  */
 #include "controller/core/fc_error.h"
 #include "controller/core/fc_log.h"
+#include "controller/ingest/fc_ingest.h"
 #include "controller/pass/fc_run.h"
 
+#include <ctype.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -20,6 +22,23 @@
 #include <unistd.h>
 
 enum { EXIT_PASS_FAILED = 1, EXIT_USAGE = 2, EXIT_INVALID_SPECS = 3 };
+
+/* getopt codes of long-only flags, past any char */
+enum {
+    OPT_GIT_TOKEN_FILE = 0x4100,
+    OPT_GIT_SSH_KEY,
+    OPT_GIT_SSH_PASSPHRASE,
+    OPT_GIT_KNOWN_HOSTS,
+    OPT_VERIFY_SIGNATURES,
+    OPT_GIT_AUTHOR_NAME,
+    OPT_GIT_AUTHOR_EMAIL
+};
+
+/* Provider flags: --provider, --endpoint-url, --endpoint-url-<service>. */
+enum { OPT_PROVIDER = 0x4200, OPT_ENDPOINT_URL, OPT_ENDPOINT_SVC };
+static const char *const endpoint_services[] = {"ec2", "elbv2", "rds", "lambda",
+                                                "s3",  "cloudwatch", "sts", "ce"};
+#define N_ENDPOINT_SERVICES (sizeof(endpoint_services) / sizeof(endpoint_services[0]))
 
 static volatile sig_atomic_t stop_requested;
 
@@ -44,10 +63,32 @@ static const char common_flags[] =
     "                       $XDG_STATE_HOME/finops-controller or ./.finops-state)\n"
     "  --sim-file FILE      estate of the sim cloud (FINOPS_SIM_FILE, default\n"
     "                       examples/sim/estate.yaml)\n"
-    "  --prices FILE        price table (FINOPS_PRICES, default\n"
-    "                       examples/prices/aws-prices.yaml)\n"
+    "  --prices PATH        price catalogue: AWS Price List CSV offer files or\n"
+    "                       YAML, a file or a directory (FINOPS_PRICES, default\n"
+    "                       examples/prices/aws-price-list)\n"
+    "  --provider sim|aws   provider of Account specs without `provider:`\n"
+    "                       (FINOPS_PROVIDER, default sim)\n"
+    "  --endpoint-url URL   aws: one endpoint for every service, e.g. a local\n"
+    "                       AWS-compatible server (FINOPS_ENDPOINT_URL)\n"
+    "  --endpoint-url-SERVICE URL  aws: per service, SERVICE one of ec2, elbv2,\n"
+    "                       rds, lambda, s3, cloudwatch, sts, ce\n"
+    "                       (FINOPS_ENDPOINT_URL_<SERVICE>, e.g. _EC2); aws\n"
+    "                       credentials come from the standard chain (AWS_*)\n"
     "  --now TIME           pass clock, YYYY-MM-DDTHH:MM:SSZ (FINOPS_NOW; default\n"
     "                       the wall clock); same inputs + clock = same status\n"
+    "  --git-token-file FILE  https token, re-read each pass (FINOPS_GIT_TOKEN_FILE;\n"
+    "                       else FINOPS_GIT_TOKEN); sent as basic auth, user from\n"
+    "                       the URL or x-access-token\n"
+    "  --git-ssh-key FILE   ssh private key (FINOPS_GIT_SSH_KEY; else ssh-agent)\n"
+    "  --git-ssh-key-passphrase-file FILE  its passphrase\n"
+    "                       (FINOPS_GIT_SSH_KEY_PASSPHRASE_FILE)\n"
+    "  --git-known-hosts FILE  ssh host keys (FINOPS_GIT_KNOWN_HOSTS, default\n"
+    "                       ~/.ssh/known_hosts); unknown or changed keys are refused\n"
+    "  --git-author-name NAME, --git-author-email EMAIL  identity of status commits\n"
+    "                       (FINOPS_GIT_AUTHOR_NAME/_EMAIL, default finops-controller\n"
+    "                       <finops-controller@localhost>)\n"
+    "  --verify-signatures  approving commits must be signed by a key listed in\n"
+    "                       approvers.yaml (FINOPS_VERIFY_SIGNATURES=1)\n"
     "  --log-level LEVEL    debug|info|warn|error (FINOPS_LOG_LEVEL, default info)\n"
     "  --log-format FORMAT  text|json (FINOPS_LOG_FORMAT, default text)\n"
     "  -h, --help           this help\n";
@@ -59,6 +100,7 @@ static void usage(FILE *f, const char *cmd)
                    "       finops-controller reconcile --once --repo URL|PATH\n"
                    "       finops-controller plan --repo URL|PATH\n"
                    "       finops-controller validate --repo URL|PATH\n"
+                   "       finops-controller ingest [--state-dir DIR] FILE...\n"
                    "       finops-controller --version\n\n"
                    "GitOps FinOps controller: reads Budget, Policy, Optimization, Account\n"
                    "and Schedule specs from git, observes the cloud, and commits status.\n\n"
@@ -128,6 +170,23 @@ int main(int argc, char **argv)
         {"log-format", required_argument, 0, 'f'},
         {"version", no_argument, 0, 'V'},
         {"help", no_argument, 0, 'h'},
+        {"git-token-file", required_argument, 0, OPT_GIT_TOKEN_FILE},
+        {"git-ssh-key", required_argument, 0, OPT_GIT_SSH_KEY},
+        {"git-ssh-key-passphrase-file", required_argument, 0, OPT_GIT_SSH_PASSPHRASE},
+        {"git-known-hosts", required_argument, 0, OPT_GIT_KNOWN_HOSTS},
+        {"verify-signatures", no_argument, 0, OPT_VERIFY_SIGNATURES},
+        {"git-author-name", required_argument, 0, OPT_GIT_AUTHOR_NAME},
+        {"git-author-email", required_argument, 0, OPT_GIT_AUTHOR_EMAIL},
+        {"provider", required_argument, 0, OPT_PROVIDER},
+        {"endpoint-url", required_argument, 0, OPT_ENDPOINT_URL},
+        {"endpoint-url-ec2", required_argument, 0, OPT_ENDPOINT_SVC + 0},
+        {"endpoint-url-elbv2", required_argument, 0, OPT_ENDPOINT_SVC + 1},
+        {"endpoint-url-rds", required_argument, 0, OPT_ENDPOINT_SVC + 2},
+        {"endpoint-url-lambda", required_argument, 0, OPT_ENDPOINT_SVC + 3},
+        {"endpoint-url-s3", required_argument, 0, OPT_ENDPOINT_SVC + 4},
+        {"endpoint-url-cloudwatch", required_argument, 0, OPT_ENDPOINT_SVC + 5},
+        {"endpoint-url-sts", required_argument, 0, OPT_ENDPOINT_SVC + 6},
+        {"endpoint-url-ce", required_argument, 0, OPT_ENDPOINT_SVC + 7},
         {0, 0, 0, 0}};
     fc_run_opts o;
     fc_run_result res;
@@ -140,10 +199,16 @@ int main(int argc, char **argv)
     long max_passes = 0, passes = 0;
     int c, rc, exit_code = 0;
     struct sigaction sa;
+    const char *svc_url[N_ENDPOINT_SERVICES] = {0};
+    static char svc_buf[N_ENDPOINT_SERVICES][2048];
+    const char *svc_list[N_ENDPOINT_SERVICES];
 
     memset(&o, 0, sizeof(o));
     if (argc > 1 && argv[1][0] != '-') {
         cmd = argv[1];
+        /* ingest has its own flags and exit codes (its --help lists them). */
+        if (strcmp(cmd, "ingest") == 0)
+            return fc_ingest_command(argc - 1, argv + 1, NULL);
         if (strcmp(cmd, "run") != 0 && strcmp(cmd, "reconcile") != 0 &&
             strcmp(cmd, "plan") != 0 &&
             strcmp(cmd, "validate") != 0) {
@@ -161,6 +226,24 @@ int main(int argc, char **argv)
     o.sim_file = env_or("FINOPS_SIM_FILE", NULL);
     o.prices_file = env_or("FINOPS_PRICES", NULL);
     o.push_retries = 5;
+    o.provider = env_or("FINOPS_PROVIDER", "sim");
+    o.endpoint_url = env_or("FINOPS_ENDPOINT_URL", NULL);
+    for (c = 0; c < (int)N_ENDPOINT_SERVICES; c++) {
+        char name[64];
+        size_t k;
+        snprintf(name, sizeof(name), "FINOPS_ENDPOINT_URL_%s", endpoint_services[c]);
+        for (k = 0; name[k]; k++)
+            name[k] = (char)toupper((unsigned char)name[k]);
+        svc_url[c] = env_or(name, NULL);
+    }
+    o.author_name = env_or("FINOPS_GIT_AUTHOR_NAME", NULL);
+    o.author_email = env_or("FINOPS_GIT_AUTHOR_EMAIL", NULL);
+    o.git_token_file = env_or("FINOPS_GIT_TOKEN_FILE", NULL);
+    o.git_ssh_key = env_or("FINOPS_GIT_SSH_KEY", NULL);
+    o.git_ssh_key_passphrase_file = env_or("FINOPS_GIT_SSH_KEY_PASSPHRASE_FILE", NULL);
+    o.git_known_hosts = env_or("FINOPS_GIT_KNOWN_HOSTS", NULL);
+    o.verify_signatures = strcmp(env_or("FINOPS_VERIFY_SIGNATURES", "0"), "0") != 0 &&
+                          strcmp(env_or("FINOPS_VERIFY_SIGNATURES", "0"), "false") != 0;
     while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
         switch (c) {
         case 'r': o.repo = optarg; break;
@@ -175,11 +258,38 @@ int main(int argc, char **argv)
         case 'o': break; /* reconcile always runs once */
         case 'l': level = optarg; break;
         case 'f': format = optarg; break;
+        case OPT_GIT_TOKEN_FILE: o.git_token_file = optarg; break;
+        case OPT_GIT_SSH_KEY: o.git_ssh_key = optarg; break;
+        case OPT_GIT_SSH_PASSPHRASE: o.git_ssh_key_passphrase_file = optarg; break;
+        case OPT_GIT_KNOWN_HOSTS: o.git_known_hosts = optarg; break;
+        case OPT_VERIFY_SIGNATURES: o.verify_signatures = 1; break;
+        case OPT_GIT_AUTHOR_NAME: o.author_name = optarg; break;
+        case OPT_GIT_AUTHOR_EMAIL: o.author_email = optarg; break;
+        case OPT_PROVIDER: o.provider = optarg; break;
+        case OPT_ENDPOINT_URL: o.endpoint_url = optarg; break;
+        case OPT_ENDPOINT_SVC + 0: case OPT_ENDPOINT_SVC + 1: case OPT_ENDPOINT_SVC + 2:
+        case OPT_ENDPOINT_SVC + 3: case OPT_ENDPOINT_SVC + 4: case OPT_ENDPOINT_SVC + 5:
+        case OPT_ENDPOINT_SVC + 6: case OPT_ENDPOINT_SVC + 7:
+            svc_url[c - OPT_ENDPOINT_SVC] = optarg;
+            break;
         case 'V': printf("finops-controller %s\n", FC_VERSION); return 0;
         case 'h': usage(stdout, cmd); return 0;
         default: usage(stderr, cmd); return EXIT_USAGE;
         }
     }
+    if (strcmp(o.provider, "sim") != 0 && strcmp(o.provider, "aws") != 0) {
+        fprintf(stderr, "finops-controller: --provider: expected sim or aws, got '%s'\n",
+                o.provider);
+        return EXIT_USAGE;
+    }
+    for (c = 0; c < (int)N_ENDPOINT_SERVICES; c++)
+        if (svc_url[c]) {
+            snprintf(svc_buf[o.nservice_endpoints], sizeof(svc_buf[0]), "%s=%s",
+                     endpoint_services[c], svc_url[c]);
+            svc_list[o.nservice_endpoints] = svc_buf[o.nservice_endpoints];
+            o.nservice_endpoints++;
+        }
+    o.service_endpoints = svc_list;
     if (optind < argc) {
         fprintf(stderr, "finops-controller: unexpected argument '%s'\n", argv[optind]);
         return EXIT_USAGE;
@@ -215,7 +325,7 @@ int main(int argc, char **argv)
     if (!o.sim_file)
         o.sim_file = data_file("examples/sim/estate.yaml", sim_buf, sizeof(sim_buf));
     if (!o.prices_file)
-        o.prices_file = data_file("examples/prices/aws-prices.yaml", prices_buf,
+        o.prices_file = data_file("examples/prices/aws-price-list", prices_buf,
                                   sizeof(prices_buf));
     o.mode = strcmp(cmd, "plan") == 0       ? FC_RUN_PLAN
              : strcmp(cmd, "validate") == 0 ? FC_RUN_VALIDATE

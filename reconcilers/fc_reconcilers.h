@@ -77,15 +77,25 @@ typedef struct fc_pass {
     const fc_price_table *prices;
     const fc_recommendation_list *recs;
     const char *discovery_error; /* non-NULL when discovery failed */
+    const char *provider;        /* --provider for Accounts without one;
+                                    NULL = sim */
     const struct fc_approvers *approvers; /* NULL when the list is missing */
     const char *approvers_error;         /* why it is missing or invalid */
     const fc_approval_evidence *evidence; /* one per Optimization */
     size_t nevidence;
+    /* Budget alert memory from the state store; NULL = not tracked. */
+    const fc_budget_alert_list *budget_alerts;
+    /* Savings Plan rates for status/commitments.yaml; NULL = no report. */
+    const fc_sp_rates *sp_rates;
+    /* Cost anomalies for status/anomalies/ (open and recently resolved);
+     * NULL = none written. */
+    const fc_anomaly_list *anomalies;
     /* Previous bytes of a status file; FC_ENOTFOUND when there were none. */
     int (*prev)(void *payload, const char *path, fc_buf *out);
     void *prev_payload;
     fc_status_tree *status;      /* out */
     fc_plan *plan;               /* out */
+    size_t budgets_over;         /* out: budgets with a threshold crossed */
 } fc_pass;
 
 typedef struct {

@@ -168,9 +168,31 @@ int fc_reconcile_inventory(fc_pass *pass)
     json_object_object_add(doc, "byRegion", by_region);
     json_object_object_add(doc, "resources", list);
     json_object_object_add(doc, "conditions", conds);
+    if (inv && inv->nstale) {
+        /* Scopes the provider could not read: listed, and the condition says so. */
+        struct json_object *st = json_object_new_array();
+        for (i = 0; i < inv->nstale; i++) {
+            struct json_object *o = json_object_new_object();
+            json_object_object_add(o, "account", json_object_new_string(inv->stale[i].account));
+            json_object_object_add(o, "region", json_object_new_string(inv->stale[i].region));
+            json_object_object_add(o, "service", json_object_new_string(inv->stale[i].service));
+            json_object_object_add(o, "error", json_object_new_string(inv->stale[i].error));
+            json_object_array_add(st, o);
+        }
+        json_object_object_add(doc, "stale", st);
+    }
     if (pass->discovery_error)
         rc = fc_status_condition(conds, "Discovered", 0, "DiscoveryFailed",
                                  pass->discovery_error, pass->now, prev.data, prev.len);
+    else if (inv && inv->nstale) {
+        char smsg[600];
+        snprintf(smsg, sizeof(smsg), "%s; %zu stale scope%s, first %s %s %s: %s", msg,
+                 inv->nstale, inv->nstale == 1 ? "" : "s", inv->stale[0].account,
+                 inv->stale[0].region[0] ? inv->stale[0].region : "(all regions)",
+                 inv->stale[0].service, inv->stale[0].error);
+        rc = fc_status_condition(conds, "Discovered", 0, "PartialDiscovery", smsg, pass->now,
+                                 prev.data, prev.len);
+    }
     else
         rc = fc_status_condition(conds, "Discovered", 1, "Discovered",
                                  msg, pass->now, prev.data, prev.len);

@@ -42,21 +42,39 @@ typedef struct {
     unsigned nlabels;
 } fc_meta;
 
+/* costExports: where FOCUS / CUR CSV exports of the account land.  A local
+ * directory for now (absolute, or relative to the controller's working
+ * directory); S3 prefixes will be read through the aws provider later. */
+typedef struct {
+    char *path;
+} fc_account_cost_exports;
+
 /* kind: Account */
 typedef struct {
     char *account_id;       /* accountId: 12 digits */
     char *role_arn;         /* roleArn */
     char **regions;         /* regions: at least one */
     unsigned nregions;
-    char *provider;         /* provider: sim | aws (default sim) */
+    char *provider;         /* provider: sim | aws; NULL = --provider */
     fc_kv *tags;            /* tags: {env: dev} */
     unsigned ntags;
+    fc_account_cost_exports *cost_exports; /* costExports; NULL = none */
 } fc_account_spec;
 
 /* kind: Policy */
 typedef struct {
-    double cpu_percent;     /* ec2.idleCpuPercent, default 5 */
-    unsigned idle_days;     /* ec2.idleDays, default 7 */
+    /* ec2.mode: "daily" (AWS Trusted Advisor: CPU <= dailyCpuPercent and
+     * network <= dailyNetworkMB on >= minIdleDays of the last lookbackDays)
+     * or "average" (mean CPU < idleCpuPercent over idleDays).  Default
+     * daily, but average when idleCpuPercent or idleDays is given without
+     * a mode, so older policies keep their meaning. */
+    char *mode;
+    double cpu_percent;     /* ec2.idleCpuPercent, default 5 (average) */
+    unsigned idle_days;     /* ec2.idleDays, default 7 (average) */
+    double daily_cpu_percent;   /* ec2.dailyCpuPercent, default 10 */
+    double daily_network_mb;    /* ec2.dailyNetworkMB, default 5 (in + out) */
+    unsigned min_idle_days;     /* ec2.minIdleDays, default 4 */
+    unsigned lookback_days;     /* ec2.lookbackDays, default 14 */
 } fc_policy_ec2;
 
 typedef struct {
@@ -67,7 +85,43 @@ typedef struct {
 
 typedef struct {
     unsigned unattached_days;   /* ebs.unattachedDays, default 7 */
+    int gp3;                    /* ebs.gp3: suggest gp2 -> gp3, default true */
 } fc_policy_ebs;
+
+typedef struct {
+    unsigned max_age_days;      /* snapshots.maxAgeDays, default 90 */
+} fc_policy_snapshots;
+
+typedef struct {
+    double min_requests;        /* elb.minRequests over idleDays, default 100 */
+    unsigned idle_days;         /* elb.idleDays, default 7 */
+} fc_policy_elb;
+
+typedef struct {
+    double memory_used_percent; /* lambda.memoryUsedPercent, default 50 */
+    unsigned lookback_days;     /* lambda.lookbackDays, default 14 */
+} fc_policy_lambda;
+
+typedef struct {
+    int lifecycle;              /* s3.lifecycle: flag buckets without a
+                                   lifecycle rule, default true */
+} fc_policy_s3;
+
+typedef struct {
+    double target_p95_percent;  /* rightsizing.targetP95Percent, default 60 */
+    double max_percent;         /* rightsizing.maxPercent, default 90 */
+    unsigned lookback_days;     /* rightsizing.lookbackDays, default 14 */
+    double min_coverage_percent;/* rightsizing.minCoveragePercent: share of
+                                   lookback hours with data, default 25 */
+    int allow_arch_change;      /* rightsizing.allowArchChange: x86 <->
+                                   Graviton, default false */
+} fc_policy_rightsizing;
+
+typedef struct {
+    double min_percent;         /* anomalies.minPercent, default 20 */
+    double min_amount;          /* anomalies.minAmount, default 50 */
+    double sensitivity;         /* anomalies.sensitivity (z), default 3 */
+} fc_policy_anomalies;
 
 typedef struct {
     unsigned low, medium, high; /* approvals: distinct approvers per risk */
@@ -90,8 +144,14 @@ typedef struct {
     fc_policy_ec2 ec2;      /* defaults filled by the loader */
     fc_policy_rds rds;
     fc_policy_ebs ebs;
+    fc_policy_snapshots snapshots; /* "snapshot" rules follow services: ebs */
+    fc_policy_elb elb;
+    fc_policy_lambda lambda;
+    fc_policy_s3 s3;
+    fc_policy_rightsizing rightsizing; /* follows services: ec2 */
     fc_policy_approvals approvals; /* defaults 1, 1, 2 */
     fc_policy_exclusions exclusions;
+    fc_policy_anomalies anomalies; /* cost anomaly thresholds */
 } fc_policy_spec;
 
 /* kind: Budget */
@@ -105,6 +165,11 @@ typedef struct {
     unsigned naccounts;
     char **services;        /* cost service names; NULL = all */
     unsigned nservices;
+    char **regions;         /* regions; NULL = all (needs per-region costs) */
+    unsigned nregions;
+    fc_kv *tags;            /* resource tags, all must match (needs
+                               per-resource costs); NULL = any */
+    unsigned ntags;
 } fc_budget_scope;
 
 typedef struct {
@@ -115,7 +180,10 @@ typedef struct {
     fc_budget_scope scope;
     fc_budget_threshold *thresholds;
     unsigned nthresholds;
-    char **notify;
+    char **notify;          /* targets: webhook:<url>, slack:<url>,
+                               webhook:env:VAR / slack:env:VAR (the URL is
+                               a secret in that environment variable), or
+                               an email address (not delivered yet) */
     unsigned nnotify;
 } fc_budget_spec;
 

@@ -38,19 +38,32 @@ static const cyaml_schema_field_t meta_fields[] = {
 };
 
 /* Account */
+static const cyaml_schema_field_t cost_exports_fields[] = {
+    STR("path", REQ, fc_account_cost_exports, path),
+    CYAML_FIELD_END,
+};
+
 static const cyaml_schema_field_t account_fields[] = {
     STR("accountId", REQ, fc_account_spec, account_id),
     STR("roleArn", OPT, fc_account_spec, role_arn),
     STRS("regions", REQ, fc_account_spec, regions, nregions),
     STR("provider", OPT, fc_account_spec, provider),
     MAP("tags"),
+    CYAML_FIELD_MAPPING_PTR("costExports", OPT, fc_account_spec, cost_exports,
+                            cost_exports_fields),
     CYAML_FIELD_END,
 };
 
 /* Policy */
 static const cyaml_schema_field_t ec2_fields[] = {
+    STR("mode", OPT, fc_policy_ec2, mode),
     CYAML_FIELD_FLOAT("idleCpuPercent", OPT, fc_policy_ec2, cpu_percent),
     CYAML_FIELD_UINT("idleDays", OPT, fc_policy_ec2, idle_days),
+    CYAML_FIELD_FLOAT("dailyCpuPercent", OPT, fc_policy_ec2,
+                      daily_cpu_percent),
+    CYAML_FIELD_FLOAT("dailyNetworkMB", OPT, fc_policy_ec2, daily_network_mb),
+    CYAML_FIELD_UINT("minIdleDays", OPT, fc_policy_ec2, min_idle_days),
+    CYAML_FIELD_UINT("lookbackDays", OPT, fc_policy_ec2, lookback_days),
     CYAML_FIELD_END,
 };
 
@@ -64,6 +77,50 @@ static const cyaml_schema_field_t rds_fields[] = {
 
 static const cyaml_schema_field_t ebs_fields[] = {
     CYAML_FIELD_UINT("unattachedDays", OPT, fc_policy_ebs, unattached_days),
+    CYAML_FIELD_BOOL("gp3", OPT, fc_policy_ebs, gp3),
+    CYAML_FIELD_END,
+};
+
+static const cyaml_schema_field_t snapshots_fields[] = {
+    CYAML_FIELD_UINT("maxAgeDays", OPT, fc_policy_snapshots, max_age_days),
+    CYAML_FIELD_END,
+};
+
+static const cyaml_schema_field_t elb_fields[] = {
+    CYAML_FIELD_FLOAT("minRequests", OPT, fc_policy_elb, min_requests),
+    CYAML_FIELD_UINT("idleDays", OPT, fc_policy_elb, idle_days),
+    CYAML_FIELD_END,
+};
+
+static const cyaml_schema_field_t lambda_fields[] = {
+    CYAML_FIELD_FLOAT("memoryUsedPercent", OPT, fc_policy_lambda,
+                      memory_used_percent),
+    CYAML_FIELD_UINT("lookbackDays", OPT, fc_policy_lambda, lookback_days),
+    CYAML_FIELD_END,
+};
+
+static const cyaml_schema_field_t s3_fields[] = {
+    CYAML_FIELD_BOOL("lifecycle", OPT, fc_policy_s3, lifecycle),
+    CYAML_FIELD_END,
+};
+
+static const cyaml_schema_field_t rightsizing_fields[] = {
+    CYAML_FIELD_FLOAT("targetP95Percent", OPT, fc_policy_rightsizing,
+                      target_p95_percent),
+    CYAML_FIELD_FLOAT("maxPercent", OPT, fc_policy_rightsizing, max_percent),
+    CYAML_FIELD_UINT("lookbackDays", OPT, fc_policy_rightsizing,
+                     lookback_days),
+    CYAML_FIELD_FLOAT("minCoveragePercent", OPT, fc_policy_rightsizing,
+                      min_coverage_percent),
+    CYAML_FIELD_BOOL("allowArchChange", OPT, fc_policy_rightsizing,
+                     allow_arch_change),
+    CYAML_FIELD_END,
+};
+
+static const cyaml_schema_field_t anomalies_fields[] = {
+    CYAML_FIELD_FLOAT("minPercent", OPT, fc_policy_anomalies, min_percent),
+    CYAML_FIELD_FLOAT("minAmount", OPT, fc_policy_anomalies, min_amount),
+    CYAML_FIELD_FLOAT("sensitivity", OPT, fc_policy_anomalies, sensitivity),
     CYAML_FIELD_END,
 };
 
@@ -87,10 +144,19 @@ static const cyaml_schema_field_t policy_fields[] = {
     CYAML_FIELD_MAPPING("ec2", OPT, fc_policy_spec, ec2, ec2_fields),
     CYAML_FIELD_MAPPING("rds", OPT, fc_policy_spec, rds, rds_fields),
     CYAML_FIELD_MAPPING("ebs", OPT, fc_policy_spec, ebs, ebs_fields),
+    CYAML_FIELD_MAPPING("snapshots", OPT, fc_policy_spec, snapshots,
+                        snapshots_fields),
+    CYAML_FIELD_MAPPING("elb", OPT, fc_policy_spec, elb, elb_fields),
+    CYAML_FIELD_MAPPING("lambda", OPT, fc_policy_spec, lambda, lambda_fields),
+    CYAML_FIELD_MAPPING("s3", OPT, fc_policy_spec, s3, s3_fields),
+    CYAML_FIELD_MAPPING("rightsizing", OPT, fc_policy_spec, rightsizing,
+                        rightsizing_fields),
     CYAML_FIELD_MAPPING("approvals", OPT, fc_policy_spec, approvals,
                         approvals_fields),
     CYAML_FIELD_MAPPING("exclusions", OPT, fc_policy_spec, exclusions,
                         exclusions_fields),
+    CYAML_FIELD_MAPPING("anomalies", OPT, fc_policy_spec, anomalies,
+                        anomalies_fields),
     CYAML_FIELD_END,
 };
 
@@ -109,6 +175,8 @@ static const cyaml_schema_value_t threshold_entry = {
 static const cyaml_schema_field_t scope_fields[] = {
     STRS("accounts", OPT, fc_budget_scope, accounts, naccounts),
     STRS("services", OPT, fc_budget_scope, services, nservices),
+    STRS("regions", OPT, fc_budget_scope, regions, nregions),
+    MAP("tags"),
     CYAML_FIELD_END,
 };
 
@@ -289,6 +357,13 @@ void fc_specs_doc_free(fc_kind kind, fc_specs_doc *doc)
             kv_free(p->exclusions.tags, p->exclusions.ntags);
             p->exclusions.tags = NULL;
             p->exclusions.ntags = 0;
+            break;
+        }
+        case FC_KIND_BUDGET: {
+            fc_budget_spec *b = doc->spec;
+            kv_free(b->scope.tags, b->scope.ntags);
+            b->scope.tags = NULL;
+            b->scope.ntags = 0;
             break;
         }
         case FC_KIND_OPTIMIZATION: {

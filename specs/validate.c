@@ -536,12 +536,96 @@ static void check_account(fc_specs_docctx *dc, fc_account_spec *a)
     if (a->nregions == 0)
         bad(dc, "spec.regions", "must list at least one region");
     check_regions(dc, "spec.regions", a->regions, a->nregions);
-    if (set_default(dc, &a->provider, "sim"))
-        return;
-    if (!in_list(a->provider, providers))
+    /* No default: an absent provider follows --provider (sim by default). */
+    if (a->provider && !in_list(a->provider, providers))
         bad(dc, "spec.provider", "expected sim or aws, got \"%.80s\"",
             a->provider);
     load_map(dc, "spec.tags", &a->tags, &a->ntags);
+    if (a->cost_exports) {
+        const char *path = a->cost_exports->path;
+        if (!path || !*path)
+            bad(dc, "spec.costExports.path", "must not be empty");
+        else if (strncmp(path, "s3://", 5) == 0)
+            bad(dc, "spec.costExports.path",
+                "S3 prefixes are not supported yet (they will be read through the "
+                "aws provider); give a local directory");
+    }
+}
+
+/* A lookback in days: at least 1, at most the 455 days CloudWatch keeps
+ * hourly data. */
+static void check_lookback(fc_specs_docctx *dc, const char *path, unsigned *v,
+                           unsigned def)
+{
+    check_days(dc, path, v, def);
+    if (present(dc, path) && *v > 455)
+        bad(dc, path, "expected at most 455 days (CloudWatch keeps hourly "
+                      "data that long)");
+}
+
+static void check_nonneg(fc_specs_docctx *dc, const char *path, double *v,
+                         double def)
+{
+    if (!present(dc, path)) {
+        *v = def;
+        return;
+    }
+    if (strict_number(dc, path, v) && *v < 0)
+        bad(dc, path, "expected a number >= 0");
+}
+
+static void check_flag(fc_specs_docctx *dc, const char *path, int *v, int def)
+{
+    if (!present(dc, path))
+        *v = def;
+    strict_bool(dc, path, v);
+}
+
+/* The waste-rule and rightsizing thresholds (fc_policy_spec sub-structs). */
+static void check_policy_rules(fc_specs_docctx *dc, fc_policy_spec *p)
+{
+    static const char *const modes[] = {"daily", "average", NULL};
+    fc_policy_ec2 *e = &p->ec2;
+    fc_policy_rightsizing *rs = &p->rightsizing;
+
+    /* Older policies that only set the average thresholds keep them. */
+    if (set_default(dc, &e->mode,
+                    present(dc, "spec.ec2.idleCpuPercent") ||
+                            present(dc, "spec.ec2.idleDays")
+                        ? "average"
+                        : "daily"))
+        return;
+    if (!in_list(e->mode, modes))
+        bad(dc, "spec.ec2.mode", "expected daily or average, got \"%.80s\"",
+            e->mode);
+    check_percent(dc, "spec.ec2.dailyCpuPercent", &e->daily_cpu_percent, 10);
+    check_nonneg(dc, "spec.ec2.dailyNetworkMB", &e->daily_network_mb, 5);
+    check_days(dc, "spec.ec2.minIdleDays", &e->min_idle_days, 4);
+    check_lookback(dc, "spec.ec2.lookbackDays", &e->lookback_days, 14);
+    if (e->min_idle_days > e->lookback_days)
+        bad(dc, "spec.ec2.minIdleDays", "expected at most lookbackDays (%u)",
+            e->lookback_days);
+    check_flag(dc, "spec.ebs.gp3", &p->ebs.gp3, 1);
+    check_days(dc, "spec.snapshots.maxAgeDays", &p->snapshots.max_age_days, 90);
+    check_nonneg(dc, "spec.elb.minRequests", &p->elb.min_requests, 100);
+    check_lookback(dc, "spec.elb.idleDays", &p->elb.idle_days, 7);
+    check_percent(dc, "spec.lambda.memoryUsedPercent",
+                  &p->lambda.memory_used_percent, 50);
+    check_lookback(dc, "spec.lambda.lookbackDays", &p->lambda.lookback_days, 14);
+    check_flag(dc, "spec.s3.lifecycle", &p->s3.lifecycle, 1);
+    check_percent(dc, "spec.rightsizing.targetP95Percent",
+                  &rs->target_p95_percent, 60);
+    check_percent(dc, "spec.rightsizing.maxPercent", &rs->max_percent, 90);
+    if (!(rs->target_p95_percent > 0))
+        bad(dc, "spec.rightsizing.targetP95Percent", "expected more than 0");
+    if (rs->target_p95_percent > rs->max_percent)
+        bad(dc, "spec.rightsizing.targetP95Percent",
+            "expected at most maxPercent (%g)", rs->max_percent);
+    check_lookback(dc, "spec.rightsizing.lookbackDays", &rs->lookback_days, 14);
+    check_percent(dc, "spec.rightsizing.minCoveragePercent",
+                  &rs->min_coverage_percent, 25);
+    check_flag(dc, "spec.rightsizing.allowArchChange", &rs->allow_arch_change,
+               0);
 }
 
 static void check_policy(fc_specs_docctx *dc, fc_policy_spec *p)
@@ -566,6 +650,7 @@ static void check_policy(fc_specs_docctx *dc, fc_policy_spec *p)
                   &p->rds.connections_percent, 20);
     check_days(dc, "spec.rds.idleDays", &p->rds.idle_days, 7);
     check_days(dc, "spec.ebs.unattachedDays", &p->ebs.unattached_days, 7);
+    check_policy_rules(dc, p);
     if (!present(dc, "spec.approvals.low"))
         p->approvals.low = 1;
     strict_uint(dc, "spec.approvals.low", &p->approvals.low);
@@ -579,6 +664,47 @@ static void check_policy(fc_specs_docctx *dc, fc_policy_spec *p)
              &p->exclusions.ntags);
     check_nonempty_list(dc, "spec.exclusions.names", p->exclusions.names,
                         p->exclusions.nnames);
+    check_nonneg(dc, "spec.anomalies.minPercent", &p->anomalies.min_percent, 20);
+    check_nonneg(dc, "spec.anomalies.minAmount", &p->anomalies.min_amount, 50);
+    check_nonneg(dc, "spec.anomalies.sensitivity", &p->anomalies.sensitivity, 3);
+    if (present(dc, "spec.anomalies.sensitivity") && !(p->anomalies.sensitivity > 0))
+        bad(dc, "spec.anomalies.sensitivity", "expected a z-score above 0");
+}
+
+/* Budget notification targets (controller/notify parses them the same
+ * way): a URL must be http(s) with a host; env:VAR names an environment
+ * variable holding the URL, so a secret webhook stays out of git. */
+static int is_notify_target(const char *s)
+{
+    const char *p = NULL;
+    if (strncmp(s, "webhook:", 8) == 0)
+        p = s + 8;
+    else if (strncmp(s, "slack:", 6) == 0)
+        p = s + 6;
+    if (!p) {
+        const char *at_sign = strchr(s, '@');
+        if (strncmp(s, "email:", 6) == 0)
+            s += 6;
+        return at_sign && at_sign != s && at_sign[1] && !strchr(s, ' ') &&
+               !strchr(s, '/');
+    }
+    if (strncmp(p, "env:", 4) == 0) {
+        p += 4;
+        if (!((*p >= 'A' && *p <= 'Z') || *p == '_'))
+            return 0;
+        for (; *p; p++)
+            if (!((*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+                  *p == '_'))
+                return 0;
+        return 1;
+    }
+    if (strncmp(p, "https://", 8) == 0)
+        p += 8;
+    else if (strncmp(p, "http://", 7) == 0)
+        p += 7;
+    else
+        return 0;
+    return *p && *p != '/' && !strchr(p, ' ');
 }
 
 static void check_budget(fc_specs_docctx *dc, fc_budget_spec *b)
@@ -605,6 +731,9 @@ static void check_budget(fc_specs_docctx *dc, fc_budget_spec *b)
                 "expected a 12-digit AWS account id");
     check_nonempty_list(dc, "spec.scope.services", b->scope.services,
                         b->scope.nservices);
+    check_regions(dc, "spec.scope.regions", b->scope.regions,
+                  b->scope.nregions);
+    load_map(dc, "spec.scope.tags", &b->scope.tags, &b->scope.ntags);
     for (unsigned i = 0; i < b->nthresholds; i++) {
         fc_budget_threshold *t = &b->thresholds[i];
         at(buf, sizeof(buf), "spec.thresholds", i);
@@ -618,6 +747,12 @@ static void check_budget(fc_specs_docctx *dc, fc_budget_spec *b)
             bad(dc, sub, "expected actual or forecast, got \"%.80s\"", t->type);
     }
     check_nonempty_list(dc, "spec.notify", b->notify, b->nnotify);
+    for (unsigned i = 0; i < b->nnotify; i++)
+        if (b->notify[i] && *b->notify[i] && !is_notify_target(b->notify[i]))
+            bad(dc, at(buf, sizeof(buf), "spec.notify", i),
+                "expected webhook:<http(s) URL>, slack:<http(s) URL>, "
+                "webhook:env:VAR, slack:env:VAR or an email address "
+                "(the value is not echoed: it may hold a secret URL)");
 }
 
 static void check_optimization(fc_specs_docctx *dc, fc_optimization_spec *o)

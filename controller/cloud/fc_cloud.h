@@ -49,10 +49,17 @@ typedef struct {
     int64_t created;   /* unix time */
     fc_tag *tags;
     size_t ntags;
+    /* Provider facts that are neither tags nor metrics, e.g. usedByAmi
+     * (snapshot), healthyTargets (load balancer), lifecycleRules and
+     * storageClass (bucket), engine (RDS), architecture (lambda). */
+    fc_tag *attrs;
+    size_t nattrs;
 } fc_resource;
 
 /* Borrowed value of a tag, or NULL. */
 const char *fc_resource_tag(const fc_resource *r, const char *key);
+/* Borrowed value of an attribute (fc_resource.attrs), or NULL. */
+const char *fc_resource_attr(const fc_resource *r, const char *key);
 
 /* One hourly (or daily) series of one metric of one resource. */
 typedef struct {
@@ -65,12 +72,17 @@ typedef struct {
     double *values;
 } fc_metric_series;
 
-/* Daily unblended cost of one service in one account. */
+/* Daily unblended cost of one service in one account.  The optional
+ * dimensions are NULL when the source does not give them (Cost Explorer by
+ * service, the sim); billing exports (controller/ingest) fill them. */
 typedef struct {
     char *account;
     char *service;     /* "Amazon Elastic Compute Cloud - Compute", ... */
     int64_t day;       /* unix time of 00:00 UTC */
     double amount;
+    char *region;      /* eu-west-1; "" = global charge; NULL = unknown */
+    char *usage_type;  /* EU-DataTransfer-Out-Bytes; NULL = unknown */
+    char *resource_id; /* i-..., arn:...; NULL = unknown */
 } fc_cost_row;
 
 /* One (account, region) the provider could not read after its retries: its
@@ -90,6 +102,10 @@ typedef struct {
     size_t nmetrics;
     fc_cost_row *costs;
     size_t ncosts;
+    /* Finer rows (usage type, resource) of some of the costs above, for
+     * root-cause analysis only: never add them to the totals. */
+    fc_cost_row *cost_details;
+    size_t ncost_details;
     fc_stale_scope *stale;
     size_t nstale;
     char *currency;    /* "USD" */
@@ -127,6 +143,12 @@ int fc_inventory_add_metric_take(fc_inventory *inv, const char *resource_id,
                                  int32_t step, double *values, size_t n);
 int fc_inventory_add_cost(fc_inventory *inv, const char *account,
                           const char *service, int64_t day, double amount);
+/* Deep copy of row (with its optional dimensions) into inv->costs. */
+int fc_inventory_add_cost_ex(fc_inventory *inv, const fc_cost_row *row);
+/* Deep copy of row into inv->cost_details. */
+int fc_inventory_add_cost_detail(fc_inventory *inv, const fc_cost_row *row);
+/* Frees what a cost row owns (not the row). */
+void fc_cost_row_dispose(fc_cost_row *c);
 
 /* Deep copy: dst is overwritten; on failure dst is left empty. */
 int fc_resource_copy(fc_resource *dst, const fc_resource *src);
@@ -225,5 +247,25 @@ static inline void fc_cloud_free(fc_cloud *c)
 
 /* The embedded simulated cloud, loaded from a YAML estate file. */
 int fc_sim_open(fc_cloud **out, const char *estate_path);
+
+/* The AWS provider (controller/cloud/aws.c): libcurl + SigV4, the standard
+ * credential chain, sts:AssumeRole per Account role.  Zero fields take the
+ * defaults in brackets. */
+typedef struct {
+    const char *endpoint_url;             /* every service; NULL = AWS */
+    const char *const *service_endpoints; /* "ec2=http://...": per service
+                                             (ec2, elbv2, rds, lambda, s3,
+                                             cloudwatch, sts, ce) */
+    size_t nservice_endpoints;
+    unsigned max_connections;             /* total and per host [16] */
+    unsigned max_attempts;                /* per request [5] */
+    unsigned retry_budget;                /* retries per pass [500] */
+    long timeout_ms;                      /* per request [30000] */
+    long base_delay_ms;                   /* first backoff ceiling [100] */
+    long max_delay_ms;                    /* backoff cap [20000] */
+    uint64_t seed;                        /* jitter PRNG seed */
+} fc_aws_opts;
+
+int fc_aws_open(fc_cloud **out, const fc_aws_opts *opts);
 
 #endif

@@ -49,6 +49,17 @@ const char *fc_resource_tag(const fc_resource *r, const char *key)
     return NULL;
 }
 
+const char *fc_resource_attr(const fc_resource *r, const char *key)
+{
+    size_t i;
+    if (!r || !key)
+        return NULL;
+    for (i = 0; i < r->nattrs; i++)
+        if (r->attrs[i].key && strcmp(r->attrs[i].key, key) == 0)
+            return r->attrs[i].value;
+    return NULL;
+}
+
 void fc_inventory_init(fc_inventory *inv) { memset(inv, 0, sizeof(*inv)); }
 
 void fc_resource_dispose(fc_resource *r)
@@ -68,6 +79,11 @@ void fc_resource_dispose(fc_resource *r)
         free(r->tags[i].value);
     }
     free(r->tags);
+    for (i = 0; i < r->nattrs; i++) {
+        free(r->attrs[i].key);
+        free(r->attrs[i].value);
+    }
+    free(r->attrs);
     memset(r, 0, sizeof(*r));
 }
 
@@ -106,6 +122,17 @@ int fc_resource_copy(fc_resource *dst, const fc_resource *src)
                 goto nomem;
         }
     }
+    if (src->nattrs) {
+        dst->attrs = calloc(src->nattrs, sizeof(*dst->attrs));
+        if (!dst->attrs)
+            goto nomem;
+        for (i = 0; i < src->nattrs; i++) {
+            dst->nattrs = i + 1;
+            if (dup_opt(&dst->attrs[i].key, src->attrs[i].key) ||
+                dup_opt(&dst->attrs[i].value, src->attrs[i].value))
+                goto nomem;
+        }
+    }
     return FC_OK;
 nomem:
     fc_resource_dispose(dst);
@@ -126,11 +153,12 @@ void fc_inventory_dispose(fc_inventory *inv)
         free(inv->metrics[i].values);
     }
     free(inv->metrics);
-    for (i = 0; i < inv->ncosts; i++) {
-        free(inv->costs[i].account);
-        free(inv->costs[i].service);
-    }
+    for (i = 0; i < inv->ncosts; i++)
+        fc_cost_row_dispose(&inv->costs[i]);
     free(inv->costs);
+    for (i = 0; i < inv->ncost_details; i++)
+        fc_cost_row_dispose(&inv->cost_details[i]);
+    free(inv->cost_details);
     for (i = 0; i < inv->nstale; i++) {
         free(inv->stale[i].account);
         free(inv->stale[i].region);
@@ -296,25 +324,59 @@ int fc_inventory_add_metric_take(fc_inventory *inv, const char *resource_id,
     return FC_OK;
 }
 
-int fc_inventory_add_cost(fc_inventory *inv, const char *account,
-                          const char *service, int64_t day, double amount)
+void fc_cost_row_dispose(fc_cost_row *c)
+{
+    if (!c)
+        return;
+    free(c->account);
+    free(c->service);
+    free(c->region);
+    free(c->usage_type);
+    free(c->resource_id);
+    memset(c, 0, sizeof(*c));
+}
+
+static int add_cost_row(fc_cost_row **rows, size_t *n, const fc_cost_row *src)
 {
     fc_cost_row *p, *c;
 
-    p = realloc(inv->costs, (inv->ncosts + 1) * sizeof(*p));
+    p = realloc(*rows, (*n + 1) * sizeof(*p));
     if (!p)
         return fc_error_set(FC_ENOMEM, "out of memory adding cost row");
-    inv->costs = p;
-    c = &p[inv->ncosts];
-    c->account = fc_strdup(account);
-    c->service = fc_strdup(service);
-    if (!c->account || !c->service) {
-        free(c->account);
-        free(c->service);
+    *rows = p;
+    c = &p[*n];
+    memset(c, 0, sizeof(*c));
+    c->day = src->day;
+    c->amount = src->amount;
+    if (!(c->account = fc_strdup(src->account ? src->account : "")) ||
+        !(c->service = fc_strdup(src->service ? src->service : "")) ||
+        dup_opt(&c->region, src->region) || dup_opt(&c->usage_type, src->usage_type) ||
+        dup_opt(&c->resource_id, src->resource_id)) {
+        fc_cost_row_dispose(c);
         return fc_error_set(FC_ENOMEM, "out of memory adding cost row");
     }
-    c->day = day;
-    c->amount = amount;
-    inv->ncosts++;
+    (*n)++;
     return FC_OK;
+}
+
+int fc_inventory_add_cost_ex(fc_inventory *inv, const fc_cost_row *row)
+{
+    return add_cost_row(&inv->costs, &inv->ncosts, row);
+}
+
+int fc_inventory_add_cost_detail(fc_inventory *inv, const fc_cost_row *row)
+{
+    return add_cost_row(&inv->cost_details, &inv->ncost_details, row);
+}
+
+int fc_inventory_add_cost(fc_inventory *inv, const char *account,
+                          const char *service, int64_t day, double amount)
+{
+    fc_cost_row r;
+    memset(&r, 0, sizeof(r));
+    r.account = (char *)account;
+    r.service = (char *)service;
+    r.day = day;
+    r.amount = amount;
+    return fc_inventory_add_cost_ex(inv, &r);
 }

@@ -2,7 +2,8 @@
  * sim.c - the embedded simulated cloud ("sim" provider).
  *
  * Stage: discovery.  Input is an estate YAML file (examples/sim/estate.yaml):
- * accounts, regions, resources with a generator profile per metric, and
+ * accounts, regions, resources (with tags, provider attributes such as
+ * usedByAmi or lifecycleRules, and a generator profile per metric), and
  * daily cost lines with a trend, a weekly pattern and injected spikes.
  * Output is an fc_inventory for a discovery scope and clock.
  *
@@ -28,7 +29,7 @@
 #include <string.h>
 #include <yaml.h>
 
-#define SIM_MAX_FILE_BYTES (16u * 1024u * 1024u)
+#define SIM_MAX_FILE_BYTES (64u * 1024u * 1024u) /* 100k-resource bench */
 #define SIM_MAX_METRIC_DAYS 455   /* CloudWatch keeps hourly data this long */
 #define SIM_MAX_COST_DAYS 3660
 #define SIM_COST_SALT 0x636f737473ULL
@@ -63,6 +64,8 @@ typedef struct {
     fc_resource r;
     sim_metric *metrics;
     size_t nmetrics;
+    size_t index;       /* position in the file, for errors */
+    unsigned line;
 } sim_resource;
 
 typedef struct {
@@ -81,6 +84,10 @@ typedef struct {
     int64_t start;      /* first day, 00:00 UTC */
     int days;
     double factor;
+    /* Optional: who spent the extra (cost detail rows for root cause). */
+    char *region;
+    char *usage_type;
+    char *resource;
 } sim_spike;
 
 typedef struct {
@@ -453,31 +460,35 @@ static int parse_regions(fc_sim *s, const pctx *c, const yaml_node_t *seq)
     return FC_OK;
 }
 
-static int parse_tags(fc_resource *r, const pctx *c, const yaml_node_t *map,
-                      const char *field)
+/* tags: and attrs: are both string -> string maps. */
+static int parse_kvs(fc_tag **out, size_t *nout, const pctx *c,
+                     const yaml_node_t *map, const char *field,
+                     const char *what)
 {
     yaml_node_pair_t *p;
+    size_t j;
     int rc;
 
     if ((rc = expect(c, map, YAML_MAPPING_NODE, field)) != 0)
         return rc;
-    r->tags = calloc((size_t)(map->data.mapping.pairs.top -
-                              map->data.mapping.pairs.start) + 1,
-                     sizeof(*r->tags));
-    if (!r->tags)
+    *out = calloc((size_t)(map->data.mapping.pairs.top -
+                           map->data.mapping.pairs.start) + 1,
+                  sizeof(**out));
+    if (!*out)
         return fc_error_set(FC_ENOMEM, "out of memory");
     for (p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top;
          p++) {
         yaml_node_t *kn = node_at(c, p->key), *vn = node_at(c, p->value);
         const char *k = scalar(kn), *v = scalar(vn);
-        fc_tag *t = &r->tags[r->ntags];
+        fc_tag *t = &(*out)[*nout];
         if (!k || !*k || !v)
-            return perr(c, kn, field, "tags must map strings to strings");
-        if (fc_resource_tag(r, k))
-            return perr(c, kn, field, "duplicate tag '%s'", k);
+            return perr(c, kn, field, "%ss must map strings to strings", what);
+        for (j = 0; j < *nout; j++)
+            if (strcmp((*out)[j].key, k) == 0)
+                return perr(c, kn, field, "duplicate %s '%s'", what, k);
         t->key = fc_strdup(k);
         t->value = fc_strdup(v);
-        r->ntags++;
+        (*nout)++;
         if (!t->key || !t->value)
             return fc_error_set(FC_ENOMEM, "out of memory");
     }
@@ -560,7 +571,8 @@ static int parse_metrics(sim_resource *sr, uint64_t seed, const pctx *c,
         if ((rc = parse_metric(m, c, node_at(c, p->value), sub)) != 0)
             return rc;
         m->key = fc_hash_str(k, fc_hash_str(sr->r.id, seed));
-        m->percent = strcmp(k, "CPUUtilization") == 0;
+        m->percent = strcmp(k, "CPUUtilization") == 0 ||
+                     strcmp(k, "MemoryUtilization") == 0;
     }
     return FC_OK;
 }
@@ -578,13 +590,12 @@ static int parse_resource(fc_sim *s, const pctx *c, const yaml_node_t *n,
                                        "region",     "name",    "state",
                                        "class",      "size",    "attachedTo",
                                        "created",    "tags",    "metrics",
-                                       NULL};
+                                       "attrs",      NULL};
     sim_resource *sr = &s->res[s->nres];
     fc_resource *r = &sr->r;
     char field[64];
     char *type = NULL;
     yaml_node_t *sub;
-    size_t i;
     int t, rc;
 
     snprintf(field, sizeof(field), "resources[%zu]", idx);
@@ -592,6 +603,8 @@ static int parse_resource(fc_sim *s, const pctx *c, const yaml_node_t *n,
         (rc = check_keys(c, n, field, keys)) != 0)
         return rc;
     s->nres++; /* owned from here on; the sim frees partial entries */
+    sr->index = idx;
+    sr->line = line_of(n);
     if ((rc = get_str(c, n, "type", field, 1, &type)) != 0)
         return rc;
     t = fc_resource_type_parse(type);
@@ -618,10 +631,6 @@ static int parse_resource(fc_sim *s, const pctx *c, const yaml_node_t *n,
                     "region '%s' is not in regions", r->region);
     if (r->size < 0)
         return perr(c, map_get(c, n, "size"), field, "size must be >= 0");
-    for (i = 0; i + 1 < s->nres; i++)
-        if (strcmp(s->res[i].r.id, r->id) == 0)
-            return perr(c, map_get(c, n, "id"), field,
-                        "duplicate resource id '%s'", r->id);
     if (!r->state) {
         /* The state AWS reports when the estate does not say. */
         const char *st = "available";
@@ -641,7 +650,13 @@ static int parse_resource(fc_sim *s, const pctx *c, const yaml_node_t *n,
     if ((sub = map_get(c, n, "tags")) != NULL) {
         char f2[80];
         snprintf(f2, sizeof(f2), "%s.tags", field);
-        if ((rc = parse_tags(r, c, sub, f2)) != 0)
+        if ((rc = parse_kvs(&r->tags, &r->ntags, c, sub, f2, "tag")) != 0)
+            return rc;
+    }
+    if ((sub = map_get(c, n, "attrs")) != NULL) {
+        char f2[80];
+        snprintf(f2, sizeof(f2), "%s.attrs", field);
+        if ((rc = parse_kvs(&r->attrs, &r->nattrs, c, sub, f2, "attr")) != 0)
             return rc;
     }
     if ((sub = map_get(c, n, "metrics")) != NULL) {
@@ -653,6 +668,39 @@ static int parse_resource(fc_sim *s, const pctx *c, const yaml_node_t *n,
             qsort(sr->metrics, sr->nmetrics, sizeof(*sr->metrics), cmp_metric);
     }
     return FC_OK;
+}
+
+static int cmp_res_id(const void *a, const void *b)
+{
+    const sim_resource *x = *(const sim_resource *const *)a;
+    const sim_resource *y = *(const sim_resource *const *)b;
+    int d = strcmp(x->r.id, y->r.id);
+    return d ? d : (x->index > y->index) - (x->index < y->index);
+}
+
+/* Duplicate ids, found by sorting: estates for benchmarks hold 100k. */
+static int check_duplicate_ids(const fc_sim *s, const pctx *c)
+{
+    const sim_resource **v;
+    size_t i;
+    int rc = FC_OK;
+
+    if (s->nres < 2)
+        return FC_OK;
+    if (!(v = malloc(s->nres * sizeof(*v))))
+        return fc_error_set(FC_ENOMEM, "out of memory");
+    for (i = 0; i < s->nres; i++)
+        v[i] = &s->res[i];
+    qsort(v, s->nres, sizeof(*v), cmp_res_id);
+    for (i = 1; i < s->nres; i++)
+        if (strcmp(v[i]->r.id, v[i - 1]->r.id) == 0) {
+            rc = fc_error_set(FC_EPARSE,
+                              "%s:%u: resources[%zu]: duplicate resource id '%s'",
+                              c->path, v[i]->line, v[i]->index, v[i]->r.id);
+            break;
+        }
+    free(v);
+    return rc;
 }
 
 static int parse_resources(fc_sim *s, const pctx *c, const yaml_node_t *seq)
@@ -672,7 +720,7 @@ static int parse_resources(fc_sim *s, const pctx *c, const yaml_node_t *seq)
          it++, i++)
         if ((rc = parse_resource(s, c, node_at(c, *it), i)) != 0)
             return rc;
-    return FC_OK;
+    return check_duplicate_ids(s, c);
 }
 
 static int parse_cost_lines(fc_sim *s, const pctx *c, const yaml_node_t *seq)
@@ -726,8 +774,10 @@ static int parse_cost_lines(fc_sim *s, const pctx *c, const yaml_node_t *seq)
 
 static int parse_spikes(fc_sim *s, const pctx *c, const yaml_node_t *seq)
 {
-    static const char *const keys[] = {"account", "service", "start",
-                                       "days",    "factor",  "note", NULL};
+    static const char *const keys[] = {"account", "service",   "start",
+                                       "days",    "factor",    "note",
+                                       "region",  "usageType", "resource",
+                                       NULL};
     yaml_node_item_t *it;
     char field[64];
     int rc;
@@ -753,7 +803,10 @@ static int parse_spikes(fc_sim *s, const pctx *c, const yaml_node_t *seq)
             (rc = get_str(c, n, "service", field, 1, &sp->service)) != 0 ||
             (rc = get_time(c, n, "start", field, &sp->start)) != 0 ||
             (rc = get_num(c, n, "days", field, 1, &days)) != 0 ||
-            (rc = get_num(c, n, "factor", field, 1, &sp->factor)) != 0)
+            (rc = get_num(c, n, "factor", field, 1, &sp->factor)) != 0 ||
+            (rc = get_str(c, n, "region", field, 0, &sp->region)) != 0 ||
+            (rc = get_str(c, n, "usageType", field, 0, &sp->usage_type)) != 0 ||
+            (rc = get_str(c, n, "resource", field, 0, &sp->resource)) != 0)
             return rc;
         if (!map_get(c, n, "start"))
             return perr(c, n, field, "missing required key 'start'");
@@ -889,6 +942,9 @@ static void sim_free(fc_cloud *cloud)
     for (i = 0; i < s->nspikes; i++) {
         free(s->spikes[i].account);
         free(s->spikes[i].service);
+        free(s->spikes[i].region);
+        free(s->spikes[i].usage_type);
+        free(s->spikes[i].resource);
     }
     free(s->spikes);
     free(s->currency);
@@ -951,6 +1007,36 @@ static int discover_metrics(const sim_resource *sr, int64_t end, int days,
     return FC_OK;
 }
 
+/* A spike that names who spent the extra adds a cost detail row for it (the
+ * excess over the day without the spike), so root-cause analysis sees it. */
+static int spike_details(const fc_sim *s, const sim_cost_line *l, int64_t day,
+                         fc_inventory *inv)
+{
+    size_t i;
+    int rc;
+    for (i = 0; i < s->nspikes; i++) {
+        const sim_spike *sp = &s->spikes[i];
+        fc_cost_row r;
+        double v;
+        if (!(sp->region || sp->usage_type || sp->resource) || sp->factor <= 0 ||
+            day < sp->start || day >= sp->start + (int64_t)sp->days * FC_DAY ||
+            strcmp(sp->account, l->account) != 0 || strcmp(sp->service, l->service) != 0)
+            continue;
+        v = cost_value(s, l, day);
+        memset(&r, 0, sizeof(r));
+        r.account = l->account;
+        r.service = l->service;
+        r.day = day;
+        r.amount = v - v / sp->factor;
+        r.region = sp->region;
+        r.usage_type = sp->usage_type;
+        r.resource_id = sp->resource;
+        if ((rc = fc_inventory_add_cost_detail(inv, &r)) != 0)
+            return rc;
+    }
+    return FC_OK;
+}
+
 static int sim_discover(fc_cloud *cloud, const fc_discovery_scope *sc,
                         fc_inventory *inv)
 {
@@ -997,7 +1083,8 @@ static int sim_discover(fc_cloud *cloud, const fc_discovery_scope *sc,
             if (day < since)
                 continue;
             if ((rc = fc_inventory_add_cost(inv, l->account, l->service, day,
-                                            cost_value(s, l, day))) != 0)
+                                            cost_value(s, l, day))) != 0 ||
+                (rc = spike_details(s, l, day, inv)) != 0)
                 return rc;
         }
     }

@@ -1,15 +1,36 @@
 /*
  * budget.c - evaluates one Budget against the observed daily costs.
  *
- * Stage: engines (pure).  Inputs are a Budget object, the inventory's daily
- * cost rows and the clock `now`.  Output is an fc_budget_eval the caller
- * disposes: actual spend in the period so far, a forecast to the period's
- * end, percentages of the amount and which thresholds are crossed.
+ * Stage: engines (pure).  Inputs are a Budget object (with the spec set for
+ * its children), the inventory's daily cost rows and the clock `now`.
+ * Output is an fc_budget_eval the caller disposes: actual spend in the
+ * period so far split into own and children, a forecast to the period's
+ * end with its method and inputs, percentages of the amount and which
+ * thresholds are crossed.
  *
- * Forecast = spend of the complete days observed + the average of the last
- * min(7, observed) complete days for every day after the last complete one.
- * Counting from the last observed day rather than from `now` keeps the
- * forecast right when cost data lags a day or two behind the clock.
+ * Scope: a cost row is in a budget's scope when it matches every filter
+ * given (accounts, services, regions, tags).  Regions need cost rows that
+ * carry a region ("" = a global charge, in no region) and tags need rows
+ * that name a resource, matched against its tags in the inventory (a
+ * resource no longer there matches nothing).  Rows without the dimension
+ * cannot be judged: they are left out and the eval says so (unevaluable),
+ * rather than guessing.
+ *
+ * Hierarchy, as sets of cost rows: T(b) = S(b) ∪ ⋃ T(child).  own =
+ * S(b) \ ⋃ T(child), children = ⋃ T(child), total = own + children; each
+ * row counts once, so overlapping scopes of parent and children (or of two
+ * children) are never double counted.
+ *
+ * Forecast = spend of the complete days of the period + the daily run rate
+ * for every day after the last complete one, scaled by that day's weekday
+ * factor.  With at least 4 whole weeks of history (up to 8 are used) the
+ * factors are each weekday's mean over those weeks divided by the mean of
+ * the seven, and the rate is the mean of the last 7 complete days divided
+ * by their factors; with less history the factors are 1 and the rate is
+ * the plain mean of the last ≤7 complete days (flat run rate).  Counting
+ * from the last complete day rather than from `now` keeps the forecast
+ * right when cost data lags a day or two behind the clock.  A trend is not
+ * extrapolated: the run rate is last week's level.
  */
 #include "controller/engines/fc_engines.h"
 #include "controller/core/fc_error.h"
@@ -19,7 +40,10 @@
 #include <string.h>
 #include <time.h>
 
-#define FORECAST_DAYS 7
+#define RATE_DAYS 7
+#define MIN_SEASONAL_WEEKS 4
+#define MAX_SEASONAL_WEEKS 8
+#define MAX_DEPTH 32           /* parents form no cycle (loader); a guard */
 #define PERCENT_EPSILON 1e-9   /* 80% of 100 must cross an 80% threshold */
 
 /* Days since 1970-01-01 of a civil date (proleptic Gregorian). */
@@ -85,6 +109,60 @@ void fc_budget_eval_dispose(fc_budget_eval *e)
     memset(e, 0, sizeof(*e));
 }
 
+void fc_budget_alert_list_init(fc_budget_alert_list *l) { memset(l, 0, sizeof(*l)); }
+
+void fc_budget_alert_list_dispose(fc_budget_alert_list *l)
+{
+    size_t i;
+    for (i = 0; l && i < l->n; i++) {
+        free(l->items[i].budget);
+        free(l->items[i].type);
+    }
+    if (l) {
+        free(l->items);
+        fc_budget_alert_list_init(l);
+    }
+}
+
+int fc_budget_alert_list_add(fc_budget_alert_list *l, const fc_budget_alert *a)
+{
+    fc_budget_alert *items = realloc(l->items, (l->n + 1) * sizeof(*items));
+    fc_budget_alert *x;
+    if (!items)
+        return fc_error_set(FC_ENOMEM, "out of memory");
+    l->items = items;
+    x = &items[l->n];
+    *x = *a;
+    x->budget = fc_strdup(a->budget);
+    x->type = fc_strdup(a->type);
+    if (!x->budget || !x->type) {
+        free(x->budget);
+        free(x->type);
+        return fc_error_set(FC_ENOMEM, "out of memory");
+    }
+    l->n++;
+    return FC_OK;
+}
+
+/* ---- scope ------------------------------------------------------------- */
+
+/* Per-region and per-resource dimensions come from billing exports
+ * (controller/ingest); Cost Explorer by service and the sim leave them
+ * NULL.  A resource may be named by ARN: its id is the last segment. */
+static const char *row_region(const fc_cost_row *c) { return c->region; }
+
+static const char *row_resource(const fc_cost_row *c)
+{
+    const char *id = c->resource_id, *slash;
+    if (id && strncmp(id, "arn:", 4) == 0) {
+        if ((slash = strrchr(id, '/')) != NULL)
+            return slash[1] ? slash + 1 : NULL;
+        if ((slash = strrchr(id, ':')) != NULL)
+            return slash[1] ? slash + 1 : NULL;
+    }
+    return id && *id ? id : NULL;
+}
+
 static int listed(char *const *list, unsigned n, const char *v)
 {
     unsigned i;
@@ -98,19 +176,184 @@ static int listed(char *const *list, unsigned n, const char *v)
     return 0;
 }
 
-int fc_engine_budget(fc_budget_eval *out, const fc_object *budget,
-                     const fc_inventory *inv, int64_t now)
+/* 1 in scope, 0 out; *why gets FC_BUDGET_NO_* when the row cannot be
+ * judged (it is then out). */
+static int in_scope(const fc_budget_spec *b, const fc_inventory *inv,
+                    const fc_cost_row *c, int *why)
+{
+    const fc_resource *r;
+    unsigned i;
+
+    if (!listed(b->scope.accounts, b->scope.naccounts, c->account) ||
+        !listed(b->scope.services, b->scope.nservices, c->service))
+        return 0;
+    if (b->scope.nregions) {
+        const char *region = row_region(c);
+        if (!region) {
+            *why |= FC_BUDGET_NO_REGION;
+            return 0;
+        }
+        if (!listed(b->scope.regions, b->scope.nregions, region))
+            return 0;
+    }
+    if (b->scope.ntags) {
+        const char *id = row_resource(c);
+        if (!id) {
+            *why |= FC_BUDGET_NO_TAGS;
+            return 0;
+        }
+        /* A resource that is gone has no tags to match: out of scope. */
+        if (!inv || !(r = fc_inventory_find(inv, c->account, NULL, id)))
+            return 0;
+        for (i = 0; i < b->scope.ntags; i++) {
+            const char *v = fc_resource_tag(r, b->scope.tags[i].key);
+            if (!v || strcmp(v, b->scope.tags[i].value) != 0)
+                return 0;
+        }
+    }
+    return 1;
+}
+
+/* The Budgets of the set, so that memo rows can be indexed by budget. */
+typedef struct {
+    const fc_spec_set *set;
+    const fc_inventory *inv;
+    const fc_object **budgets;
+    size_t nb;
+    signed char *memo;        /* nb x ncosts: -1 unknown, 0/1 in T(b) */
+    int why;
+} tree_ctx;
+
+static int in_total(tree_ctx *t, size_t bi, size_t row, int depth)
+{
+    signed char *m = &t->memo[bi * t->inv->ncosts + row];
+    const char *name = t->budgets[bi]->metadata.name;
+    size_t j;
+    int v;
+
+    if (*m >= 0)
+        return *m;
+    v = in_scope(t->budgets[bi]->spec.budget, t->inv, &t->inv->costs[row], &t->why);
+    for (j = 0; !v && depth < MAX_DEPTH && j < t->nb; j++) {
+        const char *p = t->budgets[j]->spec.budget->parent;
+        if (j != bi && p && name && strcmp(p, name) == 0)
+            v = in_total(t, j, row, depth + 1);
+    }
+    *m = (signed char)v;
+    return v;
+}
+
+/* ---- forecast ---------------------------------------------------------- */
+
+/* Monday = 0 for a unix time at 00:00 UTC (1970-01-01 was a Thursday). */
+static int weekday(int64_t day)
+{
+    int64_t d = day / FC_DAY;
+    return (int)(((d + 3) % 7 + 7) % 7);
+}
+
+/*
+ * v[i], cov[i]: spend and data coverage of day ws + i days, i < nd (the
+ * last day is the period's last).  Fills out->forecast and out->fc.
+ */
+static void forecast(fc_budget_eval *out, const double *v,
+                     const unsigned char *cov, int64_t ws, size_t nd,
+                     int64_t now)
+{
+    fc_budget_forecast *f = &out->fc;
+    long last = -1, first_hist = -1, i, span, weeks, k = 0;
+    size_t p0 = (size_t)((out->period_start - ws) / FC_DAY), d;
+    double sum[7] = {0}, mean_all = 0, complete = 0, rate = 0;
+    int cnt[7] = {0}, w, flat = 0;
+
+    for (w = 0; w < 7; w++)
+        f->weekday_factors[w] = 1.0;
+    for (i = (long)nd - 1; i >= 0; i--)
+        if (cov[i] && ws + (int64_t)(i + 1) * FC_DAY <= now) {
+            last = i;
+            break;
+        }
+    if (last < 0) {
+        f->method = "none";
+        out->forecast = out->actual;
+        return;
+    }
+    f->last_complete_day = ws + (int64_t)last * FC_DAY;
+    for (i = last; i >= 0 && i > last - MAX_SEASONAL_WEEKS * 7; i--)
+        if (cov[i])
+            first_hist = i;
+    span = last - first_hist + 1;
+    weeks = span / 7 > MAX_SEASONAL_WEEKS ? MAX_SEASONAL_WEEKS : span / 7;
+    if (weeks >= MIN_SEASONAL_WEEKS) {
+        for (i = last - weeks * 7 + 1; i <= last; i++)
+            if (cov[i]) {
+                w = weekday(ws + (int64_t)i * FC_DAY);
+                sum[w] += v[i];
+                cnt[w]++;
+            }
+        for (w = 0; w < 7; w++) {
+            if (!cnt[w])
+                flat = 1;
+            else
+                mean_all += sum[w] / cnt[w] / 7.0;
+        }
+        if (!flat && mean_all > 0)
+            for (w = 0; w < 7; w++)
+                f->weekday_factors[w] = sum[w] / cnt[w] / mean_all;
+        else
+            flat = 1;
+    } else {
+        flat = 1;
+    }
+    if (flat) {
+        weeks = 0;
+        for (w = 0; w < 7; w++)
+            f->weekday_factors[w] = 1.0;
+    }
+    for (i = last; i >= 0 && k < RATE_DAYS; i--) {
+        double fw;
+        if (!cov[i])
+            continue;
+        fw = f->weekday_factors[weekday(ws + (int64_t)i * FC_DAY)];
+        if (fw > 0) {
+            rate += v[i] / fw;
+            k++;
+        }
+    }
+    rate = k ? rate / (double)k : 0;
+    for (i = 0; i <= last; i++)
+        if (cov[i] && (size_t)i >= p0)
+            complete += v[i];
+    out->forecast = complete;
+    for (d = (size_t)last + 1 > p0 ? (size_t)last + 1 : p0; d < nd; d++) {
+        out->forecast += rate * f->weekday_factors[weekday(ws + (int64_t)d * FC_DAY)];
+        f->remaining_days++;
+    }
+    if (out->forecast < out->actual)
+        out->forecast = out->actual;
+    for (i = first_hist; i <= last; i++)
+        f->history_days += cov[i] != 0;
+    f->weeks = (int)weeks;
+    f->daily_rate = rate;
+    f->method = weeks ? "weekday-seasonal" : "flat-run-rate";
+}
+
+/* ---- evaluation -------------------------------------------------------- */
+
+static int evaluate(fc_budget_eval *out, const fc_spec_set *set,
+                    const fc_object *budget, const fc_inventory *inv, int64_t now)
 {
     const fc_budget_spec *b;
-    double *daily = NULL, complete_sum = 0, recent = 0;
-    unsigned char *seen = NULL;
-    int64_t start, end;
-    size_t ndays, i;
-    long last_complete = -1;
-    int k = 0, rc;
-    unsigned t;
+    tree_ctx t;
+    double *daily = NULL;
+    unsigned char *cov = NULL, *seen = NULL;
+    int64_t start, end, ws, today;
+    size_t nd, i, j, self = 0;
+    int rc;
+    unsigned th;
 
     memset(out, 0, sizeof(*out));
+    memset(&t, 0, sizeof(t));
     if (!budget || budget->kind != FC_KIND_BUDGET || !budget->spec.budget)
         return fc_error_set(FC_EINVALID, "not a Budget object");
     b = budget->spec.budget;
@@ -119,12 +362,35 @@ int fc_engine_budget(fc_budget_eval *out, const fc_object *budget,
                             budget->metadata.name ? budget->metadata.name : "");
     if ((rc = fc_budget_period(b->period, now, &start, &end)) != 0)
         return rc;
-    ndays = (size_t)((end - start) / FC_DAY);
-    daily = calloc(ndays, sizeof(*daily));
-    seen = calloc(ndays, 1);
-    if (!daily || !seen) {
+    /* History for the weekday factors reaches 8 weeks before today. */
+    today = now - (now % FC_DAY + FC_DAY) % FC_DAY;
+    ws = today - (int64_t)MAX_SEASONAL_WEEKS * 7 * FC_DAY;
+    if (ws > start)
+        ws = start;
+    nd = (size_t)((end - ws) / FC_DAY);
+
+    t.set = set;
+    t.inv = inv;
+    t.budgets = calloc(set ? set->nobjects + 1 : 1, sizeof(*t.budgets));
+    daily = calloc(nd, sizeof(*daily));
+    cov = calloc(nd, 1);
+    seen = calloc(nd, 1);
+    if (!t.budgets || !daily || !cov || !seen) {
         rc = fc_error_set(FC_ENOMEM, "out of memory");
         goto fail;
+    }
+    for (i = 0; set && i < set->nobjects; i++)
+        if (set->objects[i].kind == FC_KIND_BUDGET && &set->objects[i] != budget)
+            t.budgets[t.nb++] = &set->objects[i];
+    self = t.nb;
+    t.budgets[t.nb++] = budget;
+    if (inv && inv->ncosts) {
+        t.memo = malloc(t.nb * inv->ncosts);
+        if (!t.memo) {
+            rc = fc_error_set(FC_ENOMEM, "out of memory");
+            goto fail;
+        }
+        memset(t.memo, -1, t.nb * inv->ncosts);
     }
 
     out->period_start = start;
@@ -132,40 +398,47 @@ int fc_engine_budget(fc_budget_eval *out, const fc_object *budget,
     out->amount = b->amount;
     for (i = 0; inv && i < inv->ncosts; i++) {
         const fc_cost_row *c = &inv->costs[i];
+        int own = 0, child = 0, why = 0;
         size_t d;
-        if (c->day < start || c->day >= now || c->day >= end)
+        double claimed = 0;
+        if (c->day < ws || c->day >= now || c->day >= end)
             continue;
-        if (!listed(b->scope.accounts, b->scope.naccounts, c->account) ||
-            !listed(b->scope.services, b->scope.nservices, c->service))
+        d = (size_t)((c->day - ws) / FC_DAY);
+        cov[d] = 1; /* the provider reported this day: no row means zero */
+        own = in_scope(b, inv, c, &why);
+        for (j = 0; j < self; j++) {
+            const char *p = t.budgets[j]->spec.budget->parent;
+            if (!p || !budget->metadata.name || strcmp(p, budget->metadata.name))
+                continue;
+            t.why = 0;
+            if (in_total(&t, j, i, 1)) {
+                child = 1;
+                claimed += c->amount;
+            }
+            why |= t.why;
+        }
+        if (why) {
+            out->unevaluable |= why;
+            if (c->day >= start)
+                out->rows_left_out++;
+        }
+        if (!own && !child)
             continue;
-        d = (size_t)((c->day - start) / FC_DAY);
         daily[d] += c->amount;
+        if (c->day < start)
+            continue;
         seen[d] = 1;
         out->actual += c->amount;
-    }
-    for (i = 0; i < ndays; i++) {
-        if (!seen[i])
-            continue;
-        out->days_observed++;
-        /* Today's row, if a provider sends one, is a partial day. */
-        if (start + (int64_t)(i + 1) * FC_DAY <= now) {
-            complete_sum += daily[i];
-            last_complete = (long)i;
+        if (child) {
+            out->children += c->amount;
+            out->overlap += claimed - c->amount;
+        } else {
+            out->own += c->amount;
         }
     }
-    for (i = ndays; i-- > 0 && k < FORECAST_DAYS;)
-        if (seen[i] && start + (int64_t)(i + 1) * FC_DAY <= now) {
-            recent += daily[i];
-            k++;
-        }
-    if (k > 0) {
-        out->forecast = complete_sum + recent / k *
-                        (double)((long)ndays - (last_complete + 1));
-        if (out->forecast < out->actual)
-            out->forecast = out->actual;
-    } else {
-        out->forecast = out->actual;
-    }
+    for (i = (size_t)((start - ws) / FC_DAY); i < nd; i++)
+        out->days_observed += seen[i];
+    forecast(out, daily, cov, ws, nd, now);
     out->actual_percent = out->actual / b->amount * 100.0;
     out->forecast_percent = out->forecast / b->amount * 100.0;
 
@@ -184,25 +457,42 @@ int fc_engine_budget(fc_budget_eval *out, const fc_object *budget,
             goto fail;
         }
     }
-    for (t = 0; t < b->nthresholds; t++) {
-        const fc_budget_threshold *th = &b->thresholds[t];
-        fc_threshold_eval *ev = &out->thresholds[t];
-        int forecast = th->type && strcmp(th->type, "forecast") == 0;
-        double pct = forecast ? out->forecast_percent : out->actual_percent;
+    for (th = 0; th < b->nthresholds; th++) {
+        const fc_budget_threshold *x = &b->thresholds[th];
+        fc_threshold_eval *ev = &out->thresholds[th];
+        int fcst = x->type && strcmp(x->type, "forecast") == 0;
+        double pct = fcst ? out->forecast_percent : out->actual_percent;
         out->nthresholds++;
-        ev->percent = th->percent;
-        ev->crossed = pct + PERCENT_EPSILON >= th->percent;
-        if (!(ev->type = fc_strdup(forecast ? "forecast" : "actual"))) {
+        ev->percent = x->percent;
+        /* A scope we cannot judge must not raise alerts on partial data. */
+        ev->crossed = !out->unevaluable && pct + PERCENT_EPSILON >= x->percent;
+        if (!(ev->type = fc_strdup(fcst ? "forecast" : "actual"))) {
             rc = fc_error_set(FC_ENOMEM, "out of memory");
             goto fail;
         }
     }
-    free(daily);
-    free(seen);
-    return FC_OK;
+    rc = FC_OK;
+    goto done;
 fail:
-    free(daily);
-    free(seen);
     fc_budget_eval_dispose(out);
+done:
+    free(t.budgets);
+    free(t.memo);
+    free(daily);
+    free(cov);
+    free(seen);
     return rc;
+}
+
+int fc_engine_budget(fc_budget_eval *out, const fc_object *budget,
+                     const fc_inventory *inv, int64_t now)
+{
+    return evaluate(out, NULL, budget, inv, now);
+}
+
+int fc_engine_budget_tree(fc_budget_eval *out, const fc_spec_set *set,
+                          const fc_object *budget, const fc_inventory *inv,
+                          int64_t now)
+{
+    return evaluate(out, set, budget, inv, now);
 }

@@ -35,6 +35,14 @@ typedef struct {
     const char *state_dir;    /* clone lives in <state_dir>/repo */
     const char *author_name;  /* status commits; default finops-controller */
     const char *author_email; /* default finops-controller@localhost */
+    /* Credentials, each optional and read when a server asks (so a rotated
+     * file applies at the next fetch/push); contents are never logged. */
+    const char *token_file;   /* https token (basic auth, user from the URL
+                               * or x-access-token); else FINOPS_GIT_TOKEN */
+    const char *ssh_key;      /* ssh private key file; else the ssh-agent */
+    const char *ssh_key_passphrase_file;
+    const char *known_hosts;  /* ssh host keys; default ~/.ssh/known_hosts.
+                               * A host not in it is refused, never trusted */
 } fc_gitsync_opts;
 
 int fc_gitsync_open(fc_gitsync **out, const fc_gitsync_opts *opts);
@@ -116,5 +124,31 @@ int fc_gitsync_files_history(fc_gitsync *g, const char *head_hex,
                              const char *const *paths, size_t npaths,
                              size_t max_changes, fc_file_history *out);
 void fc_file_history_dispose(fc_file_history *h);
+
+/* ---- commit signatures (verify.c) --------------------------------------- */
+
+/*
+ * Verifies the signature of a commit in the clone against allowed_keys, the
+ * keys listed for one approver.  An entry is either
+ *   - an OpenSSH public key line, "ssh-ed25519 AAAA... [comment]" (also
+ *     ecdsa-sha2-*, ssh-rsa, sk-*): checked with `ssh-keygen -Y verify`,
+ *     namespace "git" (what `git commit -S` with gpg.format=ssh makes); or
+ *   - "openpgp:<FINGERPRINT>" followed, after a newline, by that key's
+ *     ASCII-armored public key block (a YAML literal block in
+ *     approvers.yaml): checked with `gpgv`, and the signing key's primary
+ *     fingerprint (or the subkey's) must equal FINGERPRINT.  The keys live in
+ *     the approvers file itself so that what is trusted is reviewed in the
+ *     same place as who is trusted.  "openpgp:<FINGERPRINT>" alone cannot be
+ *     checked and is reported as such.
+ * FC_OK: *signer_out is a copy of the entry that verified (free it).
+ * FC_EDENIED: unsigned, signed by a key not listed, or a bad signature; the
+ * message (fc_error_last) is a one-line reason fit for status.  Other codes
+ * are operational (FC_EUNSUPPORTED when ssh-keygen or gpgv is missing,
+ * FC_EIO, FC_ENOTFOUND for an unknown commit).  Temp files (0600, in a 0700
+ * directory under the state dir) are removed before returning.
+ */
+int fc_gitsync_verify_commit(fc_gitsync *g, const char *commit_hex,
+                             const char *const *allowed_keys, size_t nkeys,
+                             char **signer_out);
 
 #endif

@@ -5,9 +5,10 @@
  *
  * Stage: the first and the last step of a pass (DESIGN.md: "git fetch" and
  * "status writer ... push").  Inputs: fc_gitsync_opts, borrowed and copied
- * on open; credentials come from the environment per operation
- * (FINOPS_GIT_TOKEN for https, ssh-agent for ssh) and are never stored,
- * logged or put in an error message.  Outputs: commit ids as hex strings.
+ * on open; credentials and host keys are auth.c's business (token file or
+ * FINOPS_GIT_TOKEN for https, key file or ssh-agent plus known_hosts for
+ * ssh), read per operation and never stored, logged or put in an error
+ * message.  Outputs: commit ids as hex strings.
  * Ownership: fc_gitsync owns the libgit2 repository and the copies of the
  * options; fc_gitsync_free() releases them and the libgit2 init reference.
  *
@@ -15,6 +16,7 @@
  * to the configured "origin" (see ensure_origin for why), so url.insteadOf
  * rules in git config do not apply: the URL given is the URL used.
  */
+#include "auth_int.h"
 #include "gitsync_int.h"
 
 #include "../core/fc_error.h"
@@ -34,9 +36,6 @@
 #define DEFAULT_BRANCH "main"
 #define DEFAULT_AUTHOR "finops-controller"
 #define DEFAULT_EMAIL "finops-controller@localhost"
-#define TOKEN_USER "x-access-token"
-/* libgit2 asks again after every refused credential; give up after this. */
-#define MAX_AUTH_CALLS 4
 
 /* ---- errors ------------------------------------------------------------- */
 
@@ -62,26 +61,10 @@ static void strip_userinfo(char *s)
     }
 }
 
-static void mask_token(char *s)
-{
-    const char *tok = getenv("FINOPS_GIT_TOKEN");
-    size_t tlen;
-    char *p;
-
-    /* masking a 1-2 byte "token" would shred the message, and it is no
-     * secret worth the name; "***" must also never be longer than it */
-    if (!tok || (tlen = strlen(tok)) < 3)
-        return;
-    while ((p = strstr(s, tok)) != NULL) {
-        memcpy(p, "***", 3);
-        memmove(p + 3, p + tlen, strlen(p + tlen) + 1);
-    }
-}
-
 void fc_gitsync__scrub(char *s)
 {
     strip_userinfo(s);
-    mask_token(s);
+    fc_gitsync__auth_mask(s);
 }
 
 static int classify(int gerr, const git_error *e)
@@ -254,9 +237,10 @@ static int ensure_origin(fc_gitsync *g, int fresh)
         goto done;
     }
     had_url = err == 0;
-    if (had_url && strcmp(cur.ptr, g->url) == 0)
+    /* url_safe: a password or token in the URL is not written to disk */
+    if (had_url && strcmp(cur.ptr, g->url_safe) == 0)
         goto done;
-    if ((err = git_config_set_string(cfg, "remote.origin.url", g->url)) < 0) {
+    if ((err = git_config_set_string(cfg, "remote.origin.url", g->url_safe)) < 0) {
         rc = fc_gitsync__error(FC_EGIT, err, "gitsync: cannot set origin to %s",
                                g->url_safe);
         goto done;
@@ -282,6 +266,8 @@ static int make_remote(fc_gitsync *g, git_remote **out)
     git_remote_create_options o;
     int err;
 
+    if ((err = fc_gitsync__auth_preflight(g)) != FC_OK)
+        return err;
     git_remote_create_options_init(&o, GIT_REMOTE_CREATE_OPTIONS_VERSION);
     o.repository = g->repo;
     o.flags = GIT_REMOTE_CREATE_SKIP_INSTEADOF | GIT_REMOTE_CREATE_SKIP_DEFAULT_FETCHSPEC;
@@ -321,6 +307,13 @@ static int open_repo(fc_gitsync *g, const char *path)
     return ensure_origin(g, 1);
 }
 
+/* Copies an optional string ("" = unset = NULL); -1 on OOM. */
+static int dup_opt(char **out, const char *s)
+{
+    *out = s && s[0] ? fc_strdup(s) : NULL;
+    return s && s[0] && !*out ? -1 : 0;
+}
+
 int fc_gitsync_open(fc_gitsync **out, const fc_gitsync_opts *opts)
 {
     fc_gitsync *g = NULL;
@@ -353,6 +346,15 @@ int fc_gitsync_open(fc_gitsync **out, const fc_gitsync_opts *opts)
     g->author_email = fc_strdup(opts->author_email && opts->author_email[0]
                                     ? opts->author_email : DEFAULT_EMAIL);
     if (!g->url || !g->branch || !g->author_name || !g->author_email) {
+        rc = fc_error_set(FC_ENOMEM, "out of memory");
+        goto done;
+    }
+    /* paths only: secrets themselves are read per operation (auth.c) */
+    if (!(g->state_dir = fc_strdup(opts->state_dir)) ||
+        dup_opt(&g->token_file, opts->token_file) < 0 ||
+        dup_opt(&g->ssh_key, opts->ssh_key) < 0 ||
+        dup_opt(&g->ssh_passphrase_file, opts->ssh_key_passphrase_file) < 0 ||
+        dup_opt(&g->known_hosts, opts->known_hosts) < 0) {
         rc = fc_error_set(FC_ENOMEM, "out of memory");
         goto done;
     }
@@ -403,6 +405,11 @@ void fc_gitsync_free(fc_gitsync *g)
     free(g->branch);
     free(g->author_name);
     free(g->author_email);
+    free(g->state_dir);
+    free(g->token_file);
+    free(g->ssh_key);
+    free(g->ssh_passphrase_file);
+    free(g->known_hosts);
     if (g->git_inited)
         git_libgit2_shutdown();
     free(g);
@@ -410,52 +417,38 @@ void fc_gitsync_free(fc_gitsync *g)
 
 /* ---- credentials -------------------------------------------------------- */
 
+/* The payload of one fetch or push: auth.c's state first (its callbacks
+ * cast the payload to it), then what the push callbacks collect. */
 typedef struct {
-    unsigned calls;
-    int gave_up;     /* refused credentials were offered again */
-    int no_token;    /* https asked for a password and none was set */
-    int agent_tried;
+    fc_gitsync__auth auth;
     /* push only */
     int rejected;
     char reject_ref[256];
     char reject_why[256];
+    const char *branch_ref; /* refs/heads/<branch> */
+    git_oid expected_old;   /* where it must be for a fast-forward */
+    int moved;              /* the remote branch is elsewhere */
 } remote_ctx;
 
-static int acquire_cred(git_credential **out, const char *url,
-                        const char *user_from_url, unsigned int allowed,
-                        void *payload)
+/*
+ * Refuses, before any object is sent, a push whose branch is no longer
+ * where the status commit was built: libgit2 skips its own fast-forward
+ * check when it has never seen the remote's new tip.
+ */
+static int on_negotiation(const git_push_update **updates, size_t len, void *payload)
 {
     remote_ctx *ctx = payload;
-    const char *token = getenv("FINOPS_GIT_TOKEN");
-    const char *user = user_from_url && user_from_url[0] ? user_from_url : "git";
+    size_t i;
 
-    (void)url;
-    if (++ctx->calls > MAX_AUTH_CALLS) {
-        ctx->gave_up = 1;
-        return GIT_EAUTH;
-    }
-    if (allowed & GIT_CREDENTIAL_USERPASS_PLAINTEXT) {
-        if (!token || !token[0]) {
-            ctx->no_token = 1;
-            return GIT_PASSTHROUGH;
+    for (i = 0; i < len; i++) {
+        if (ctx->branch_ref && strcmp(updates[i]->dst_refname, ctx->branch_ref) == 0 &&
+            !git_oid_equal(&updates[i]->src, &ctx->expected_old) &&
+            !git_oid_equal(&updates[i]->src, &updates[i]->dst)) {
+            ctx->moved = 1;
+            return GIT_ENONFASTFORWARD;
         }
-        if (ctx->calls > 1) {
-            /* the server refused the token: asking again cannot help */
-            ctx->gave_up = 1;
-            return GIT_EAUTH;
-        }
-        return git_credential_userpass_plaintext_new(out, TOKEN_USER, token);
     }
-    if (allowed & GIT_CREDENTIAL_USERNAME)
-        return git_credential_username_new(out, user);
-    if ((allowed & GIT_CREDENTIAL_SSH_KEY) && !ctx->agent_tried) {
-        ctx->agent_tried = 1;
-        return git_credential_ssh_key_from_agent(out, user);
-    }
-    if (allowed & GIT_CREDENTIAL_DEFAULT)
-        return git_credential_default_new(out);
-    ctx->gave_up = 1;
-    return GIT_PASSTHROUGH;
+    return 0;
 }
 
 static int on_push_update(const char *refname, const char *status, void *payload)
@@ -472,8 +465,9 @@ static int on_push_update(const char *refname, const char *status, void *payload
 
 static void init_callbacks(git_remote_callbacks *cb, remote_ctx *ctx)
 {
-    cb->credentials = acquire_cred;
+    fc_gitsync__auth_callbacks(cb);
     cb->push_update_reference = on_push_update;
+    cb->push_negotiation = on_negotiation;
     cb->payload = ctx;
 }
 
@@ -482,16 +476,12 @@ static int remote_error(fc_gitsync *g, const remote_ctx *ctx, int err,
                         const char *what)
 {
     const git_error *e;
+    int rc;
 
-    /* libgit2's text here is about the missing callback, or stale: skip it */
-    if (ctx->no_token)
-        return fc_error_set(FC_ENETWORK,
-                            "gitsync: %s %s: authentication required "
-                            "(set FINOPS_GIT_TOKEN)", what, g->url_safe);
-    if (ctx->gave_up)
-        return fc_error_set(FC_ENETWORK,
-                            "gitsync: %s %s: authentication failed (credentials "
-                            "refused)", what, g->url_safe);
+    /* libgit2's text here is about the missing callback, or stale: the
+     * callbacks know better (refused host key, refused credentials) */
+    if ((rc = fc_gitsync__auth_error(&ctx->auth, err, what)) != 0)
+        return rc;
     if (err == GIT_EAUTH)
         return fc_gitsync__error(FC_ENETWORK, err,
                                  "gitsync: %s %s: authentication failed", what,
@@ -525,6 +515,7 @@ int fc_gitsync_fetch(fc_gitsync *g, char head_hex[FC_OID_HEX])
     assert(g && head_hex);
     head_hex[0] = '\0';
     memset(&ctx, 0, sizeof(ctx));
+    fc_gitsync__auth_init(&ctx.auth, g);
     git_error_clear(); /* so a message we report is this call's own */
     git_remote_connect_options_init(&co, GIT_REMOTE_CONNECT_OPTIONS_VERSION);
     git_fetch_options_init(&fo, GIT_FETCH_OPTIONS_VERSION);
@@ -586,6 +577,7 @@ done:
         git_remote_disconnect(remote);
         git_remote_free(remote);
     }
+    fc_gitsync__auth_dispose(&ctx.auth);
     free(src);
     free(dst);
     free(spec);
@@ -599,6 +591,72 @@ static int is_conflict_reason(const char *why)
     return strstr(why, "non-fast-forward") || strstr(why, "fetch first") ||
            strstr(why, "stale info") || strstr(why, "already exists") ||
            strstr(why, "failed to update ref") || strstr(why, "cannot lock ref");
+}
+
+/* Where a push to a local remote parks the objects before the branch moves. */
+#define INCOMING_REF "refs/finops-controller/incoming"
+
+static int open_local_remote(fc_gitsync *g, git_repository **out)
+{
+    const char *path = strncmp(g->url, "file://", 7) == 0 ? g->url + 7 : g->url;
+    int err = git_repository_open_ext(out, path, GIT_REPOSITORY_OPEN_NO_SEARCH, NULL);
+    if (err < 0)
+        return fc_gitsync__error(FC_EGIT, err, "gitsync: cannot open %s", g->url_safe);
+    return FC_OK;
+}
+
+/* A leftover private ref from a pass that died mid-push would make the next
+ * (non-forced) push of it fail. */
+static int local_drop_incoming(fc_gitsync *g)
+{
+    git_repository *r = NULL;
+    int err, rc;
+    if ((rc = open_local_remote(g, &r)) != FC_OK)
+        return rc;
+    err = git_reference_remove(r, INCOMING_REF);
+    git_repository_free(r);
+    if (err < 0 && err != GIT_ENOTFOUND)
+        return fc_gitsync__error(FC_EGIT, err, "gitsync: cannot clear %s in %s",
+                                 INCOMING_REF, g->url_safe);
+    return FC_OK;
+}
+
+/* Moves the local remote's branch from old to commit only if it is still
+ * at old: an atomic compare-and-swap, so a concurrent human push wins and
+ * we rebuild. */
+static int local_advance(fc_gitsync *g, const git_oid *commit, const git_oid *old)
+{
+    git_repository *r = NULL;
+    git_reference *ref = NULL;
+    char *name = fc_asprintf("refs/heads/%s", g->branch);
+    int err, rc;
+
+    if (!name)
+        return fc_error_set(FC_ENOMEM, "out of memory");
+    if ((rc = open_local_remote(g, &r)) != FC_OK)
+        goto done;
+    err = git_reference_create_matching(&ref, r, name, commit, 1, old,
+                                        "push: finops-controller status");
+    if (err == GIT_EMODIFIED) {
+        git_oid cur;
+        /* Already there (a retried push): nothing to do. */
+        if (git_reference_name_to_id(&cur, r, name) == 0 && git_oid_equal(&cur, commit))
+            err = 0;
+    }
+    if (err == GIT_EMODIFIED || err == GIT_ELOCKED) {
+        rc = fc_error_set(FC_ECONFLICT,
+                          "gitsync: push to %s %s rejected (branch moved; fetch and rebuild)",
+                          g->url_safe, g->branch);
+    } else if (err < 0) {
+        rc = fc_gitsync__error(FC_EGIT, err, "gitsync: cannot update %s in %s", name,
+                               g->url_safe);
+    }
+    git_reference_remove(r, INCOMING_REF);
+done:
+    git_reference_free(ref);
+    git_repository_free(r);
+    free(name);
+    return rc;
 }
 
 int fc_gitsync_push(fc_gitsync *g, const char *commit_hex)
@@ -616,18 +674,30 @@ int fc_gitsync_push(fc_gitsync *g, const char *commit_hex)
 
     assert(g);
     memset(&ctx, 0, sizeof(ctx));
+    fc_gitsync__auth_init(&ctx.auth, g);
     git_error_clear();
     git_push_options_init(&po, GIT_PUSH_OPTIONS_VERSION);
     if ((rc = fc_gitsync__commit(g, commit_hex, &commit)) != FC_OK)
         goto done;
+    if (git_commit_parentcount(commit) != 1) {
+        rc = fc_error_set(FC_EINVALID, "gitsync: %.12s is not a status commit", commit_hex);
+        goto done;
+    }
+    git_oid_cpy(&ctx.expected_old, git_commit_parent_id(commit, 0));
     local = fc_asprintf("refs/heads/%s", g->branch);
     tracking = fc_asprintf("refs/remotes/origin/%s", g->branch);
-    /* never a leading '+': the remote decides whether it fast-forwards */
-    spec = fc_asprintf("%s:%s", local ? local : "", local ? local : "");
+    /* never a leading '+': the remote decides whether it fast-forwards.
+     * A local remote is written by libgit2 itself, without the checks a
+     * server makes, so objects go to a private ref and the branch moves
+     * by compare-and-swap afterwards (local_advance). */
+    spec = is_local_path(g->url) || strncmp(g->url, "file://", 7) == 0
+               ? fc_asprintf("%s:%s", local ? local : "", INCOMING_REF)
+               : fc_asprintf("%s:%s", local ? local : "", local ? local : "");
     if (!local || !tracking || !spec) {
         rc = fc_error_set(FC_ENOMEM, "out of memory");
         goto done;
     }
+    ctx.branch_ref = local;
     /* libgit2 pushes refs, not bare ids: stage the commit on our own branch */
     rc = fc_gitsync__set_ref(g, local, git_commit_id(commit), "finops-controller: push");
     if (rc != FC_OK)
@@ -637,8 +707,10 @@ int fc_gitsync_push(fc_gitsync *g, const char *commit_hex)
     init_callbacks(&po.callbacks, &ctx);
     specs.strings = &spec;
     specs.count = 1;
+    if (strstr(spec, INCOMING_REF) && (rc = local_drop_incoming(g)) != FC_OK)
+        goto done;
     err = git_remote_push(remote, &specs, &po);
-    if (err == GIT_ENONFASTFORWARD) {
+    if (err == GIT_ENONFASTFORWARD || ctx.moved) {
         rc = fc_gitsync__error(FC_ECONFLICT, err,
                                "gitsync: push of %.12s to %s %s rejected "
                                "(branch moved; fetch and rebuild)",
@@ -656,6 +728,9 @@ int fc_gitsync_push(fc_gitsync *g, const char *commit_hex)
                           g->url_safe, commit_hex, ctx.reject_ref, ctx.reject_why);
         goto done;
     }
+    if (strstr(spec, INCOMING_REF) &&
+        (rc = local_advance(g, git_commit_id(commit), &ctx.expected_old)) != FC_OK)
+        goto done;
     rc = fc_gitsync__set_ref(g, tracking, git_commit_id(commit),
                              "finops-controller: push");
     if (rc == FC_OK)
@@ -666,6 +741,7 @@ done:
         git_remote_disconnect(remote);
         git_remote_free(remote);
     }
+    fc_gitsync__auth_dispose(&ctx.auth);
     git_commit_free(commit);
     free(local);
     free(tracking);

@@ -27,9 +27,24 @@ typedef struct {
     const char *state_dir;
     const char *sim_file;    /* estate for the sim provider */
     const char *prices_file; /* price table */
+    /* Provider of Account specs that do not name one: "sim" (NULL) or
+     * "aws"; endpoints for aws (NULL = AWS), per service "ec2=URL". */
+    const char *provider;
+    const char *endpoint_url;
+    const char *const *service_endpoints;
+    size_t nservice_endpoints;
     int64_t now;             /* pass clock; 0 = wall clock */
     int push_retries;        /* attempts after a rejected push */
     FILE *out;               /* plan/validate report; NULL = stdout */
+    const char *author_name;  /* status commits; NULL = finops-controller */
+    const char *author_email;
+    /* git credentials (fc_gitsync_opts); NULL = unset */
+    const char *git_token_file;
+    const char *git_ssh_key;
+    const char *git_ssh_key_passphrase_file;
+    const char *git_known_hosts;
+    int verify_signatures;   /* approvals need signed commits, whatever
+                              * approvers.yaml says */
 } fc_run_opts;
 
 typedef struct {

@@ -12,6 +12,8 @@
 #include "controller/core/fc_error.h"
 #include "controller/core/fc_log.h"
 #include "controller/engines/fc_engines.h"
+#include "controller/ingest/fc_ingest.h"
+#include "controller/notify/fc_notify.h"
 #include "controller/pass/fc_approvals.h"
 #include "reconcilers/fc_reconcilers.h"
 #include "specs/fc_approvers.h"
@@ -75,66 +77,100 @@ static int cost_days_for(const fc_spec_set *set)
 
 static int metric_days_for(const fc_spec_set *set)
 {
-    int days = 14;
+    int days = 30; /* commitments: 30 days of hourly usage */
     size_t i;
     for (i = 0; i < set->nobjects; i++) {
         const fc_object *o = &set->objects[i];
         if (o->kind != FC_KIND_POLICY)
             continue;
-        if ((int)o->spec.policy->ec2.idle_days > days)
-            days = (int)o->spec.policy->ec2.idle_days;
-        if ((int)o->spec.policy->rds.idle_days > days)
-            days = (int)o->spec.policy->rds.idle_days;
+        /* Every rule's lookback (ec2, rds, elb, lambda, rightsizing). */
+        if ((int)fc_policy_lookback_days(o->spec.policy) > days)
+            days = (int)fc_policy_lookback_days(o->spec.policy);
     }
     return days;
 }
 
-/* Discovers the sim accounts that Account specs declare. */
+/* The provider an Account spec uses: its own `provider:`, else --provider. */
+static const char *effective_provider(const fc_run_opts *o, const fc_account_spec *a)
+{
+    if (a->provider)
+        return a->provider;
+    return o->provider ? o->provider : "sim";
+}
+
+static int open_provider(const fc_run_opts *o, const char *name, int64_t now,
+                         fc_cloud **out)
+{
+    fc_aws_opts ao;
+    if (strcmp(name, "sim") == 0)
+        return fc_sim_open(out, o->sim_file);
+    memset(&ao, 0, sizeof(ao));
+    ao.endpoint_url = o->endpoint_url;
+    ao.service_endpoints = o->service_endpoints;
+    ao.nservice_endpoints = o->nservice_endpoints;
+    ao.seed = fc_hash_str("aws-jitter", (uint64_t)now); /* reproducible retries */
+    return fc_aws_open(out, &ao);
+}
+
+/* Discovers the accounts that Account specs declare, each with its provider
+ * (sim or aws) into one inventory.  When one provider reads nothing while
+ * another works, its accounts are marked stale instead of failing the pass. */
 static int discover(const fc_run_opts *o, const fc_spec_set *set, int64_t now,
                     fc_inventory *inv)
 {
-    fc_cloud *cloud = NULL;
+    static const char *const providers[] = {"sim", "aws"};
     fc_scope_account *accts = NULL;
     fc_discovery_scope scope;
-    size_t i, n = 0;
-    int rc;
+    size_t i, p, n, ok = 0, tried = 0;
+    int rc = FC_OK, last = FC_OK;
 
     accts = calloc(set->nobjects ? set->nobjects : 1, sizeof(*accts));
     if (!accts)
         return fc_error_set(FC_ENOMEM, "scope");
-    for (i = 0; i < set->nobjects; i++) {
-        const fc_object *ob = &set->objects[i];
-        const fc_account_spec *a;
-        if (ob->kind != FC_KIND_ACCOUNT)
+    /* Nothing declared: an empty inventory, not the whole estate. */
+    inv->observed_at = now - now % FC_HOUR;
+    for (p = 0; p < FC_ARRAY_LEN(providers); p++) {
+        fc_cloud *cloud = NULL;
+        for (i = 0, n = 0; i < set->nobjects; i++) {
+            const fc_object *ob = &set->objects[i];
+            const fc_account_spec *a;
+            if (ob->kind != FC_KIND_ACCOUNT)
+                continue;
+            a = ob->spec.account;
+            if (strcmp(effective_provider(o, a), providers[p]) != 0)
+                continue;
+            accts[n].account = a->account_id;
+            accts[n].role_arn = a->role_arn;
+            accts[n].regions = (const char *const *)a->regions;
+            accts[n].nregions = a->nregions;
+            n++;
+        }
+        if (n == 0)
             continue;
-        a = ob->spec.account;
-        if (a->provider && strcmp(a->provider, "sim") != 0)
+        memset(&scope, 0, sizeof(scope));
+        scope.accounts = accts;
+        scope.naccounts = n;
+        scope.now = now;
+        scope.metric_days = metric_days_for(set);
+        scope.cost_days = cost_days_for(set);
+        tried++;
+        if ((rc = open_provider(o, providers[p], now, &cloud)) == FC_OK)
+            rc = fc_cloud_discover(cloud, &scope, inv);
+        fc_cloud_free(cloud);
+        if (rc == FC_OK) {
+            ok++;
             continue;
-        accts[n].account = a->account_id;
-        accts[n].role_arn = a->role_arn;
-        accts[n].regions = (const char *const *)a->regions;
-        accts[n].nregions = a->nregions;
-        n++;
+        }
+        last = rc;
+        fc_err("%s discovery failed: %s", providers[p], fc_error_last());
+        for (i = 0; i < n; i++)
+            if (fc_inventory_add_stale(inv, accts[i].account, "", "", fc_error_last()))
+                break;
     }
-    if (n == 0) {
-        /* Nothing declared: an empty inventory, not the whole estate. */
-        inv->observed_at = now - now % FC_HOUR;
-        rc = FC_OK;
-        goto done;
-    }
-    memset(&scope, 0, sizeof(scope));
-    scope.accounts = accts;
-    scope.naccounts = n;
-    scope.now = now;
-    scope.metric_days = metric_days_for(set);
-    scope.cost_days = cost_days_for(set);
-    if ((rc = fc_sim_open(&cloud, o->sim_file)) != FC_OK)
-        goto done;
-    rc = fc_cloud_discover(cloud, &scope, inv);
-done:
-    fc_cloud_free(cloud);
     free(accts);
-    return rc;
+    if (tried && !ok)
+        return last; /* the message of the last failure is still current */
+    return FC_OK;
 }
 
 static void print_errors(FILE *out, const fc_spec_set *set)
@@ -193,14 +229,21 @@ static void print_plan(FILE *out, const fc_plan *plan,
         fprintf(out, "  none\n");
 }
 
-static void commit_message(fc_buf *m, const fc_run_result *res, const fc_plan *plan)
+/* "status: 21 recommendations, 2 budgets over threshold, 1 action planned":
+ * what a reviewer scanning the log wants, then the figures behind it. */
+static void commit_message(fc_buf *m, const fc_run_result *res, const fc_plan *plan,
+                           size_t budgets_over)
 {
     size_t i, blocked = 0;
     for (i = 0; i < plan->n; i++)
         blocked += plan->items[i].state == FC_PLAN_BLOCKED;
-    fc_buf_printf(m, "finops: status for %.12s\n\n", res->spec_commit);
-    fc_buf_printf(m, "%zu resources observed, %zu recommendations (%.2f/month).\n",
-                  res->nresources, res->nrecommendations, res->monthly_saving);
+    fc_buf_printf(m, "status: %zu recommendation%s, %zu budget%s over threshold, "
+                     "%zu action%s planned\n\n",
+                  res->nrecommendations, res->nrecommendations == 1 ? "" : "s",
+                  budgets_over, budgets_over == 1 ? "" : "s", res->nplanned,
+                  res->nplanned == 1 ? "" : "s");
+    fc_buf_printf(m, "%zu resources observed; recommendations save %.2f/month.\n",
+                  res->nresources, res->monthly_saving);
     fc_buf_printf(m, "%zu specs valid, %zu errors; %zu actions planned (dry-run), "
                      "%zu blocked.\n\n",
                   res->nobjects, res->nerrors, res->nplanned, blocked);
@@ -267,6 +310,11 @@ static int attempt(const fc_run_opts *o, fc_gitsync *git, int64_t now,
     size_t nevidence = 0;
     fc_inventory inv;
     fc_price_table *prices = NULL;
+    fc_sp_rates *sp_rates = NULL;
+    fc_state *state = NULL;
+    fc_state *cost_state = NULL;
+    fc_anomaly_list anomalies;
+    fc_budget_alert_list alerts;
     fc_recommendation_list recs;
     fc_status_tree st;
     fc_plan plan;
@@ -278,6 +326,8 @@ static int attempt(const fc_run_opts *o, fc_gitsync *git, int64_t now,
     int rc, changed = 0;
 
     fc_inventory_init(&inv);
+    fc_anomaly_list_init(&anomalies);
+    fc_budget_alert_list_init(&alerts);
     fc_recommendation_list_init(&recs);
     fc_status_tree_init(&st);
     fc_plan_init(&plan);
@@ -293,6 +343,8 @@ static int attempt(const fc_run_opts *o, fc_gitsync *git, int64_t now,
         goto done;
     if (approvers_error)
         fc_warn("approvals: %s", approvers_error);
+    if (approvers && o->verify_signatures)
+        approvers->verify_signatures = 1; /* --verify-signatures: the operator's floor */
     if ((rc = fc_specs_load(&set, files.files, files.n)) != FC_OK)
         goto done;
     res->nobjects = set->nobjects;
@@ -325,13 +377,26 @@ static int attempt(const fc_run_opts *o, fc_gitsync *git, int64_t now,
         fc_inventory_init(&inv);
     }
     res->nresources = inv.nresources;
+    /* Billing exports (Account costExports) and stored costs: they win over
+     * the provider's for the days they cover, before any engine runs. */
+    fc_costs_pass_observe(&cost_state, o->state_dir, set, now, cost_days_for(set),
+                          o->mode != FC_RUN_PLAN, &inv);
     if ((rc = fc_prices_load(&prices, o->prices_file)) != FC_OK)
         goto done;
+    if ((rc = fc_sp_rates_load_beside(&sp_rates, o->prices_file)) != FC_OK)
+        goto done;
+    /* Alerts are raised before the status is built, which shows them; a
+     * plan rolls them back.  Notifications wait for the push. */
+    fc_notify_pass_alerts(&state, o->state_dir, set, &inv, now, o->mode != FC_RUN_PLAN,
+                          &alerts);
     if ((rc = fc_engine_recommend(&recs, &inv, set, prices)) != FC_OK)
         goto done;
     res->nrecommendations = recs.n;
     for (i = 0; i < recs.n; i++)
         res->monthly_saving += recs.items[i].monthly_saving;
+    if ((rc = fc_costs_anomalies(cost_state, set, &inv, now, o->mode != FC_RUN_PLAN,
+                                 &anomalies)) != FC_OK)
+        goto done;
 
     prev.git = git;
     prev.head = res->head;
@@ -343,6 +408,10 @@ static int attempt(const fc_run_opts *o, fc_gitsync *git, int64_t now,
     pass.prices = prices;
     pass.recs = &recs;
     pass.discovery_error = disc_err;
+    pass.provider = o->provider;
+    pass.budget_alerts = state ? &alerts : NULL;
+    pass.sp_rates = sp_rates;
+    pass.anomalies = &anomalies;
     pass.approvers = approvers;
     pass.approvers_error = approvers_error;
     if ((rc = fc_approvals_collect(&evidence, &nevidence, git, res->head, set)) != FC_OK)
@@ -362,7 +431,7 @@ static int attempt(const fc_run_opts *o, fc_gitsync *git, int64_t now,
         print_plan(out, &plan, &recs, &st, &prev);
         goto done;
     }
-    commit_message(&msg, res, &plan);
+    commit_message(&msg, res, &plan, pass.budgets_over);
     /* Commit metadata carries the wall clock; status content the pass clock. */
     if ((rc = fc_gitsync_commit_status(git, res->head, &st, msg.data, (int64_t)time(NULL),
                                        res->status_commit, &changed)) != FC_OK)
@@ -370,12 +439,14 @@ static int attempt(const fc_run_opts *o, fc_gitsync *git, int64_t now,
     if (!changed) {
         res->status_commit[0] = '\0';
         fc_info("status unchanged at %.12s: no commit", res->head);
+        fc_notify_pass_flush(state, now); /* the remote status is current */
         goto done;
     }
     if ((rc = fc_gitsync_push(git, res->status_commit)) != FC_OK)
         goto done;
     res->committed = 1;
     fc_info("pushed status commit %.12s on %.12s", res->status_commit, res->head);
+    fc_notify_pass_flush(state, now);
 done:
     free(disc_err);
     fc_buf_dispose(&msg);
@@ -383,6 +454,11 @@ done:
     fc_status_tree_dispose(&st);
     fc_recommendation_list_dispose(&recs);
     fc_prices_free(prices);
+    fc_sp_rates_free(sp_rates);
+    fc_budget_alert_list_dispose(&alerts);
+    fc_state_close(state);
+    fc_anomaly_list_dispose(&anomalies);
+    fc_state_close(cost_state);
     fc_inventory_dispose(&inv);
     fc_approvals_free(evidence, nevidence);
     fc_approvers_free(approvers);
@@ -404,6 +480,12 @@ int fc_run_pass(const fc_run_opts *o, fc_run_result *res)
     gopts.url = o->repo;
     gopts.branch = o->branch;
     gopts.state_dir = o->state_dir;
+    gopts.author_name = o->author_name;
+    gopts.author_email = o->author_email;
+    gopts.token_file = o->git_token_file;
+    gopts.ssh_key = o->git_ssh_key;
+    gopts.ssh_key_passphrase_file = o->git_ssh_key_passphrase_file;
+    gopts.known_hosts = o->git_known_hosts;
     if ((rc = fc_gitsync_open(&git, &gopts)) != FC_OK)
         return rc;
     for (tries = 0;; tries++) {

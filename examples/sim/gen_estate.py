@@ -7,6 +7,12 @@ daily cost base of each account and service is derived from the resources
 and examples/prices/aws-prices.yaml, so the cost history matches the estate.
 
     python3 examples/sim/gen_estate.py > examples/sim/estate.yaml
+
+`--size N` writes a larger estate for benchmarks instead (tests/bench):
+the demo resources cloned under new ids until there are N, one flow
+mapping per line (the cost lines stay the demo's).
+
+    python3 examples/sim/gen_estate.py --size 100000 > /tmp/estate-100k.yaml
 """
 import hashlib
 import os
@@ -119,6 +125,16 @@ INSTANCES = [
      cpu("spiky", 2, 0.8, spike=95, probability=0.08), {"team": "data", "app": "etl"}, 50, "gp3"),
 ]
 
+# Instances added for the rightsizing rule: (account, region, name, type,
+# created, cpu profile, MemoryUtilization profile or None, tags).  Their
+# spend is not in the cost lines, which predate them (the costs part of
+# this script is owned separately); they are small against the estate.
+RIGHTSIZE = [
+    (PROD, "eu-west-1", "checkout-worker", "m5.2xlarge", "2025-03-10",
+     cpu("diurnal", 14, 2, amplitude=0.5), cpu("diurnal", 20, 2, amplitude=0.3),
+     {"team": "web", "app": "checkout"}),
+]
+
 # Extra data volumes attached to instances: (instance name, GiB, type)
 DATA_VOLUMES = [
     ("search-eu", 500, "io1"),
@@ -139,16 +155,22 @@ LOOSE_VOLUMES = [
     (DEV, "eu-central-1", None, 30, "gp2", "2026-07-02"),
 ]
 
-# Snapshots: (account, region, name, source volume key or None if gone, GiB, created)
+# Snapshots: (account, region, name, source volume key or None if gone, GiB,
+# created, AMI name that uses it or None)
 SNAPSHOTS = [
-    (PROD, "eu-west-1", "web-eu-1-root-weekly", "root:web-eu-1", 50, "2026-11-15"),
-    (PROD, "eu-west-1", "search-eu-data-nightly", "data:search-eu", 500, "2026-11-19"),
-    (PROD, "eu-west-1", "legacy-reporting-2024", "gone:legacy-reporting-2024", 300, "2024-12-31"),
-    (PROD, "us-east-1", "pre-upgrade-cache", "gone:pre-upgrade-cache", 30, "2025-07-02"),
-    (DEV, "eu-west-1", "jenkins-before-migration", "gone:jenkins-before-migration", 500, "2024-01-18"),
-    (DEV, "us-east-1", "demo-env-golden", "root:demo-env", 50, "2025-10-02"),
-    (DATA, "eu-central-1", "spark-worker-1-data", "data:spark-worker-1", 500, "2026-10-30"),
-    (DATA, "eu-central-1", "hadoop-cluster-2023", "gone:hadoop-cluster-2023", 1500, "2023-06-30"),
+    (PROD, "eu-west-1", "web-eu-1-root-weekly", "root:web-eu-1", 50, "2026-11-15", None),
+    (PROD, "eu-west-1", "search-eu-data-nightly", "data:search-eu", 500, "2026-11-19", None),
+    (PROD, "eu-west-1", "legacy-reporting-2024", "gone:legacy-reporting-2024", 300, "2024-12-31",
+     None),
+    (PROD, "us-east-1", "pre-upgrade-cache", "gone:pre-upgrade-cache", 30, "2025-07-02", None),
+    (DEV, "eu-west-1", "jenkins-before-migration", "gone:jenkins-before-migration", 500,
+     "2024-01-18", "jenkins-agent-2024"),
+    (DEV, "us-east-1", "demo-env-golden", "root:demo-env", 50, "2025-10-02", "demo-env-golden"),
+    (DATA, "eu-central-1", "spark-worker-1-data", "data:spark-worker-1", 500, "2026-10-30", None),
+    (DATA, "eu-central-1", "hadoop-cluster-2023", "gone:hadoop-cluster-2023", 1500, "2023-06-30",
+     None),
+    (DEV, "eu-west-1", "before-resize-build-box", "gone:before-resize-build-box", 200,
+     "2026-10-02", None),
 ]
 
 # Elastic IPs: (account, region, name, associated instance name or None)
@@ -161,17 +183,21 @@ EIPS = [
     (DATA, "eu-central-1", None, None),
 ]
 
-# Load balancers: (account, region, name, kind, created, RequestCount metric or None)
+# Load balancers: (account, region, name, kind, created, RequestCount metric or
+# None, healthy targets)
 LBS = [
     (PROD, "eu-west-1", "web-eu-alb", "application", "2025-02-11",
-     net("diurnal", 42000, amplitude=0.6)),
-    (PROD, "eu-west-1", "api-eu-nlb", "network", "2024-11-04", None),
+     net("diurnal", 42000, amplitude=0.6), 3),
+    (PROD, "eu-west-1", "api-eu-nlb", "network", "2024-11-04", None, 2),
     (PROD, "us-east-1", "web-us-alb", "application", "2025-04-08",
-     net("diurnal", 23000, amplitude=0.6)),
+     net("diurnal", 23000, amplitude=0.6), 2),
     (DEV, "eu-west-1", "staging-alb-old", "application", "2023-02-27",
-     {"profile": "idle", "mean": 0.2, "jitter": 0.4}),
+     {"profile": "idle", "mean": 0.2, "jitter": 0.4}, 1),
     (DATA, "eu-central-1", "airflow-internal-alb", "application", "2024-10-21",
-     net("weekly", 300, amplitude=0.8)),
+     net("weekly", 300, amplitude=0.8), 1),
+    # Bots still knock, but every target was deregistered with the campaign.
+    (PROD, "us-east-1", "promo-2025-alb", "application", "2025-05-12",
+     net("diurnal", 900, amplitude=0.5), 0),
 ]
 
 # RDS: (account, region, id, class, engine, GiB, created, cpu, connections)
@@ -185,30 +211,38 @@ RDS = [
     (DEV, "eu-west-1", "dev-mysql", "db.t3.medium", "mysql", 100, "2023-09-11",
      cpu("idle", 2.1, 0.7), {"profile": "idle", "mean": 0.4, "jitter": 0.6}),
     (DATA, "eu-central-1", "airflow-metadata", "db.t3.medium", "postgres", 50, "2024-10-21",
-     cpu("idle", 6, 1.5), {"profile": "constant", "mean": 12}),
+     cpu("idle", 13, 1.5), {"profile": "constant", "mean": 12}),
+    (PROD, "us-east-1", "legacy-wiki-db", "db.m5.large", "postgres", 100, "2022-06-14",
+     cpu("idle", 1.4, 0.4), {"profile": "constant", "mean": 0}),
 ]
 # Rough hourly RDS on-demand prices, only to size the cost history.
 RDS_HOURLY = {"db.r5.large": 0.26, "db.m5.large": 0.18, "db.t3.medium": 0.076}
 
-# Lambda: (account, region, name, MB, created, Invocations metric)
+# Lambda: (account, region, name, MB, created, Invocations metric, peak MB used
+# per hour (MaxMemoryUsed), average ms (Duration))
 LAMBDAS = [
-    (PROD, "eu-west-1", "orders-webhook", 512, "2025-02-11", net("diurnal", 1800, amplitude=0.7)),
-    (PROD, "us-east-1", "thumbnail-resizer", 1024, "2025-04-08", net("diurnal", 600, amplitude=0.6)),
-    (PROD, "eu-central-1", "log-shipper", 256, "2025-09-01", net("weekly", 3000, amplitude=0.5)),
-    (DEV, "eu-west-1", "slack-notifier", 128, "2024-06-03", {"profile": "idle", "mean": 2, "jitter": 2}),
+    (PROD, "eu-west-1", "orders-webhook", 512, "2025-02-11", net("diurnal", 1800, amplitude=0.7),
+     390, 120),
+    (PROD, "us-east-1", "thumbnail-resizer", 1024, "2025-04-08", net("diurnal", 600, amplitude=0.6),
+     300, 1200),
+    (PROD, "eu-central-1", "log-shipper", 256, "2025-09-01", net("weekly", 3000, amplitude=0.5),
+     180, 45),
+    (DEV, "eu-west-1", "slack-notifier", 128, "2024-06-03", {"profile": "idle", "mean": 2, "jitter": 2},
+     70, 300),
     (DATA, "eu-central-1", "nightly-report", 256, "2024-10-21",
-     {"profile": "spiky", "mean": 0, "spike": 1, "probability": 0.04}),
-    (DATA, "us-east-1", "cost-exporter", 256, "2025-01-06", {"profile": "constant", "mean": 1}),
+     {"profile": "spiky", "mean": 0, "spike": 1, "probability": 0.04}, 210, 30000),
+    (DATA, "us-east-1", "cost-exporter", 256, "2025-01-06", {"profile": "constant", "mean": 1},
+     150, 8000),
 ]
 
-# S3: (account, region, bucket, GiB stored, created)
+# S3: (account, region, bucket, GiB stored, created, lifecycle rules)
 BUCKETS = [
-    (PROD, "eu-west-1", "acme-prod-assets", 1450, "2022-04-19"),
-    (PROD, "eu-central-1", "acme-prod-backups", 8200, "2022-04-19"),
-    (PROD, "us-east-1", "acme-prod-logs", 3100, "2023-01-10"),
-    (DEV, "eu-west-1", "acme-dev-scratch", 240, "2023-03-02"),
-    (DATA, "eu-central-1", "acme-data-lake-raw", 21500, "2024-10-21"),
-    (DATA, "us-east-1", "acme-data-athena-results", 85, "2024-12-02"),
+    (PROD, "eu-west-1", "acme-prod-assets", 1450, "2022-04-19", 1),
+    (PROD, "eu-central-1", "acme-prod-backups", 8200, "2022-04-19", 2),
+    (PROD, "us-east-1", "acme-prod-logs", 3100, "2023-01-10", 0),
+    (DEV, "eu-west-1", "acme-dev-scratch", 240, "2023-03-02", 1),
+    (DATA, "eu-central-1", "acme-data-lake-raw", 21500, "2024-10-21", 0),
+    (DATA, "us-east-1", "acme-data-athena-results", 85, "2024-12-02", 1),
 ]
 
 S_EC2 = "Amazon Elastic Compute Cloud - Compute"
@@ -246,12 +280,18 @@ def main():
              "tags": tags(acct, extra)}
         if prof:
             busy = prof["mean"] / 50.0
+            if prof["profile"] == "idle":
+                # Idle boxes barely talk: a few MB a day (Trusted Advisor's
+                # idle test is <= 5 MB of NetworkIn + NetworkOut a day).
+                nin, nout = 1.0e4 + busy * 0.8e6, 0.8e4 + busy * 0.6e6
+            else:
+                nin, nout = 2.0e5 + busy * 4.0e6, 1.0e5 + busy * 6.0e6
             r["metrics"] = {
                 "CPUUtilization": prof,
                 "NetworkIn": net(prof["profile"] if prof["profile"] != "spiky" else "idle",
-                                 round(2.0e5 + busy * 4.0e6, -3)),
+                                 round(nin, -3)),
                 "NetworkOut": net(prof["profile"] if prof["profile"] != "spiky" else "idle",
-                                  round(1.0e5 + busy * 6.0e6, -3)),
+                                  round(nout, -3)),
             }
         if state == "running":
             spend(acct, S_EC2, prices["ec2"][region][itype] * 24)
@@ -263,6 +303,26 @@ def main():
                           "class": root_type, "size": root_gib, "attachedTo": iid,
                           "created": created, "tags": tags(acct, {})})
         spend(acct, S_EBS, prices["ebs"][region][root_type] * root_gib / 30.0)
+
+    for acct, region, name, itype, created, prof, mem, extra in RIGHTSIZE:
+        iid = hexid("i-", name)
+        ids[name] = iid
+        busy = prof["mean"] / 50.0
+        metrics = {"CPUUtilization": prof,
+                   "NetworkIn": net(prof["profile"], round(2.0e5 + busy * 4.0e6, -3)),
+                   "NetworkOut": net(prof["profile"], round(1.0e5 + busy * 6.0e6, -3))}
+        if mem:
+            metrics["MemoryUtilization"] = mem
+        resources.append({"type": "ec2-instance", "id": iid, "account": acct,
+                          "region": region, "name": name, "state": "running",
+                          "class": itype, "created": created,
+                          "tags": tags(acct, extra), "metrics": metrics})
+        vid = hexid("vol-", "root:" + name)
+        ids["root:" + name] = vid
+        resources.append({"type": "ebs-volume", "id": vid, "account": acct,
+                          "region": region, "name": name + "-root", "state": "in-use",
+                          "class": "gp3", "size": 50, "attachedTo": iid,
+                          "created": created, "tags": tags(acct, {})})
 
     inst = {i[2]: i for i in INSTANCES}
     for name, gib, vtype in DATA_VOLUMES:
@@ -285,13 +345,17 @@ def main():
         resources.append(r)
         spend(acct, S_EBS, prices["ebs"][region][vtype] * gib / 30.0)
 
-    for acct, region, name, src, gib, created in SNAPSHOTS:
+    for acct, region, name, src, gib, created, ami in SNAPSHOTS:
         vol = ids[src] if not src.startswith("gone:") else hexid("vol-", src)
+        attrs = {"usedByAmi": "true" if ami else "false"}
+        if ami:
+            attrs["amiIds"] = hexid("ami-", ami)
         resources.append({"type": "ebs-snapshot", "id": hexid("snap-", name),
                           "account": acct, "region": region, "name": name,
                           "state": "completed", "size": gib, "attachedTo": vol,
-                          "created": created, "tags": tags(acct, {})})
-        spend(acct, S_EBS, prices["other"][region]["snapshot"] * gib * 0.4 / 30.0)
+                          "created": created, "tags": tags(acct, {}), "attrs": attrs})
+        if name != "before-resize-build-box":  # newer than the cost lines
+            spend(acct, S_EBS, prices["other"][region]["snapshot"] * gib * 0.4 / 30.0)
 
     for i, (acct, region, name, target) in enumerate(EIPS):
         r = {"type": "elastic-ip", "id": hexid("eipalloc-", "eip:%d" % i),
@@ -308,15 +372,17 @@ def main():
         resources.append(r)
         spend(acct, S_VPC, 0.005 * 24)
 
-    for acct, region, name, kind, created, metric in LBS:
+    for acct, region, name, kind, created, metric, healthy in LBS:
         r = {"type": "load-balancer", "id": name, "account": acct, "region": region,
              "name": name, "state": "active", "class": kind, "created": created,
-             "tags": tags(acct, {})}
+             "tags": tags(acct, {}), "attrs": {"healthyTargets": str(healthy)},
+             "metrics": {"HealthyHostCount": {"profile": "constant", "mean": healthy}}}
         if metric:
-            r["metrics"] = {"RequestCount": metric}
+            r["metrics"]["RequestCount"] = metric
         resources.append(r)
         key = "alb-hour" if kind == "application" else "nlb-hour"
-        spend(acct, S_ELB, prices["other"][region][key] * 24 * 2.2)
+        if name != "promo-2025-alb":  # not in the cost lines, which predate it
+            spend(acct, S_ELB, prices["other"][region][key] * 24 * 2.2)
 
     for acct, region, dbid, cls, engine, gib, created, c, conns in RDS:
         resources.append({"type": "rds-instance", "id": dbid, "account": acct,
@@ -324,24 +390,31 @@ def main():
                           "class": cls, "size": gib, "created": created,
                           "tags": tags(acct, {"engine": engine}),
                           "metrics": {"CPUUtilization": c, "DatabaseConnections": conns}})
-        spend(acct, S_RDS, RDS_HOURLY[cls] * 24 + gib * 0.115 / 30.0)
+        if dbid != "legacy-wiki-db":  # not in the cost lines, which predate it
+            spend(acct, S_RDS, RDS_HOURLY[cls] * 24 + gib * 0.115 / 30.0)
 
-    for acct, region, fn, mb, created, metric in LAMBDAS:
+    for acct, region, fn, mb, created, metric, used, ms in LAMBDAS:
         resources.append({"type": "lambda-function", "id": fn, "account": acct,
                           "region": region, "name": fn, "state": "Active",
                           "class": "python3.12", "size": mb, "created": created,
-                          "tags": tags(acct, {}), "metrics": {"Invocations": metric}})
+                          "tags": tags(acct, {}), "attrs": {"architecture": "x86_64"},
+                          "metrics": {"Invocations": metric,
+                                      "MaxMemoryUsed": {"profile": "idle", "mean": used,
+                                                        "jitter": round(used * 0.05)},
+                                      "Duration": {"profile": "idle", "mean": ms,
+                                                   "jitter": round(ms * 0.1)}}})
         per_day = metric["mean"] * 24 * 0.8 * mb / 1024.0 * 0.0000166667
         spend(acct, S_LAMBDA, per_day + metric["mean"] * 24 * 0.2e-6)
     for acct, _ in ACCOUNTS:
         # Provisioned concurrency, layers and logs keep Lambda off zero.
         spend(acct, S_LAMBDA, {PROD: 1.2, DEV: 0.4, DATA: 0.6}[acct])
 
-    for acct, region, bucket, gib, created in BUCKETS:
+    for acct, region, bucket, gib, created, rules in BUCKETS:
         resources.append({"type": "s3-bucket", "id": bucket, "account": acct,
                           "region": region, "name": bucket, "state": "available",
                           "class": "STANDARD", "size": gib, "created": created,
-                          "tags": tags(acct, {})})
+                          "tags": tags(acct, {}),
+                          "attrs": {"storageClass": "STANDARD", "lifecycleRules": str(rules)}})
         spend(acct, S_S3, prices["other"][region]["s3-standard"] * gib / 30.0)
 
     for acct, _ in ACCOUNTS:
@@ -357,11 +430,17 @@ def main():
                       "trend": trend[acct] if svc not in (S_CW,) else 0.0,
                       "noise": 0.04 if svc != S_DT else 0.12})
     spikes = [
+        # region / usageType / resource: who spent the extra, so the
+        # anomaly engine can name the root cause.
         {"account": PROD, "service": S_DT, "start": "2026-11-12", "days": 2,
          "factor": 6.5,
-         "note": "cross-region replication of acme-prod-backups turned on by mistake"},
+         "note": "cross-region replication of acme-prod-backups turned on by mistake",
+         "region": "eu-central-1", "usageType": "EUC1-USE1-AWS-Out-Bytes",
+         "resource": "acme-prod-backups"},
         {"account": DEV, "service": S_LAMBDA, "start": "2026-10-20", "days": 1,
-         "factor": 40.0, "note": "slack-notifier invoked itself recursively"},
+         "factor": 40.0, "note": "slack-notifier invoked itself recursively",
+         "region": "eu-west-1", "usageType": "EU-Lambda-GB-Second",
+         "resource": "slack-notifier"},
     ]
 
     estate = {
@@ -373,7 +452,35 @@ def main():
         "costs": {"anchor": "2026-09-01", "since": "2025-06-01", "lines": lines,
                   "spikes": spikes},
     }
-    emit(estate, sys.stdout)
+    size = 0
+    if len(sys.argv) == 3 and sys.argv[1] == "--size":
+        size = int(sys.argv[2])
+    elif len(sys.argv) != 1:
+        sys.exit("usage: gen_estate.py [--size N]")
+    if size:
+        estate["resources"] = clone(resources, size)
+    emit(estate, sys.stdout, compact=bool(size))
+
+
+def clone(base, size):
+    """The base resources, then copies under new ids ("<id>-c<k>", attached
+    to their own copies), until there are `size`."""
+    out = list(base)
+    k = 1
+    while len(out) < size:
+        ids = {r["id"] for r in base}
+        for r in base:
+            if len(out) >= size:
+                break
+            c = dict(r)
+            c["id"] = "%s-c%d" % (r["id"], k)
+            if "name" in r:
+                c["name"] = "%s-c%d" % (r["name"], k)
+            if r.get("attachedTo") in ids:
+                c["attachedTo"] = "%s-c%d" % (r["attachedTo"], k)
+            out.append(c)
+        k += 1
+    return out
 
 
 def scalar(v):
@@ -398,7 +505,7 @@ def needs_quote(k):
     return scalar(k) != k
 
 
-def emit(e, out):
+def emit(e, out, compact=False):
     w = out.write
     w("# Simulated AWS estate for the sim provider (see controller/cloud/sim.c).\n")
     w("# Generated by examples/sim/gen_estate.py; edit the script, not this file.\n")
@@ -408,7 +515,8 @@ def emit(e, out):
     w("# (high with a small daily swing), spiky (mean, with `spike` reached with\n")
     w("# `probability` per hour).  Hourly values depend only on seed, resource\n")
     w("# id, metric and hour.  Daily costs: base on the anchor day, x (1 + trend\n")
-    w("# per day), x weekend on Sat/Sun, +- noise, x factor on spike days.\n")
+    w("# per day), x weekend on Sat/Sun, +- noise, x factor on spike days (a\n")
+    w("# spike's region/usageType/resource get the extra as cost detail rows).\n")
     w("seed: %d\ncurrency: %s\n" % (e["seed"], e["currency"]))
     w("accounts:\n")
     for a in e["accounts"]:
@@ -417,6 +525,9 @@ def emit(e, out):
     w("resources:\n")
     for r in e["resources"]:
         first = True
+        if compact:
+            w("  - %s\n" % flow(r))
+            continue
         for k, v in r.items():
             if k == "metrics":
                 w("    metrics:\n")

@@ -1,10 +1,20 @@
 /*
- * bench_engines.c - times sim discovery, the waste rules and a budget
- * evaluation over the shipped estate.  Not a ctest; build and run by hand:
+ * bench_engines.c - times sim discovery, every waste rule and rightsizing
+ * (fc_engine_recommend) and a budget evaluation over an estate, and
+ * reports the peak resident memory.  Not a ctest; build and run by hand:
  *
  *   cc -O2 -std=c11 -D_POSIX_C_SOURCE=200809L -I. tests/bench/bench_engines.c \
- *      build/libfc.a $(pkg-config --libs yaml-0.1) -lm -o /tmp/bench_engines
- *   /tmp/bench_engines [estate.yaml] [prices.yaml] [iterations]
+ *      build/libfc.a $(pkg-config --libs libgit2 libcurl yaml-0.1 libcyaml \
+ *      json-c libxml-2.0 sqlite3 zlib) -lm -o /tmp/bench_engines
+ *   /tmp/bench_engines [estate.yaml] [prices file or dir] [iterations]
+ *
+ * Larger estates come from the generator (one process per size, so the
+ * peak memory is per size):
+ *
+ *   for n in 10000 30000 100000; do
+ *     python3 examples/sim/gen_estate.py --size $n > /tmp/estate-$n.yaml
+ *     /tmp/bench_engines /tmp/estate-$n.yaml examples/prices/aws-price-list 3
+ *   done
  */
 #include "controller/cloud/fc_cloud.h"
 #include "controller/core/fc_error.h"
@@ -14,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 
 static double now_ms(void)
@@ -26,7 +37,7 @@ static double now_ms(void)
 int main(int argc, char **argv)
 {
     const char *estate = argc > 1 ? argv[1] : "examples/sim/estate.yaml";
-    const char *pfile = argc > 2 ? argv[2] : "examples/prices/aws-prices.yaml";
+    const char *pfile = argc > 2 ? argv[2] : "examples/prices/aws-price-list";
     int iters = argc > 3 ? atoi(argv[3]) : 50;
     fc_cloud *c = NULL;
     fc_price_table *p = NULL;
@@ -96,6 +107,11 @@ int main(int argc, char **argv)
            "%.2f USD/month)\n",
            t_rules / iters, nrec, saving);
     printf("budget                  %8.3f ms/iter\n", t_budget / iters);
+    {
+        struct rusage ru;
+        getrusage(RUSAGE_SELF, &ru);
+        printf("peak RSS                %8.1f MiB\n", (double)ru.ru_maxrss / 1024.0);
+    }
     fc_prices_free(p);
     fc_cloud_free(c);
     return 0;

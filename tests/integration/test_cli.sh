@@ -22,3 +22,13 @@ pass "plan prints and writes nothing"
 
 fc validate >/dev/null || fail "validate on the demo repo must exit 0"
 pass "validate accepts the demo repo"
+
+# The controller identity is configurable; the subject summarises the pass.
+fc reconcile --once --git-author-name "FinOps Bot" --git-author-email bot@example.com \
+    || fail "reconcile with a custom identity"
+[ "$(git --git-dir="$REMOTE" log -1 --format='%an <%ae>' main)" = "FinOps Bot <bot@example.com>" ] \
+    || fail "status commit identity not configurable"
+git --git-dir="$REMOTE" log -1 --format=%s main > "$T/subject"
+grep -Eq '^status: [0-9]+ recommendations, [0-9]+ budgets? over threshold, [0-9]+ actions? planned$' "$T/subject" \
+    || fail "commit subject does not summarise: $(cat "$T/subject")"
+pass "identity and summary subject"

@@ -333,6 +333,359 @@ static void test_budget__shipped_estate(void **state)
     free(estate);
 }
 
+/* ---- forecast methods -------------------------------------------------- */
+
+/* Weekdays `wd`, Saturdays and Sundays `we`, for [first, last]. */
+static void add_weekly(fc_inventory *inv, const char *first, const char *last,
+                       double wd, double we)
+{
+    int64_t d;
+    for (d = at(first); d <= at(last); d += FC_DAY) {
+        int w = (int)(((d / FC_DAY) + 3) % 7); /* Mon = 0 */
+        assert_int_equal(fc_inventory_add_cost(inv, A, EC2, d, w >= 5 ? we : wd),
+                         FC_OK);
+    }
+}
+
+static void test_budget__forecast_flat_series(void **state)
+{
+    fc_inventory inv;
+    fc_budget_spec b = spec(3000);
+    fc_object o = budget_obj(&b);
+    fc_budget_eval e;
+    int w;
+    (void)state;
+
+    /* 8 weeks of a flat 100/day: seasonal method, every factor exactly 1. */
+    fc_inventory_init(&inv);
+    add_days(&inv, A, EC2, "2026-09-25", "2026-11-19", 100);
+    assert_int_equal(fc_engine_budget(&e, &o, &inv, at("2026-11-20T12:00:00Z")),
+                     FC_OK);
+    assert_string_equal(e.fc.method, "weekday-seasonal");
+    assert_int_equal(e.fc.weeks, 8);
+    assert_int_equal(e.fc.history_days, 56);
+    assert_int_equal(e.fc.remaining_days, 11);
+    assert_true(e.fc.last_complete_day == at("2026-11-19"));
+    for (w = 0; w < 7; w++)
+        near(e.fc.weekday_factors[w], 1.0);
+    near(e.fc.daily_rate, 100);
+    near(e.actual, 1900);
+    near(e.forecast, 3000);
+    fc_budget_eval_dispose(&e);
+    fc_inventory_dispose(&inv);
+}
+
+static void test_budget__forecast_weekly_seasonal(void **state)
+{
+    fc_inventory inv;
+    fc_budget_spec b = spec(2000);
+    fc_object o = budget_obj(&b);
+    fc_budget_eval e;
+    (void)state;
+
+    /* Weekdays 100, weekends 30: mean 80, factors 1.25 and 0.375.  Nov
+     * 2026 starts on a Sunday: Nov 1-19 hold 14 weekdays and 5 weekend
+     * days (1550); Nov 20-30 hold 7 weekdays and 4 weekend days (820). */
+    fc_inventory_init(&inv);
+    add_weekly(&inv, "2026-09-25", "2026-11-19", 100, 30);
+    assert_int_equal(fc_engine_budget(&e, &o, &inv, at("2026-11-20T12:00:00Z")),
+                     FC_OK);
+    assert_string_equal(e.fc.method, "weekday-seasonal");
+    assert_int_equal(e.fc.weeks, 8);
+    near(e.fc.weekday_factors[0], 1.25);
+    near(e.fc.weekday_factors[4], 1.25);
+    near(e.fc.weekday_factors[5], 0.375);
+    near(e.fc.weekday_factors[6], 0.375);
+    near(e.fc.daily_rate, 80);
+    near(e.actual, 1550);
+    near(e.forecast, 1550 + 820);
+    fc_budget_eval_dispose(&e);
+    fc_inventory_dispose(&inv);
+
+    /* Exactly 4 weeks still seasonal ... */
+    fc_inventory_init(&inv);
+    add_weekly(&inv, "2026-10-23", "2026-11-19", 100, 30);
+    assert_int_equal(fc_engine_budget(&e, &o, &inv, at("2026-11-20T12:00:00Z")),
+                     FC_OK);
+    assert_int_equal(e.fc.weeks, 4);
+    near(e.forecast, 2370);
+    fc_budget_eval_dispose(&e);
+    fc_inventory_dispose(&inv);
+
+    /* ... 27 days fall back to the flat rate: last 7 days' mean (80) x 11. */
+    fc_inventory_init(&inv);
+    add_weekly(&inv, "2026-10-24", "2026-11-19", 100, 30);
+    assert_int_equal(fc_engine_budget(&e, &o, &inv, at("2026-11-20T12:00:00Z")),
+                     FC_OK);
+    assert_string_equal(e.fc.method, "flat-run-rate");
+    assert_int_equal(e.fc.weeks, 0);
+    assert_int_equal(e.fc.history_days, 27);
+    near(e.fc.weekday_factors[5], 1.0);
+    near(e.fc.daily_rate, 80);
+    near(e.forecast, 1550 + 80 * 11);
+    fc_budget_eval_dispose(&e);
+    fc_inventory_dispose(&inv);
+}
+
+static void test_budget__forecast_trending(void **state)
+{
+    fc_inventory inv;
+    fc_budget_spec b = spec(5000);
+    fc_object o = budget_obj(&b);
+    fc_budget_eval e;
+    int i;
+    (void)state;
+
+    /* Nov i costs 10 i: actual 1900; run rate = mean of Nov 13-19 = 160;
+     * the trend is not extrapolated. */
+    fc_inventory_init(&inv);
+    for (i = 1; i <= 19; i++)
+        assert_int_equal(fc_inventory_add_cost(&inv, A, EC2,
+                                               at("2026-11-01") + (i - 1) * FC_DAY,
+                                               10.0 * i),
+                         FC_OK);
+    assert_int_equal(fc_engine_budget(&e, &o, &inv, at("2026-11-20T12:00:00Z")),
+                     FC_OK);
+    assert_string_equal(e.fc.method, "flat-run-rate");
+    near(e.fc.daily_rate, 160);
+    near(e.actual, 1900);
+    near(e.forecast, 1900 + 160 * 11);
+    fc_budget_eval_dispose(&e);
+
+    /* No complete day yet: nothing to project from. */
+    assert_int_equal(fc_engine_budget(&e, &o, &inv, at("2026-10-15")), FC_OK);
+    assert_string_equal(e.fc.method, "none");
+    near(e.forecast, 0);
+    fc_budget_eval_dispose(&e);
+    fc_inventory_dispose(&inv);
+}
+
+/* ---- periods ----------------------------------------------------------- */
+
+static void test_budget__quarter_and_year_boundaries(void **state)
+{
+    fc_inventory inv;
+    fc_budget_spec b = spec(10000);
+    fc_object o = budget_obj(&b);
+    fc_budget_eval e;
+    (void)state;
+
+    fc_inventory_init(&inv);
+    add_days(&inv, A, EC2, "2026-01-01", "2026-12-31", 10);
+
+    /* First hours of Q4: no complete day in the quarter; the 8 weeks of
+     * Q3 history project all 92 days. */
+    b.period = "quarterly";
+    assert_int_equal(fc_engine_budget(&e, &o, &inv, at("2026-10-01T06:00:00Z")),
+                     FC_OK);
+    assert_true(e.period_start == at("2026-10-01") && e.period_end == at("2027-01-01"));
+    near(e.actual, 10); /* the running day's row is spend, not history */
+    assert_int_equal(e.fc.remaining_days, 92);
+    near(e.forecast, 920);
+    fc_budget_eval_dispose(&e);
+    /* Last day of Q1 (Jan-Mar 2026: 90 days). */
+    assert_int_equal(fc_engine_budget(&e, &o, &inv, at("2026-03-31T12:00:00Z")),
+                     FC_OK);
+    assert_true(e.period_start == at("2026-01-01") && e.period_end == at("2026-04-01"));
+    near(e.actual, 900);
+    near(e.forecast, 900);
+    fc_budget_eval_dispose(&e);
+
+    b.period = "annual";
+    assert_int_equal(fc_engine_budget(&e, &o, &inv, at("2026-12-31T12:00:00Z")),
+                     FC_OK);
+    assert_true(e.period_start == at("2026-01-01") && e.period_end == at("2027-01-01"));
+    near(e.actual, 3650);
+    near(e.forecast, 3650);
+    assert_int_equal(e.days_observed, 365);
+    fc_budget_eval_dispose(&e);
+    /* New year at midnight: last year's run rate over 365 days. */
+    assert_int_equal(fc_engine_budget(&e, &o, &inv, at("2027-01-01T00:00:00Z")),
+                     FC_OK);
+    assert_true(e.period_start == at("2027-01-01") && e.period_end == at("2028-01-01"));
+    near(e.actual, 0);
+    near(e.forecast, 3650);
+    fc_budget_eval_dispose(&e);
+    fc_inventory_dispose(&inv);
+}
+
+/* ---- hierarchy --------------------------------------------------------- */
+
+static fc_object named_budget(fc_budget_spec *b, const char *name, const char *parent)
+{
+    fc_object o = budget_obj(b);
+    o.metadata.name = (char *)name;
+    b->parent = (char *)parent;
+    return o;
+}
+
+static void test_budget__hierarchy_rolls_up_without_double_counting(void **state)
+{
+    fc_inventory inv;
+    fc_budget_spec org = spec(20000), team = spec(500), s3 = spec(50), ec2 = spec(2000);
+    fc_object objs[4];
+    fc_spec_set set;
+    fc_budget_eval e;
+    char *acct_a[1] = {A};
+    char *svc_s3[1] = {S3};
+    char *svc_ec2[1] = {EC2};
+    (void)state;
+
+    /* Per day: A/EC2 10, A/S3 1, B/EC2 100, B/S3 1000. */
+    fc_inventory_init(&inv);
+    add_days(&inv, A, EC2, "2026-11-01", "2026-11-10", 10);
+    add_days(&inv, A, S3, "2026-11-01", "2026-11-10", 1);
+    add_days(&inv, B, EC2, "2026-11-01", "2026-11-10", 100);
+    add_days(&inv, B, S3, "2026-11-01", "2026-11-10", 1000);
+    team.scope.accounts = acct_a;            /* A, any service */
+    team.scope.naccounts = 1;
+    s3.scope.accounts = acct_a;              /* A/S3, inside its parent */
+    s3.scope.naccounts = 1;
+    s3.scope.services = svc_s3;
+    s3.scope.nservices = 1;
+    ec2.scope.services = svc_ec2;            /* EC2 anywhere: overlaps team on A/EC2 */
+    ec2.scope.nservices = 1;
+    objs[0] = named_budget(&ec2, "ec2", "org");
+    objs[1] = named_budget(&org, "org", NULL);
+    objs[2] = named_budget(&team, "team", "org");
+    objs[3] = named_budget(&s3, "team-s3", "team");
+    memset(&set, 0, sizeof(set));
+    set.objects = objs;
+    set.nobjects = 4;
+
+    assert_int_equal(fc_engine_budget_tree(&e, &set, &objs[2], &inv, at("2026-11-11")),
+                     FC_OK);
+    near(e.own, 100);
+    near(e.children, 10);
+    near(e.actual, 110);
+    near(e.overlap, 0);
+    fc_budget_eval_dispose(&e);
+
+    /* org: children = (A, any) ∪ (any, EC2) = 111/day once, though their totals sum
+     * to 121/day; own = what no child claims (B/S3). */
+    assert_int_equal(fc_engine_budget_tree(&e, &set, &objs[1], &inv, at("2026-11-11")),
+                     FC_OK);
+    near(e.children, 1110);
+    near(e.overlap, 100);
+    near(e.own, 10000);
+    near(e.actual, 11110);  /* every row exactly once */
+    near(e.actual, e.own + e.children);
+    near(e.forecast, 11110.0 / 10 * 30);
+    fc_budget_eval_dispose(&e);
+
+    /* A parent whose own scope is disjoint from its child's: both add up. */
+    org.scope.services = svc_s3;
+    org.scope.nservices = 1;
+    set.objects = objs;
+    set.nobjects = 3; /* org, ec2, team; team-s3 gone */
+    objs[0] = named_budget(&ec2, "ec2", "org");
+    assert_int_equal(fc_engine_budget_tree(&e, &set, &objs[1], &inv, at("2026-11-11")),
+                     FC_OK);
+    near(e.children, 1110);
+    near(e.own, 10000);     /* B/S3: in org's scope, claimed by no child */
+    near(e.actual, 11110);
+    fc_budget_eval_dispose(&e);
+
+    /* Alone, a budget has no children. */
+    assert_int_equal(fc_engine_budget(&e, &objs[1], &inv, at("2026-11-11")), FC_OK);
+    near(e.own, 10010);
+    near(e.children, 0);
+    fc_budget_eval_dispose(&e);
+    fc_inventory_dispose(&inv);
+}
+
+static void test_budget__tag_scope_is_not_guessed(void **state)
+{
+    fc_inventory inv;
+    fc_budget_spec b = spec(10);
+    fc_object o = budget_obj(&b);
+    fc_budget_eval e;
+    fc_kv tags[1] = {{"team", "a"}};
+    char *regions[1] = {"eu-west-1"};
+    fc_budget_threshold th[1] = {{1, "actual"}};
+    (void)state;
+
+    fc_inventory_init(&inv);
+    add_days(&inv, A, EC2, "2026-11-01", "2026-11-10", 10);
+    b.thresholds = th;
+    b.nthresholds = 1;
+    b.scope.tags = tags;
+    b.scope.ntags = 1;
+    assert_int_equal(fc_engine_budget(&e, &o, &inv, at("2026-11-11")), FC_OK);
+    assert_int_equal(e.unevaluable, FC_BUDGET_NO_TAGS);
+    assert_int_equal(e.rows_left_out, 10);
+    near(e.actual, 0);
+    assert_false(e.thresholds[0].crossed);
+    fc_budget_eval_dispose(&e);
+
+    b.scope.ntags = 0;
+    b.scope.regions = regions;
+    b.scope.nregions = 1;
+    assert_int_equal(fc_engine_budget(&e, &o, &inv, at("2026-11-11")), FC_OK);
+    assert_int_equal(e.unevaluable, FC_BUDGET_NO_REGION);
+    fc_budget_eval_dispose(&e);
+    fc_inventory_dispose(&inv);
+}
+
+static void add_row(fc_inventory *inv, const char *day, const char *region,
+                    const char *resource, double amount)
+{
+    fc_cost_row r;
+    memset(&r, 0, sizeof(r));
+    r.account = A;
+    r.service = EC2;
+    r.day = at(day);
+    r.amount = amount;
+    r.region = (char *)region;
+    r.resource_id = (char *)resource;
+    assert_int_equal(fc_inventory_add_cost_ex(inv, &r), FC_OK);
+}
+
+static void test_budget__region_and_tag_scope_on_resource_rows(void **state)
+{
+    fc_inventory inv;
+    fc_budget_spec b = spec(100);
+    fc_object o = budget_obj(&b);
+    fc_budget_eval e;
+    fc_resource r;
+    fc_tag rtags[1] = {{"team", "a"}};
+    fc_kv tags[1] = {{"team", "a"}};
+    char *regions[1] = {"eu-west-1"};
+    (void)state;
+
+    fc_inventory_init(&inv);
+    memset(&r, 0, sizeof(r));
+    r.type = FC_RES_EC2_INSTANCE;
+    r.id = "i-1";
+    r.account = A;
+    r.region = "eu-west-1";
+    r.tags = rtags;
+    r.ntags = 1;
+    assert_int_equal(fc_inventory_add_resource(&inv, &r), FC_OK);
+    add_row(&inv, "2026-11-01", "eu-west-1", "i-1", 1);
+    add_row(&inv, "2026-11-01", "eu-west-1", "arn:aws:ec2:eu-west-1:" A ":instance/i-1", 2);
+    add_row(&inv, "2026-11-01", "us-east-1", "i-2", 4);  /* i-2 is gone */
+    add_row(&inv, "2026-11-01", "", NULL, 8);            /* a global charge */
+
+    b.scope.regions = regions;
+    b.scope.nregions = 1;
+    assert_int_equal(fc_engine_budget(&e, &o, &inv, at("2026-11-02")), FC_OK);
+    assert_int_equal(e.unevaluable, 0);
+    near(e.actual, 3);
+    fc_budget_eval_dispose(&e);
+
+    b.scope.nregions = 0;
+    b.scope.tags = tags;
+    b.scope.ntags = 1;
+    /* The global charge names no resource: tags cannot be judged. */
+    assert_int_equal(fc_engine_budget(&e, &o, &inv, at("2026-11-02")), FC_OK);
+    assert_int_equal(e.unevaluable, FC_BUDGET_NO_TAGS);
+    assert_int_equal(e.rows_left_out, 1);
+    near(e.actual, 3);
+    fc_budget_eval_dispose(&e);
+    fc_inventory_dispose(&inv);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -345,6 +698,13 @@ int main(void)
         cmocka_unit_test(test_budget__no_data),
         cmocka_unit_test(test_budget__rejects_bad_input),
         cmocka_unit_test(test_budget__shipped_estate),
+        cmocka_unit_test(test_budget__forecast_flat_series),
+        cmocka_unit_test(test_budget__forecast_weekly_seasonal),
+        cmocka_unit_test(test_budget__forecast_trending),
+        cmocka_unit_test(test_budget__quarter_and_year_boundaries),
+        cmocka_unit_test(test_budget__hierarchy_rolls_up_without_double_counting),
+        cmocka_unit_test(test_budget__tag_scope_is_not_guessed),
+        cmocka_unit_test(test_budget__region_and_tag_scope_on_resource_rows),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

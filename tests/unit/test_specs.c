@@ -153,7 +153,7 @@ static void test_specs__account_loads_with_defaults(void **state)
     assert_string_equal(a->role_arn, "arn:aws:iam::123456789012:role/finops");
     assert_int_equal(a->nregions, 2);
     assert_string_equal(a->regions[1], "us-east-1");
-    assert_string_equal(a->provider, "sim");
+    assert_null(a->provider); /* absent: follows --provider */
     assert_int_equal(a->ntags, 1);
     assert_string_equal(a->tags[0].key, "env");
     assert_string_equal(a->tags[0].value, "prod");

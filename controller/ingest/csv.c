@@ -1,0 +1,516 @@
+/*
+ * csv.c - a streaming RFC 4180 CSV reader over plain or gzip input.
+ *
+ * Stage: cost ingest (fc_ingest.h).  Input: a file or a memory block; gzip
+ * is detected by its magic bytes and inflated with zlib (concatenated
+ * members too).  Output: one record at a time, fields unquoted in place and
+ * NUL-terminated inside the reader's buffer, so a record costs no malloc.
+ *
+ * The parser is a resumable state machine: when a record runs past the end
+ * of the buffer, the record is moved to the front, more input is read, and
+ * parsing continues where it stopped (offsets are relative to the record
+ * start), so every byte is looked at once.  Memory is one buffer that grows
+ * only for a record longer than itself, up to FC_CSV_MAX_RECORD.
+ *
+ * Ownership: fc_csv_stream_open*() returns a reader freed with fc_csv_stream_free(); rows
+ * point into it and are valid until the next fc_csv_stream_next().
+ */
+#include "controller/ingest/fc_ingest.h"
+#include "controller/core/fc_error.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#define BUF_INITIAL (512u * 1024u)
+#define RAW_SIZE (256u * 1024u)
+
+typedef enum { ST_START, ST_UNQUOTED, ST_QUOTED, ST_AFTER_QUOTE } parse_state;
+
+struct fc_csv_stream {
+    int fd;                       /* -1 for memory input */
+    const unsigned char *mem;
+    size_t mem_len, mem_pos;
+    int raw_eof;
+    uint64_t raw_bytes;
+    uLong crc, adler;
+
+    int gzip;
+    int z_live;                   /* inflateInit2 done */
+    int z_member_done;            /* last inflate() hit Z_STREAM_END */
+    z_stream z;
+    unsigned char *raw;           /* compressed input (gzip only) */
+
+    char *buf;                    /* decompressed text */
+    size_t cap, len;
+    int eof;                      /* no more text will come */
+    int started;                  /* BOM check done */
+    int fail;                     /* sticky error code */
+
+    /* the record being parsed, offsets relative to rec */
+    size_t rec;
+    size_t p;
+    size_t fstart, w;
+    parse_state st;
+    int in_record;
+    int first_quoted;
+    const char *bad;
+    uint64_t line;                /* physical line at the parse point */
+    uint64_t rec_line;
+
+    size_t nf, fcap;
+    size_t *off;
+    size_t *lens;
+    char **ptrs;
+};
+
+/* 1 for bytes that stop an unquoted field. */
+static const unsigned char stops[256] = {[','] = 1, ['\n'] = 1, ['"'] = 1};
+
+int fc_csv_stream_is_gzip(const fc_csv_stream *c) { return c->gzip; }
+uint64_t fc_csv_stream_raw_bytes(const fc_csv_stream *c) { return c->raw_bytes; }
+
+void fc_csv_stream_fingerprint(const fc_csv_stream *c, char *buf, size_t size)
+{
+    snprintf(buf, size, "%08lx-%08lx-%llu", (unsigned long)c->crc,
+             (unsigned long)c->adler, (unsigned long long)c->raw_bytes);
+}
+
+/* Raw bytes from the source into dst; 0 at the end. */
+static int raw_read(fc_csv_stream *c, unsigned char *dst, size_t want, size_t *got)
+{
+    *got = 0;
+    if (c->raw_eof)
+        return FC_OK;
+    if (c->fd < 0) {
+        size_t n = c->mem_len - c->mem_pos;
+        if (n > want)
+            n = want;
+        memcpy(dst, c->mem + c->mem_pos, n);
+        c->mem_pos += n;
+        *got = n;
+    } else {
+        ssize_t n;
+        do
+            n = read(c->fd, dst, want);
+        while (n < 0 && errno == EINTR);
+        if (n < 0)
+            return fc_error_set(FC_EIO, "read: %s", strerror(errno));
+        *got = (size_t)n;
+    }
+    if (*got == 0) {
+        c->raw_eof = 1;
+        return FC_OK;
+    }
+    c->crc = crc32_z(c->crc, dst, *got);
+    c->adler = adler32_z(c->adler, dst, *got);
+    c->raw_bytes += *got;
+    return FC_OK;
+}
+
+/* Inflates into dst; stops at the end of the last gzip member. */
+static int inflate_some(fc_csv_stream *c, char *dst, size_t want, size_t *got)
+{
+    int rc;
+    *got = 0;
+    c->z.next_out = (Bytef *)dst;
+    c->z.avail_out = (uInt)want;
+    while (c->z.avail_out > 0) {
+        if (c->z.avail_in == 0) {
+            size_t n;
+            if ((rc = raw_read(c, c->raw, RAW_SIZE, &n)) != FC_OK)
+                return rc;
+            c->z.next_in = c->raw;
+            c->z.avail_in = (uInt)n;
+            if (n == 0) {
+                if (c->z_member_done)
+                    break; /* clean end after a complete member */
+                return fc_error_set(FC_EPARSE, "truncated gzip stream (%llu bytes "
+                                    "read, the compressed data ends early)",
+                                    (unsigned long long)c->raw_bytes);
+            }
+        }
+        if (c->z_member_done) {
+            /* Another member follows, or trailing garbage we ignore as gzip(1) does. */
+            if (c->z.next_in[0] != 0x1f) {
+                c->z.avail_in = 0;
+                c->raw_eof = 1;
+                break;
+            }
+            inflateReset(&c->z);
+            c->z_member_done = 0;
+        }
+        rc = inflate(&c->z, Z_NO_FLUSH);
+        if (rc == Z_STREAM_END) {
+            c->z_member_done = 1;
+        } else if (rc == Z_NEED_DICT || rc == Z_DATA_ERROR || rc == Z_MEM_ERROR) {
+            return fc_error_set(rc == Z_MEM_ERROR ? FC_ENOMEM : FC_EPARSE,
+                                "corrupt gzip data: %s",
+                                c->z.msg ? c->z.msg : "inflate failed");
+        } else if (rc == Z_BUF_ERROR && c->z.avail_in > 0) {
+            return fc_error_set(FC_EPARSE, "corrupt gzip data");
+        }
+        if ((size_t)(want - c->z.avail_out) > 0 && c->z.avail_out < want / 2)
+            break; /* enough for now */
+    }
+    *got = want - c->z.avail_out;
+    return FC_OK;
+}
+
+/* Moves the current record to the front, grows the buffer when the record
+ * fills it, and reads more text.  Sets c->eof at the end of input. */
+static int fill(fc_csv_stream *c)
+{
+    size_t got = 0, room;
+    int rc;
+
+    if (c->rec > 0) {
+        memmove(c->buf, c->buf + c->rec, c->len - c->rec);
+        c->len -= c->rec;
+        c->rec = 0;
+    }
+    if (c->len + 1 >= c->cap) {
+        size_t ncap = c->cap * 2;
+        char *nb;
+        if (c->cap > FC_CSV_MAX_RECORD)
+            return fc_error_set(FC_ELIMIT, "line %llu: record longer than %u bytes",
+                                (unsigned long long)c->rec_line, FC_CSV_MAX_RECORD);
+        if (!(nb = realloc(c->buf, ncap)))
+            return fc_error_set(FC_ENOMEM, "csv buffer");
+        c->buf = nb;
+        c->cap = ncap;
+    }
+    /* One byte stays free: the last field of a file without a final newline
+     * is terminated there. */
+    room = c->cap - 1 - c->len;
+    while (got == 0 && !c->eof) {
+        if (c->gzip)
+            rc = inflate_some(c, c->buf + c->len, room, &got);
+        else
+            rc = raw_read(c, (unsigned char *)c->buf + c->len, room, &got);
+        if (rc != FC_OK)
+            return rc;
+        if (got == 0 && (c->raw_eof && (!c->gzip || c->z.avail_in == 0)))
+            c->eof = 1;
+    }
+    c->len += got;
+    return FC_OK;
+}
+
+static int reader_new(fc_csv_stream **out, int fd, const void *mem, size_t len)
+{
+    fc_csv_stream *c = calloc(1, sizeof(*c));
+    unsigned char magic[2];
+    size_t got;
+    int rc;
+
+    *out = NULL;
+    if (!c) {
+        if (fd >= 0)
+            close(fd);
+        return fc_error_set(FC_ENOMEM, "csv reader");
+    }
+    c->fd = fd;
+    c->mem = mem;
+    c->mem_len = len;
+    c->crc = crc32_z(0, NULL, 0);
+    c->adler = adler32_z(0, NULL, 0);
+    c->line = 1;
+    c->cap = BUF_INITIAL;
+    c->buf = malloc(c->cap);
+    c->fcap = 64;
+    c->off = malloc(c->fcap * sizeof(*c->off));
+    c->lens = malloc(c->fcap * sizeof(*c->lens));
+    c->ptrs = malloc(c->fcap * sizeof(*c->ptrs));
+    if (!c->buf || !c->off || !c->lens || !c->ptrs) {
+        fc_csv_stream_free(c);
+        return fc_error_set(FC_ENOMEM, "csv reader");
+    }
+    /* Peek at the magic bytes through the normal path: they become the
+     * first raw bytes of the inflater or of the text. */
+    if ((rc = raw_read(c, magic, 2, &got)) != FC_OK) {
+        fc_csv_stream_free(c);
+        return rc;
+    }
+    if (got == 2 && magic[0] == 0x1f && magic[1] == 0x8b) {
+        c->gzip = 1;
+        c->raw = malloc(RAW_SIZE);
+        if (!c->raw || inflateInit2(&c->z, 15 + 16) != Z_OK) {
+            fc_csv_stream_free(c);
+            return fc_error_set(FC_ENOMEM, "gzip reader");
+        }
+        c->z_live = 1;
+        memcpy(c->raw, magic, 2);
+        c->z.next_in = c->raw;
+        c->z.avail_in = 2;
+    } else {
+        memcpy(c->buf, magic, got);
+        c->len = got;
+    }
+    *out = c;
+    return FC_OK;
+}
+
+int fc_csv_stream_open(fc_csv_stream **out, const char *path)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    *out = NULL;
+    if (fd < 0)
+        return fc_error_set(errno == ENOENT ? FC_ENOTFOUND : FC_EIO, "%s: %s", path,
+                            strerror(errno));
+#ifdef POSIX_FADV_SEQUENTIAL
+    posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+#endif
+    return reader_new(out, fd, NULL, 0);
+}
+
+int fc_csv_stream_open_mem(fc_csv_stream **out, const void *data, size_t len)
+{
+    return reader_new(out, -1, data, len);
+}
+
+void fc_csv_stream_free(fc_csv_stream *c)
+{
+    if (!c)
+        return;
+    if (c->fd >= 0)
+        close(c->fd);
+    if (c->z_live)
+        inflateEnd(&c->z);
+    free(c->raw);
+    free(c->buf);
+    free(c->off);
+    free(c->lens);
+    free(c->ptrs);
+    free(c);
+}
+
+/* Records field [fstart, fstart+flen) of the current record. */
+static int add_field(fc_csv_stream *c, size_t start, size_t flen)
+{
+    if (c->nf == c->fcap) {
+        size_t n = c->fcap * 2;
+        size_t *o, *l;
+        char **p;
+        if (c->nf >= FC_CSV_MAX_FIELDS) {
+            c->bad = "too many fields";
+            return FC_OK;
+        }
+        o = realloc(c->off, n * sizeof(*o));
+        if (o)
+            c->off = o;
+        l = realloc(c->lens, n * sizeof(*l));
+        if (l)
+            c->lens = l;
+        p = realloc(c->ptrs, n * sizeof(*p));
+        if (p)
+            c->ptrs = p;
+        if (!o || !l || !p)
+            return fc_error_set(FC_ENOMEM, "csv fields");
+        c->fcap = n;
+    }
+    c->off[c->nf] = start;
+    c->lens[c->nf] = flen;
+    c->nf++;
+    return FC_OK;
+}
+
+/* Counts newlines in [s, s+n). */
+static uint64_t count_nl(const char *s, size_t n)
+{
+    uint64_t k = 0;
+    const char *e = s + n;
+    while ((s = memchr(s, '\n', (size_t)(e - s))) != NULL) {
+        k++;
+        s++;
+    }
+    return k;
+}
+
+/* Parses from c->p; returns 1 when the record is complete, 0 when more
+ * input is needed, negative on error. */
+static int parse(fc_csv_stream *c)
+{
+    char *b = c->buf + c->rec;
+    size_t n = c->len - c->rec;
+    size_t p = c->p;
+    int rc;
+
+    while (p < n) {
+        switch (c->st) {
+        case ST_START:
+            if (b[p] == '"') {
+                if (c->nf == 0)
+                    c->first_quoted = 1;
+                c->st = ST_QUOTED;
+                c->fstart = c->w = ++p;
+                continue;
+            }
+            c->fstart = p;
+            c->st = ST_UNQUOTED;
+            /* fall through */
+        case ST_UNQUOTED:
+            while (p < n && !stops[(unsigned char)b[p]])
+                p++;
+            if (p == n)
+                goto more;
+            if (b[p] == ',') {
+                if ((rc = add_field(c, c->fstart, p - c->fstart)) != FC_OK)
+                    return rc;
+                b[p++] = '\0';
+                c->st = ST_START;
+            } else if (b[p] == '\n') {
+                size_t flen = p - c->fstart;
+                if (flen && b[p - 1] == '\r')
+                    b[p - 1] = '\0', flen--;
+                if ((rc = add_field(c, c->fstart, flen)) != FC_OK)
+                    return rc;
+                b[p++] = '\0';
+                c->line++;
+                c->p = p;
+                return 1;
+            } else { /* '"' inside an unquoted field: kept, record flagged */
+                if (!c->bad)
+                    c->bad = "quote inside an unquoted field";
+                p++;
+            }
+            break;
+        case ST_QUOTED: {
+            char *q = memchr(b + p, '"', n - p);
+            size_t upto = q ? (size_t)(q - b) : n;
+            c->line += count_nl(b + p, upto - p);
+            if (c->w != p)
+                memmove(b + c->w, b + p, upto - p);
+            c->w += upto - p;
+            p = upto;
+            if (!q)
+                goto more;
+            if (p + 1 == n && !c->eof)
+                goto more; /* need the next byte to tell "" from the end */
+            if (p + 1 < n && b[p + 1] == '"') {
+                b[c->w++] = '"';
+                p += 2;
+                continue;
+            }
+            b[c->w] = '\0';
+            if ((rc = add_field(c, c->fstart, c->w - c->fstart)) != FC_OK)
+                return rc;
+            c->st = ST_AFTER_QUOTE;
+            p++;
+            break;
+        }
+        case ST_AFTER_QUOTE:
+            if (b[p] == ',') {
+                p++;
+                c->st = ST_START;
+            } else if (b[p] == '\n') {
+                p++;
+                c->line++;
+                c->p = p;
+                return 1;
+            } else if (b[p] == '\r' && p + 1 == n && !c->eof) {
+                goto more;
+            } else if (b[p] == '\r' && p + 1 < n && b[p + 1] == '\n') {
+                p++;
+            } else {
+                /* Text after the closing quote: dropped up to the next
+                 * separator, and the record is flagged. */
+                if (!c->bad)
+                    c->bad = "text after a closing quote";
+                p++;
+            }
+            break;
+        }
+    }
+more:
+    c->p = p;
+    if (!c->eof)
+        return 0;
+    /* End of input: finish whatever is open. */
+    switch (c->st) {
+    case ST_START:
+        if (c->nf == 0 && p == 0)
+            return 0; /* nothing left */
+        b[p] = '\0';
+        if ((rc = add_field(c, p, 0)) != FC_OK)
+            return rc;
+        break;
+    case ST_UNQUOTED: {
+        size_t flen = p - c->fstart;
+        if (flen && b[p - 1] == '\r')
+            b[p - 1] = '\0', flen--;
+        b[p] = '\0';
+        if ((rc = add_field(c, c->fstart, flen)) != FC_OK)
+            return rc;
+        break;
+    }
+    case ST_QUOTED:
+        b[c->w] = '\0';
+        if ((rc = add_field(c, c->fstart, c->w - c->fstart)) != FC_OK)
+            return rc;
+        c->bad = "end of file inside a quoted field";
+        break;
+    case ST_AFTER_QUOTE:
+        break;
+    }
+    return 1;
+}
+
+int fc_csv_stream_next(fc_csv_stream *c, fc_csv_stream_row *row)
+{
+    int rc;
+    size_t i;
+
+    memset(row, 0, sizeof(*row));
+    if (c->fail)
+        return c->fail;
+    if (!c->started) {
+        while (c->len < 3 && !c->eof)
+            if ((rc = fill(c)) != FC_OK)
+                return c->fail = rc;
+        if (c->len >= 3 && memcmp(c->buf, "\xEF\xBB\xBF", 3) == 0)
+            c->rec = 3;
+        c->started = 1;
+    }
+    for (;;) {
+        if (!c->in_record) {
+            c->p = 0;
+            c->nf = 0;
+            c->st = ST_START;
+            c->bad = NULL;
+            c->first_quoted = 0;
+            c->rec_line = c->line;
+            c->in_record = 1;
+        }
+        while ((rc = parse(c)) == 0) {
+            if (c->eof) {
+                c->in_record = 0;
+                return 0;
+            }
+            if ((rc = fill(c)) != FC_OK)
+                return c->fail = rc;
+        }
+        if (rc < 0)
+            return c->fail = rc;
+        c->in_record = 0;
+        {
+            size_t start = c->rec;
+            c->rec += c->p;
+            /* A blank line is no record. */
+            if (c->nf == 1 && c->lens[0] == 0 && !c->first_quoted && !c->bad)
+                continue;
+            for (i = 0; i < c->nf; i++)
+                c->ptrs[i] = c->buf + start + c->off[i];
+        }
+        row->fields = c->ptrs;
+        row->lens = c->lens;
+        row->n = c->nf;
+        row->line = c->rec_line;
+        row->error = c->bad;
+        return 1;
+    }
+}
