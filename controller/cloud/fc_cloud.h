@@ -106,6 +106,9 @@ typedef struct {
      * root-cause analysis only: never add them to the totals. */
     fc_cost_row *cost_details;
     size_t ncost_details;
+    /* Allocated rows of the two arrays above (appends double them); only
+     * the fc_inventory_add_cost* functions touch them. */
+    size_t costs_cap, cost_details_cap;
     fc_stale_scope *stale;
     size_t nstale;
     char *currency;    /* "USD" */

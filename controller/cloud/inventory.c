@@ -336,15 +336,21 @@ void fc_cost_row_dispose(fc_cost_row *c)
     memset(c, 0, sizeof(*c));
 }
 
-static int add_cost_row(fc_cost_row **rows, size_t *n, const fc_cost_row *src)
+/* Appends with doubling: providers and stores add rows by the hundred
+ * thousand. */
+static int add_cost_row(fc_cost_row **rows, size_t *n, size_t *cap, const fc_cost_row *src)
 {
-    fc_cost_row *p, *c;
+    fc_cost_row *c;
 
-    p = realloc(*rows, (*n + 1) * sizeof(*p));
-    if (!p)
-        return fc_error_set(FC_ENOMEM, "out of memory adding cost row");
-    *rows = p;
-    c = &p[*n];
+    if (*n >= *cap) {
+        size_t ncap = *cap ? *cap * 2 : 64;
+        fc_cost_row *p = realloc(*rows, ncap * sizeof(*p));
+        if (!p)
+            return fc_error_set(FC_ENOMEM, "out of memory adding cost row");
+        *rows = p;
+        *cap = ncap;
+    }
+    c = &(*rows)[*n];
     memset(c, 0, sizeof(*c));
     c->day = src->day;
     c->amount = src->amount;
@@ -361,12 +367,13 @@ static int add_cost_row(fc_cost_row **rows, size_t *n, const fc_cost_row *src)
 
 int fc_inventory_add_cost_ex(fc_inventory *inv, const fc_cost_row *row)
 {
-    return add_cost_row(&inv->costs, &inv->ncosts, row);
+    return add_cost_row(&inv->costs, &inv->ncosts, &inv->costs_cap, row);
 }
 
 int fc_inventory_add_cost_detail(fc_inventory *inv, const fc_cost_row *row)
 {
-    return add_cost_row(&inv->cost_details, &inv->ncost_details, row);
+    return add_cost_row(&inv->cost_details, &inv->ncost_details, &inv->cost_details_cap,
+                        row);
 }
 
 int fc_inventory_add_cost(fc_inventory *inv, const char *account,

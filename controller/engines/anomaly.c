@@ -383,6 +383,8 @@ static int causes_for(fc_anomaly *a, const fc_inventory *inv, const char *dimens
     for (i = 0; i < inv->ncost_details; i++) {
         const fc_cost_row *c = &inv->cost_details[i];
         const char *v = which == 0 ? c->region : which == 1 ? c->usage_type : c->resource_id;
+        if (c->day < from || c->day > a->last_day) /* cheap test first */
+            continue;
         if (!v || !*v || strcmp(nz(c->account), a->account) != 0 ||
             strcmp(nz(c->service), a->service) != 0 ||
             (*a->region && strcmp(nz(c->region), a->region) != 0))

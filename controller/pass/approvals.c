@@ -56,6 +56,37 @@ static int add_vote(fc_approval_evidence *ev, const fc_file_change *ch)
     return FC_OK;
 }
 
+/* With verifySignatures, a vote counts only if its commit is signed by a key
+ * listed for its author; the reason of a failure goes to status. */
+static int verify_vote(fc_gitsync *git, const fc_approvers *list, fc_approval_vote *v)
+{
+    const fc_approver *ap = fc_approvers_find(list, v->identity);
+    char *signer = NULL;
+    int rc;
+
+    if (!ap) /* not an approver: the reconciler ignores this vote anyway */
+        return FC_OK;
+    if (!ap->nkeys) {
+        v->signature = -1;
+        v->signature_error = fc_asprintf("%s has no keys in the approver list", ap->identity);
+        return v->signature_error ? FC_OK : fc_error_set(FC_ENOMEM, "out of memory");
+    }
+    rc = fc_gitsync_verify_commit(git, v->commit, (const char *const *)ap->keys, ap->nkeys,
+                                  &signer);
+    free(signer);
+    if (rc == FC_OK) {
+        v->signature = 1;
+        return FC_OK;
+    }
+    v->signature = -1;
+    v->signature_error = fc_strdup(fc_error_last());
+    if (!v->signature_error)
+        return fc_error_set(FC_ENOMEM, "out of memory");
+    /* Denied is a verdict; a missing verifier is the operator's problem,
+     * also shown in status rather than failing the whole pass. */
+    return FC_OK;
+}
+
 static int collect_one(const fc_object *o, const fc_file_history *h,
                        fc_approval_evidence *ev)
 {
@@ -86,7 +117,8 @@ static int collect_one(const fc_object *o, const fc_file_history *h,
 }
 
 int fc_approvals_collect(fc_approval_evidence **out, size_t *nout, fc_gitsync *git,
-                         const char *head, const fc_spec_set *set)
+                         const char *head, const fc_spec_set *set,
+                         const fc_approvers *approvers)
 {
     const char **paths = NULL;
     fc_file_history *hist = NULL;
@@ -129,7 +161,13 @@ int fc_approvals_collect(fc_approval_evidence **out, size_t *nout, fc_gitsync *g
             continue;
         for (k = 0; k < npaths && strcmp(paths[k], o->file) != 0; k++)
             ;
-        rc = collect_one(o, &hist[k], &ev[j++]);
+        rc = collect_one(o, &hist[k], &ev[j]);
+        if (rc == FC_OK && approvers && approvers->verify_signatures) {
+            size_t v;
+            for (v = 0; v < ev[j].nvotes && rc == FC_OK; v++)
+                rc = verify_vote(git, approvers, &ev[j].votes[v]);
+        }
+        j++;
     }
     if (rc == FC_OK) {
         *out = ev;

@@ -414,7 +414,8 @@ static int attempt(const fc_run_opts *o, fc_gitsync *git, int64_t now,
     pass.anomalies = &anomalies;
     pass.approvers = approvers;
     pass.approvers_error = approvers_error;
-    if ((rc = fc_approvals_collect(&evidence, &nevidence, git, res->head, set)) != FC_OK)
+    if ((rc = fc_approvals_collect(&evidence, &nevidence, git, res->head, set,
+                                   approvers)) != FC_OK)
         goto done;
     pass.evidence = evidence;
     pass.nevidence = nevidence;
