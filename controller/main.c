@@ -31,7 +31,8 @@ enum {
     OPT_GIT_KNOWN_HOSTS,
     OPT_VERIFY_SIGNATURES,
     OPT_GIT_AUTHOR_NAME,
-    OPT_GIT_AUTHOR_EMAIL
+    OPT_GIT_AUTHOR_EMAIL,
+    OPT_FORCE
 };
 
 /* Provider flags: --provider, --endpoint-url, --endpoint-url-<service>. */
@@ -111,7 +112,10 @@ static void usage(FILE *f, const char *cmd)
     } else if (strcmp(cmd, "reconcile") == 0) {
         fprintf(f, "Usage: finops-controller reconcile --once --repo URL|PATH [flags]\n\n"
                    "Runs one pass: sync, validate, discover, evaluate, reconcile, then\n"
-                   "commits status/ and pushes it. No new commit when nothing changed.\n");
+                   "commits status/ and pushes it. No new commit when nothing changed.\n"
+                   "A pass is skipped before discovery when the remote head and the specs\n"
+                   "are those of the last pass and the Schedule's discoveryInterval (1h)\n"
+                   "has not passed; --force runs every stage anyway.\n");
     } else if (strcmp(cmd, "plan") == 0) {
         fprintf(f, "Usage: finops-controller plan --repo URL|PATH [flags]\n\n"
                    "Runs a pass without writing: prints planned actions, recommendations\n"
@@ -176,6 +180,7 @@ int main(int argc, char **argv)
         {"git-known-hosts", required_argument, 0, OPT_GIT_KNOWN_HOSTS},
         {"verify-signatures", no_argument, 0, OPT_VERIFY_SIGNATURES},
         {"git-author-name", required_argument, 0, OPT_GIT_AUTHOR_NAME},
+        {"force", no_argument, 0, OPT_FORCE},
         {"git-author-email", required_argument, 0, OPT_GIT_AUTHOR_EMAIL},
         {"provider", required_argument, 0, OPT_PROVIDER},
         {"endpoint-url", required_argument, 0, OPT_ENDPOINT_URL},
@@ -264,6 +269,7 @@ int main(int argc, char **argv)
         case OPT_GIT_KNOWN_HOSTS: o.git_known_hosts = optarg; break;
         case OPT_VERIFY_SIGNATURES: o.verify_signatures = 1; break;
         case OPT_GIT_AUTHOR_NAME: o.author_name = optarg; break;
+        case OPT_FORCE: o.force = 1; break;
         case OPT_GIT_AUTHOR_EMAIL: o.author_email = optarg; break;
         case OPT_PROVIDER: o.provider = optarg; break;
         case OPT_ENDPOINT_URL: o.endpoint_url = optarg; break;
@@ -358,7 +364,7 @@ int main(int argc, char **argv)
                             (double)(t1.tv_nsec - t0.tv_nsec) / 1e9,
                         res.nresources, res.nrecommendations, res.monthly_saving,
                         res.nplanned, res.nerrors,
-                        res.committed ? "status committed" : "no change");
+                        res.committed ? "status committed" : res.skipped ? "nothing due" : "no change");
         }
         if (strcmp(cmd, "run") != 0 || stop_requested ||
             (max_passes > 0 && passes >= max_passes))

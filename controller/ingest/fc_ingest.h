@@ -173,13 +173,11 @@ int fc_costs_observe(fc_state *s, const fc_spec_set *specs, int64_t now,
                      int cost_days, int write, fc_inventory *inv,
                      fc_export_stats *stats);
 
-/* The pass's call: opens the store in state_dir into *state (NULL when
- * state_dir is NULL or the store fails: the pass goes on with provider
- * costs only, with a warning), then fc_costs_observe().  Never fails the
- * pass; the caller closes *state. */
-void fc_costs_pass_observe(fc_state **state, const char *state_dir,
-                           const fc_spec_set *specs, int64_t now, int cost_days,
-                           int write, fc_inventory *inv);
+/* The pass's call: fc_costs_observe() on the pass's state store (NULL
+ * when it could not be opened: the pass goes on with provider costs only).
+ * Never fails the pass. */
+void fc_costs_pass_observe(fc_state *state, const fc_spec_set *specs, int64_t now,
+                           int cost_days, int write, fc_inventory *inv);
 
 /* Anomaly history (state-store table "anomalies"). */
 int fc_anomaly_store_load(fc_state *s, fc_anomaly_list *out);

@@ -220,20 +220,14 @@ done:
     return rc;
 }
 
-void fc_costs_pass_observe(fc_state **state, const char *state_dir,
-                           const fc_spec_set *specs, int64_t now, int cost_days,
-                           int write, fc_inventory *inv)
+void fc_costs_pass_observe(fc_state *state, const fc_spec_set *specs, int64_t now,
+                           int cost_days, int write, fc_inventory *inv)
 {
     fc_export_stats stats;
 
-    *state = NULL;
-    if (!state_dir)
+    if (!state)
         return;
-    if (fc_state_open(state, state_dir) != FC_OK) {
-        fc_warn("cost exports and anomaly history off this pass: %s", fc_error_last());
-        return;
-    }
-    if (fc_costs_observe(*state, specs, now, cost_days, write, inv, &stats) != FC_OK) {
+    if (fc_costs_observe(state, specs, now, cost_days, write, inv, &stats) != FC_OK) {
         fc_warn("stored costs not used this pass: %s", fc_error_last());
         return;
     }

@@ -215,28 +215,22 @@ int fc_notify_budget_alerts(fc_state *s, const fc_spec_set *set,
     return rc;
 }
 
-void fc_notify_pass_alerts(fc_state **state, const char *state_dir,
-                           const fc_spec_set *set, const fc_inventory *inv,
-                           int64_t now, int commit, fc_budget_alert_list *out)
+int fc_notify_pass_alerts(fc_state *state, const fc_spec_set *set,
+                          const fc_inventory *inv, int64_t now, int commit,
+                          fc_budget_alert_list *out)
 {
     size_t nfired = 0;
 
-    *state = NULL;
-    if (!state_dir)
-        return;
-    if (fc_state_open(state, state_dir) != FC_OK) {
-        fc_warn("budget alerts off this pass: %s", fc_error_last());
-        return;
-    }
-    if (fc_notify_budget_alerts(*state, set, inv, now, commit, out, &nfired) != FC_OK) {
+    if (!state)
+        return 0;
+    if (fc_notify_budget_alerts(state, set, inv, now, commit, out, &nfired) != FC_OK) {
         fc_warn("budget alerts off this pass: %s", fc_error_last());
         fc_budget_alert_list_dispose(out);
-        fc_state_close(*state);
-        *state = NULL;
-        return;
+        return 0;
     }
     if (nfired)
         fc_info("budget alerts: %zu fired%s", nfired, commit ? "" : " (plan: not kept)");
+    return 1;
 }
 
 void fc_notify_pass_flush(fc_state *state, int64_t now)

@@ -102,17 +102,17 @@ int fc_notify_flush(fc_state *s, const fc_notify_opts *o, int64_t now,
 int fc_notify_pending(fc_state *s, size_t *n);
 
 /*
- * The pass's two calls.  fc_notify_pass_alerts() opens the store in
- * state_dir (*state, NULL when state_dir is NULL or the store fails: the
- * pass then goes on without alert memory, with a warning) and runs
- * fc_notify_budget_alerts(); commit = 0 rolls it back (plan).
+ * The pass's two calls.  fc_notify_pass_alerts() runs
+ * fc_notify_budget_alerts() on the pass's state store (NULL when it could
+ * not be opened: the pass goes on without alert memory) and returns 1 when
+ * alerts were evaluated; commit = 0 rolls it back (plan).
  * fc_notify_pass_flush() sends what is queued once the status is pushed
  * (options from FINOPS_NOTIFY_BACKOFF_MS, FINOPS_NOTIFY_TIMEOUT); a NULL
  * state is a no-op.  Neither fails the pass.
  */
-void fc_notify_pass_alerts(fc_state **state, const char *state_dir,
-                           const fc_spec_set *set, const fc_inventory *inv,
-                           int64_t now, int commit, fc_budget_alert_list *out);
+int fc_notify_pass_alerts(fc_state *state, const fc_spec_set *set,
+                          const fc_inventory *inv, int64_t now, int commit,
+                          fc_budget_alert_list *out);
 void fc_notify_pass_flush(fc_state *state, int64_t now);
 
 #endif

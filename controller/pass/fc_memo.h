@@ -17,6 +17,7 @@ typedef struct {
     char spec_commit[41];
     uint64_t inventory_fp;
     int64_t discovered_at;
+    int64_t discovery_every; /* seconds, from the Schedule of that commit */
 } fc_memo;
 
 /* key: repo URL + branch + spec root, one memo per tracked tree. */

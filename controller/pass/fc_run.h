@@ -36,6 +36,7 @@ typedef struct {
     int64_t now;             /* pass clock; 0 = wall clock */
     int push_retries;        /* attempts after a rejected push */
     FILE *out;               /* plan/validate report; NULL = stdout */
+    int force;               /* run every stage even when nothing is due */
     const char *author_name;  /* status commits; NULL = finops-controller */
     const char *author_email;
     /* git credentials (fc_gitsync_opts); NULL = unset */
@@ -52,6 +53,7 @@ typedef struct {
     char spec_commit[FC_OID_HEX];   /* newest commit that changed specs */
     char status_commit[FC_OID_HEX]; /* new status commit, or "" */
     int committed;                  /* a status commit was made and pushed */
+    int skipped;                    /* nothing was due: no discovery, no commit */
     size_t nobjects;
     size_t nerrors;
     size_t nrecommendations;

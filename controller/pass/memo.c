@@ -14,7 +14,8 @@ static const char *const memo_steps[] = {
     "  head_after TEXT NOT NULL,"
     "  spec_commit TEXT NOT NULL,"
     "  inventory_fp INTEGER NOT NULL,"
-    "  discovered_at INTEGER NOT NULL)",
+    "  discovered_at INTEGER NOT NULL,"
+    "  discovery_every INTEGER NOT NULL)",
 };
 
 static int migrate(fc_state *s)
@@ -31,7 +32,7 @@ int fc_memo_load(fc_state *s, const char *key, fc_memo *out)
     if ((rc = migrate(s)) != FC_OK)
         return rc;
     if (sqlite3_prepare_v2(fc_state_db(s),
-                           "SELECT head_after, spec_commit, inventory_fp, discovered_at "
+                           "SELECT head_after, spec_commit, inventory_fp, discovered_at, discovery_every "
                            "FROM pass_memo WHERE key = ?",
                            -1, &st, NULL) != SQLITE_OK)
         return fc_state_error(s, "memo load");
@@ -44,6 +45,7 @@ int fc_memo_load(fc_state *s, const char *key, fc_memo *out)
         snprintf(out->spec_commit, sizeof(out->spec_commit), "%s", c ? (const char *)c : "");
         out->inventory_fp = (uint64_t)sqlite3_column_int64(st, 2);
         out->discovered_at = sqlite3_column_int64(st, 3);
+        out->discovery_every = sqlite3_column_int64(st, 4);
         out->found = 1;
         rc = FC_OK;
     } else {
@@ -62,10 +64,11 @@ int fc_memo_save(fc_state *s, const char *key, const fc_memo *m)
         return rc;
     if (sqlite3_prepare_v2(fc_state_db(s),
                            "INSERT INTO pass_memo(key, head_after, spec_commit, inventory_fp, "
-                           "discovered_at) VALUES(?, ?, ?, ?, ?) ON CONFLICT(key) DO UPDATE "
-                           "SET head_after = excluded.head_after, spec_commit = "
-                           "excluded.spec_commit, inventory_fp = excluded.inventory_fp, "
-                           "discovered_at = excluded.discovered_at",
+                           "discovered_at, discovery_every) VALUES(?, ?, ?, ?, ?, ?) "
+                           "ON CONFLICT(key) DO UPDATE SET head_after = excluded.head_after, "
+                           "spec_commit = excluded.spec_commit, inventory_fp = "
+                           "excluded.inventory_fp, discovered_at = excluded.discovered_at, "
+                           "discovery_every = excluded.discovery_every",
                            -1, &st, NULL) != SQLITE_OK)
         return fc_state_error(s, "memo save");
     sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
@@ -73,6 +76,7 @@ int fc_memo_save(fc_state *s, const char *key, const fc_memo *m)
     sqlite3_bind_text(st, 3, m->spec_commit, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 4, (sqlite3_int64)m->inventory_fp);
     sqlite3_bind_int64(st, 5, m->discovered_at);
+    sqlite3_bind_int64(st, 6, m->discovery_every);
     rc = sqlite3_step(st) == SQLITE_DONE ? FC_OK : fc_state_error(s, "memo save");
     sqlite3_finalize(st);
     return rc;

@@ -15,6 +15,7 @@
 #include "controller/ingest/fc_ingest.h"
 #include "controller/notify/fc_notify.h"
 #include "controller/pass/fc_approvals.h"
+#include "controller/pass/fc_memo.h"
 #include "reconcilers/fc_reconcilers.h"
 #include "specs/fc_approvers.h"
 #include "specs/fc_specs.h"
@@ -297,8 +298,32 @@ static int take_approvers(fc_file_list *files, const char *root, fc_approvers **
     return rc;
 }
 
+/* Seconds between discoveries: the Schedule's discoveryInterval, else 1h. */
+static int64_t discovery_every(const fc_spec_set *set)
+{
+    size_t i;
+    for (i = 0; i < set->nobjects; i++) {
+        const fc_object *ob = &set->objects[i];
+        long v;
+        if (ob->kind == FC_KIND_SCHEDULE && ob->spec.schedule->discovery_interval &&
+            (v = fc_parse_duration(ob->spec.schedule->discovery_interval)) > 0)
+            return v;
+    }
+    return 3600;
+}
+
+/* After a pass: the remote now stands at head_after. */
+static void remember(fc_state *state, const char *key, fc_memo *memo, const char *head_after)
+{
+    if (!state)
+        return;
+    snprintf(memo->head_after, sizeof(memo->head_after), "%s", head_after);
+    if (fc_memo_save(state, key, memo) != FC_OK)
+        fc_warn("pass memo not saved: %s", fc_error_last());
+}
+
 /* One attempt: returns FC_ECONFLICT when the push lost a race. */
-static int attempt(const fc_run_opts *o, fc_gitsync *git, int64_t now,
+static int attempt(const fc_run_opts *o, fc_gitsync *git, fc_state *state, int64_t now,
                    fc_run_result *res)
 {
     FILE *out = o->out ? o->out : stdout;
@@ -311,8 +336,9 @@ static int attempt(const fc_run_opts *o, fc_gitsync *git, int64_t now,
     fc_inventory inv;
     fc_price_table *prices = NULL;
     fc_sp_rates *sp_rates = NULL;
-    fc_state *state = NULL;
-    fc_state *cost_state = NULL;
+    fc_memo memo;
+    char memo_key[1024];
+    int use_memo = state && o->mode == FC_RUN_RECONCILE && !o->force;
     fc_anomaly_list anomalies;
     fc_budget_alert_list alerts;
     fc_recommendation_list recs;
@@ -323,7 +349,7 @@ static int attempt(const fc_run_opts *o, fc_gitsync *git, int64_t now,
     fc_buf msg;
     char *disc_err = NULL;
     size_t i;
-    int rc, changed = 0;
+    int rc, changed = 0, alerts_on = 0;
 
     fc_inventory_init(&inv);
     fc_anomaly_list_init(&anomalies);
@@ -337,6 +363,24 @@ static int attempt(const fc_run_opts *o, fc_gitsync *git, int64_t now,
         goto done;
     if ((rc = fc_gitsync_spec_commit(git, res->head, res->spec_commit)) != FC_OK)
         goto done;
+    if (use_memo) {
+        snprintf(memo_key, sizeof(memo_key), "%s\n%s\n%s", o->repo,
+                 o->branch ? o->branch : "main", o->path ? o->path : "");
+        if (fc_memo_load(state, memo_key, &memo) != FC_OK) {
+            fc_warn("pass memo unavailable: %s", fc_error_last());
+            use_memo = 0;
+        }
+    }
+    /* Same head, same specs, discovery not due: nothing can have changed. */
+    if (use_memo && memo.found && strcmp(memo.head_after, res->head) == 0 &&
+        strcmp(memo.spec_commit, res->spec_commit) == 0 && now >= memo.discovered_at &&
+        now - memo.discovered_at < memo.discovery_every) {
+        res->skipped = 1;
+        fc_info("nothing due at %.12s: discovery due in %lld s", res->head,
+                (long long)(memo.discovery_every - (now - memo.discovered_at)));
+        fc_notify_pass_flush(state, now); /* earlier failed sends still go out */
+        goto done;
+    }
     if ((rc = fc_gitsync_read_specs(git, res->head, o->path ? o->path : "", &files)))
         goto done;
     if ((rc = take_approvers(&files, o->path, &approvers, &approvers_error)) != FC_OK)
@@ -379,22 +423,38 @@ static int attempt(const fc_run_opts *o, fc_gitsync *git, int64_t now,
     res->nresources = inv.nresources;
     /* Billing exports (Account costExports) and stored costs: they win over
      * the provider's for the days they cover, before any engine runs. */
-    fc_costs_pass_observe(&cost_state, o->state_dir, set, now, cost_days_for(set),
-                          o->mode != FC_RUN_PLAN, &inv);
+    fc_costs_pass_observe(state, set, now, cost_days_for(set), o->mode != FC_RUN_PLAN, &inv);
+    if (use_memo) {
+        uint64_t fp = fc_inventory_fingerprint(&inv);
+        int same = memo.found && strcmp(memo.head_after, res->head) == 0 &&
+                   strcmp(memo.spec_commit, res->spec_commit) == 0 && memo.inventory_fp == fp;
+        memo.inventory_fp = fp;
+        memo.discovered_at = now;
+        memo.discovery_every = discovery_every(set);
+        snprintf(memo.head_after, sizeof(memo.head_after), "%s", res->head);
+        snprintf(memo.spec_commit, sizeof(memo.spec_commit), "%s", res->spec_commit);
+        if (same) {
+            res->skipped = 1;
+            fc_info("inventory unchanged at %.12s: no commit", res->head);
+            if (fc_memo_save(state, memo_key, &memo) != FC_OK)
+                fc_warn("pass memo not saved: %s", fc_error_last());
+            fc_notify_pass_flush(state, now);
+            goto done;
+        }
+    }
     if ((rc = fc_prices_load(&prices, o->prices_file)) != FC_OK)
         goto done;
     if ((rc = fc_sp_rates_load_beside(&sp_rates, o->prices_file)) != FC_OK)
         goto done;
     /* Alerts are raised before the status is built, which shows them; a
      * plan rolls them back.  Notifications wait for the push. */
-    fc_notify_pass_alerts(&state, o->state_dir, set, &inv, now, o->mode != FC_RUN_PLAN,
-                          &alerts);
+    alerts_on = fc_notify_pass_alerts(state, set, &inv, now, o->mode != FC_RUN_PLAN, &alerts);
     if ((rc = fc_engine_recommend(&recs, &inv, set, prices)) != FC_OK)
         goto done;
     res->nrecommendations = recs.n;
     for (i = 0; i < recs.n; i++)
         res->monthly_saving += recs.items[i].monthly_saving;
-    if ((rc = fc_costs_anomalies(cost_state, set, &inv, now, o->mode != FC_RUN_PLAN,
+    if ((rc = fc_costs_anomalies(state, set, &inv, now, o->mode != FC_RUN_PLAN,
                                  &anomalies)) != FC_OK)
         goto done;
 
@@ -409,7 +469,7 @@ static int attempt(const fc_run_opts *o, fc_gitsync *git, int64_t now,
     pass.recs = &recs;
     pass.discovery_error = disc_err;
     pass.provider = o->provider;
-    pass.budget_alerts = state ? &alerts : NULL;
+    pass.budget_alerts = alerts_on ? &alerts : NULL;
     pass.sp_rates = sp_rates;
     pass.anomalies = &anomalies;
     pass.approvers = approvers;
@@ -441,11 +501,13 @@ static int attempt(const fc_run_opts *o, fc_gitsync *git, int64_t now,
         res->status_commit[0] = '\0';
         fc_info("status unchanged at %.12s: no commit", res->head);
         fc_notify_pass_flush(state, now); /* the remote status is current */
+        remember(use_memo ? state : NULL, memo_key, &memo, res->head);
         goto done;
     }
     if ((rc = fc_gitsync_push(git, res->status_commit)) != FC_OK)
         goto done;
     res->committed = 1;
+    remember(use_memo ? state : NULL, memo_key, &memo, res->status_commit);
     fc_info("pushed status commit %.12s on %.12s", res->status_commit, res->head);
     fc_notify_pass_flush(state, now);
 done:
@@ -457,9 +519,7 @@ done:
     fc_prices_free(prices);
     fc_sp_rates_free(sp_rates);
     fc_budget_alert_list_dispose(&alerts);
-    fc_state_close(state);
     fc_anomaly_list_dispose(&anomalies);
-    fc_state_close(cost_state);
     fc_inventory_dispose(&inv);
     fc_approvals_free(evidence, nevidence);
     fc_approvers_free(approvers);
@@ -473,7 +533,9 @@ int fc_run_pass(const fc_run_opts *o, fc_run_result *res)
 {
     fc_gitsync_opts gopts;
     fc_gitsync *git = NULL;
+    fc_state *state = NULL;
     int64_t now = o->now ? o->now : (int64_t)time(NULL);
+    int64_t run_id = 0;
     int tries, rc;
     unsigned delay_ms = 200;
 
@@ -489,9 +551,18 @@ int fc_run_pass(const fc_run_opts *o, fc_run_result *res)
     gopts.known_hosts = o->git_known_hosts;
     if ((rc = fc_gitsync_open(&git, &gopts)) != FC_OK)
         return rc;
+    /* One store per pass (memo, costs, anomalies, alerts).  Without it the
+     * pass still runs, only without memory. */
+    if (o->state_dir && fc_state_open(&state, o->state_dir) != FC_OK) {
+        fc_warn("state store unavailable, running without memory: %s", fc_error_last());
+        state = NULL;
+    }
+    if (state && o->mode == FC_RUN_RECONCILE &&
+        fc_state_run_begin(state, (int64_t)time(NULL), NULL, &run_id) != FC_OK)
+        run_id = 0;
     for (tries = 0;; tries++) {
         memset(res, 0, sizeof(*res));
-        rc = attempt(o, git, now, res);
+        rc = attempt(o, git, state, now, res);
         if (rc != FC_ECONFLICT || tries >= o->push_retries)
             break;
         /* Someone pushed meanwhile: rebuild on their head, never force. */
@@ -504,6 +575,13 @@ int fc_run_pass(const fc_run_opts *o, fc_run_result *res)
         if (delay_ms < 5000)
             delay_ms *= 2;
     }
+    if (run_id)
+        fc_state_run_end(state, run_id, (int64_t)time(NULL),
+                         rc != FC_OK ? fc_code_name(rc)
+                         : res->skipped ? "skipped"
+                         : res->committed ? "committed" : "unchanged",
+                         res->status_commit);
+    fc_state_close(state);
     fc_gitsync_free(git);
     return rc;
 }

@@ -47,7 +47,12 @@ base_env() {
     export AWS_EC2_METADATA_DISABLED=true AWS_REGION=eu-west-1
 }
 
+# --force: these passes re-run discovery against a changed server (faults,
+# credentials) while the repo and the clock stay the same.
 fc_aws() {
     local cmd=$1; shift
+    if [ "$cmd" = reconcile ]; then
+        set -- --force "$@"
+    fi
     fc "$cmd" --provider aws --endpoint-url "$AWS_URL" "$@"
 }

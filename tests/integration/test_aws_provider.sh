@@ -81,7 +81,9 @@ head=$(remote_head)
 fc_aws reconcile --once --log-level info 2>"$T/run3.err" || { cat "$T/run3.err" >&2; fail "pass with faults failed"; }
 grep -q "0 stale scopes" "$T/run3.err" || { cat "$T/run3.err" >&2; fail "faults left stale scopes"; }
 retries=$(sed -n 's/.* \([0-9]*\) retries, .*/\1/p' "$T/run3.err")
-[ "$retries" -ge 10 ] || fail "expected >= 10 retries, got $retries"
+# 10 faults; a dropped keep-alive connection may be re-sent by libcurl itself
+# on a fresh connection, below the provider's retry counter.
+[ "$retries" -ge 9 ] || fail "expected >= 9 retries, got $retries"
 [ "$(remote_head)" = "$head" ] || fail "faults changed the status"
 [ "$(log_count '"fault" in r')" -ge 10 ] || fail "server did not inject the faults"
 pass "throttle/500/drop recovered with $retries retries; status unchanged"
