@@ -258,6 +258,26 @@ static int report_specs(fc_pass *pass)
     return rc;
 }
 
+/* A suspended object keeps a status file that says so, and nothing else:
+ * no evaluation, no plan, nothing its kind would otherwise do. */
+static int report_suspended(fc_pass *pass, const fc_object *o, const fc_reconciler *r)
+{
+    fc_sdoc d;
+    int rc = fc_sdoc_begin(&d, pass, fc_kind_name(o->kind), r->dir, o->metadata.name);
+    if (rc != FC_OK)
+        return rc;
+    rc = fc_sdoc_cond(&d, pass, "Valid", 1, "SpecValid", "spec is valid");
+    if (rc == FC_OK)
+        rc = fc_sdoc_cond(&d, pass, "Ready", 0, "Suspended",
+                          "spec.suspend is true: not reconciled until it is removed");
+    if (rc != FC_OK) {
+        fc_sdoc_dispose(&d);
+        return rc;
+    }
+    json_object_object_add(d.status, "suspended", json_object_new_boolean(1));
+    return fc_sdoc_finish(&d, pass);
+}
+
 int fc_reconcile_all(fc_pass *pass)
 {
     size_t i;
@@ -266,7 +286,7 @@ int fc_reconcile_all(fc_pass *pass)
     for (i = 0; i < pass->specs->nobjects && rc == FC_OK; i++) {
         const fc_object *o = &pass->specs->objects[i];
         const fc_reconciler *r = fc_reconciler_for(o->kind);
-        rc = r->reconcile(pass, o);
+        rc = o->suspended ? report_suspended(pass, o, r) : r->reconcile(pass, o);
     }
     if (rc == FC_OK)
         rc = report_invalid_objects(pass);

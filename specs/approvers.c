@@ -229,8 +229,7 @@ const fc_approver *fc_approvers_find(const fc_approvers *a, const char *identity
 static void kv_append(fc_buf *b, const fc_kv *kv, unsigned n)
 {
     unsigned i;
-    /* parameters are few; sort-free stable text by key order as loaded
-     * would make reordering a "change", so emit them sorted. */
+    /* Sorted, so that reordering parameters is not a change. */
     const fc_kv **s = calloc(n ? n : 1, sizeof(*s));
     unsigned j;
     if (!s)
@@ -261,7 +260,8 @@ char *fc_optimization_fingerprint(const fc_object *obj)
     fc_buf_printf(&b, "name=%s\ntarget=%s/%s/%s\naction=%s\nparams=", obj->metadata.name,
                   s->target.account, s->target.region, s->target.resource, s->action);
     kv_append(&b, s->parameters, s->nparameters);
-    fc_buf_printf(&b, "\nrisk=%s\nrollback=%d\n", s->risk ? s->risk : "", s->rollback.on_failure);
+    fc_buf_printf(&b, "\nrisk=%s\nrollback=%d\nsuspend=%d\n", s->risk ? s->risk : "",
+                  s->rollback.on_failure, s->suspend);
     if (s->window) {
         fc_buf_printf(&b, "window=%s-%s %s days=", s->window->start ? s->window->start : "",
                       s->window->end ? s->window->end : "",

@@ -59,6 +59,7 @@ typedef struct {
     fc_kv *tags;            /* tags: {env: dev} */
     unsigned ntags;
     fc_account_cost_exports *cost_exports; /* costExports; NULL = none */
+    int suspend;            /* suspend: true = not reconciled */
 } fc_account_spec;
 
 /* kind: Policy */
@@ -152,6 +153,7 @@ typedef struct {
     fc_policy_approvals approvals; /* defaults 1, 1, 2 */
     fc_policy_exclusions exclusions;
     fc_policy_anomalies anomalies; /* cost anomaly thresholds */
+    int suspend;            /* suspend: true = not reconciled */
 } fc_policy_spec;
 
 /* kind: Budget */
@@ -185,6 +187,7 @@ typedef struct {
                                a secret in that environment variable), or
                                an email address (not delivered yet) */
     unsigned nnotify;
+    int suspend;            /* suspend: true = not reconciled */
 } fc_budget_spec;
 
 /* kind: Optimization */
@@ -222,6 +225,7 @@ typedef struct {
     fc_opt_window *window;  /* NULL = any time */
     char *risk;             /* low | medium | high; NULL = from action */
     fc_opt_rollback rollback;
+    int suspend;            /* suspend: true = not reconciled */
 } fc_optimization_spec;
 
 /* kind: Schedule */
@@ -232,6 +236,7 @@ typedef struct {
     char *report_day;           /* report.weekday */
     char *report_time;          /* report.time */
     char *timezone;             /* default UTC */
+    int suspend;            /* suspend: true = not reconciled */
 } fc_schedule_spec;
 
 typedef struct {
@@ -249,6 +254,7 @@ typedef struct {
         void *any;
     } spec;
     void *raw;              /* loader-private (cyaml document); do not touch */
+    int suspended;          /* spec.suspend of any kind */
 } fc_object;
 
 /* One validation error: "file:line: field: message". */
@@ -297,6 +303,14 @@ const fc_object *fc_specs_find(const fc_spec_set *set, fc_kind kind,
  * refer to account_id?  (set may be NULL: ids only.) */
 int fc_specs_account_matches(const fc_spec_set *set, const char *entry,
                              const char *account_id);
+
+/*
+ * The objects that are not suspended, as a view over set: view->objects is
+ * a new array of shallow copies (release with fc_specs_view_dispose, never
+ * fc_spec_set_free); errors and files are borrowed.
+ */
+int fc_specs_active_view(fc_spec_set *view, const fc_spec_set *set);
+void fc_specs_view_dispose(fc_spec_set *view);
 
 /* Limits that keep hostile input bounded. */
 #define FC_SPEC_MAX_FILE_BYTES (1024 * 1024)

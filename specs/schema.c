@@ -51,6 +51,7 @@ static const cyaml_schema_field_t account_fields[] = {
     MAP("tags"),
     CYAML_FIELD_MAPPING_PTR("costExports", OPT, fc_account_spec, cost_exports,
                             cost_exports_fields),
+    CYAML_FIELD_BOOL("suspend", OPT, fc_account_spec, suspend),
     CYAML_FIELD_END,
 };
 
@@ -157,6 +158,7 @@ static const cyaml_schema_field_t policy_fields[] = {
                         exclusions_fields),
     CYAML_FIELD_MAPPING("anomalies", OPT, fc_policy_spec, anomalies,
                         anomalies_fields),
+    CYAML_FIELD_BOOL("suspend", OPT, fc_policy_spec, suspend),
     CYAML_FIELD_END,
 };
 
@@ -190,6 +192,7 @@ static const cyaml_schema_field_t budget_fields[] = {
                                fc_budget_spec, thresholds, nthresholds,
                                &threshold_entry, 0, CYAML_UNLIMITED),
     STRS("notify", OPT, fc_budget_spec, notify, nnotify),
+    CYAML_FIELD_BOOL("suspend", OPT, fc_budget_spec, suspend),
     CYAML_FIELD_END,
 };
 
@@ -231,6 +234,7 @@ static const cyaml_schema_field_t optimization_fields[] = {
     STR("risk", OPT, fc_optimization_spec, risk),
     CYAML_FIELD_MAPPING("rollback", OPT, fc_optimization_spec, rollback,
                         rollback_fields),
+    CYAML_FIELD_BOOL("suspend", OPT, fc_optimization_spec, suspend),
     CYAML_FIELD_END,
 };
 
@@ -263,6 +267,7 @@ static const cyaml_schema_field_t schedule_fields[] = {
         .value = {CYAML_VALUE_MAPPING(OPT, schedule_report, report_fields)},
     },
     STR("timezone", OPT, fc_schedule_spec, timezone),
+    CYAML_FIELD_BOOL("suspend", OPT, fc_schedule_spec, suspend),
     CYAML_FIELD_END,
 };
 

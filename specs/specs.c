@@ -884,6 +884,14 @@ int fc_specs_load(fc_spec_set **out, const fc_spec_file *files, size_t nfiles)
         o->line = r->line;
         o->spec.any = r->doc->spec;
         o->raw = r->doc;
+        switch (o->kind) {
+        case FC_KIND_ACCOUNT: o->suspended = o->spec.account->suspend; break;
+        case FC_KIND_POLICY: o->suspended = o->spec.policy->suspend; break;
+        case FC_KIND_BUDGET: o->suspended = o->spec.budget->suspend; break;
+        case FC_KIND_OPTIMIZATION: o->suspended = o->spec.optimization->suspend; break;
+        case FC_KIND_SCHEDULE: o->suspended = o->spec.schedule->suspend; break;
+        case FC_KIND__COUNT: break;
+        }
         r->doc = NULL; /* the set owns it now */
     }
     sort(set->objects, set->nobjects, sizeof(*set->objects), obj_cmp);
@@ -967,4 +975,26 @@ int fc_specs_account_matches(const fc_spec_set *set, const char *entry,
         return 1;
     a = set ? fc_specs_find(set, FC_KIND_ACCOUNT, entry) : NULL;
     return a && strcmp(a->spec.account->account_id, account_id) == 0;
+}
+
+int fc_specs_active_view(fc_spec_set *view, const fc_spec_set *set)
+{
+    size_t i;
+    *view = *set;
+    view->objects = NULL;
+    view->nobjects = 0;
+    if (!set->nobjects)
+        return FC_OK;
+    if (!(view->objects = calloc(set->nobjects, sizeof(*view->objects))))
+        return fc_error_set(FC_ENOMEM, "out of memory");
+    for (i = 0; i < set->nobjects; i++)
+        if (!set->objects[i].suspended)
+            view->objects[view->nobjects++] = set->objects[i];
+    return FC_OK;
+}
+
+void fc_specs_view_dispose(fc_spec_set *view)
+{
+    free(view->objects);
+    memset(view, 0, sizeof(*view));
 }

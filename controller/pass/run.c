@@ -12,6 +12,7 @@
 #include "controller/core/fc_error.h"
 #include "controller/core/fc_log.h"
 #include "controller/engines/fc_engines.h"
+#include "controller/http/fc_http.h"
 #include "controller/ingest/fc_ingest.h"
 #include "controller/notify/fc_notify.h"
 #include "controller/pass/fc_approvals.h"
@@ -298,6 +299,18 @@ static int take_approvers(fc_file_list *files, const char *root, fc_approvers **
     return rc;
 }
 
+static int all_policies_suspended(const fc_spec_set *set)
+{
+    size_t i, n = 0, paused = 0;
+    for (i = 0; i < set->nobjects; i++) {
+        if (set->objects[i].kind != FC_KIND_POLICY)
+            continue;
+        n++;
+        paused += set->objects[i].suspended != 0;
+    }
+    return n > 0 && paused == n;
+}
+
 /* Seconds between discoveries: the Schedule's discoveryInterval, else 1h. */
 static int64_t discovery_every(const fc_spec_set *set)
 {
@@ -329,6 +342,7 @@ static int attempt(const fc_run_opts *o, fc_gitsync *git, fc_state *state, int64
     FILE *out = o->out ? o->out : stdout;
     fc_file_list files = {0};
     fc_spec_set *set = NULL;
+    fc_spec_set active = {0}; /* set without suspended objects */
     fc_approvers *approvers = NULL;
     char *approvers_error = NULL;
     fc_approval_evidence *evidence = NULL;
@@ -350,6 +364,7 @@ static int attempt(const fc_run_opts *o, fc_gitsync *git, fc_state *state, int64
     char *disc_err = NULL;
     size_t i;
     int rc, changed = 0, alerts_on = 0;
+    double t_git;
 
     fc_inventory_init(&inv);
     fc_anomaly_list_init(&anomalies);
@@ -359,7 +374,10 @@ static int attempt(const fc_run_opts *o, fc_gitsync *git, fc_state *state, int64
     fc_plan_init(&plan);
     fc_buf_init(&msg);
 
-    if ((rc = fc_gitsync_fetch(git, res->head)) != FC_OK)
+    t_git = fc_metrics_clock(); /* http metrics: git sync duration */
+    rc = fc_gitsync_fetch(git, res->head);
+    fc_metrics_git("sync", fc_metrics_clock() - t_git, rc);
+    if (rc != FC_OK)
         goto done;
     if ((rc = fc_gitsync_spec_commit(git, res->head, res->spec_commit)) != FC_OK)
         goto done;
@@ -412,7 +430,9 @@ static int attempt(const fc_run_opts *o, fc_gitsync *git, fc_state *state, int64
         fc_warn("invalid spec: %s", line);
     }
 
-    rc = discover(o, set, now, &inv);
+    if ((rc = fc_specs_active_view(&active, set)) != FC_OK)
+        goto done;
+    rc = discover(o, &active, now, &inv);
     if (rc != FC_OK) {
         /* Reported in status; the pass still writes what it knows. */
         disc_err = fc_strdup(fc_error_last());
@@ -423,7 +443,7 @@ static int attempt(const fc_run_opts *o, fc_gitsync *git, fc_state *state, int64
     res->nresources = inv.nresources;
     /* Billing exports (Account costExports) and stored costs: they win over
      * the provider's for the days they cover, before any engine runs. */
-    fc_costs_pass_observe(state, set, now, cost_days_for(set), o->mode != FC_RUN_PLAN, &inv);
+    fc_costs_pass_observe(state, &active, now, cost_days_for(&active), o->mode != FC_RUN_PLAN, &inv);
     if (use_memo) {
         uint64_t fp = fc_inventory_fingerprint(&inv);
         int same = memo.found && strcmp(memo.head_after, res->head) == 0 &&
@@ -448,13 +468,17 @@ static int attempt(const fc_run_opts *o, fc_gitsync *git, fc_state *state, int64
         goto done;
     /* Alerts are raised before the status is built, which shows them; a
      * plan rolls them back.  Notifications wait for the push. */
-    alerts_on = fc_notify_pass_alerts(state, set, &inv, now, o->mode != FC_RUN_PLAN, &alerts);
-    if ((rc = fc_engine_recommend(&recs, &inv, set, prices)) != FC_OK)
+    alerts_on = fc_notify_pass_alerts(state, &active, &inv, now, o->mode != FC_RUN_PLAN, &alerts);
+    /* The built-in default policy stands in only when the repo has no Policy
+     * at all; suspending every Policy pauses the rules. */
+    if ((rc = (all_policies_suspended(set) ? FC_OK
+                                           : fc_engine_recommend(&recs, &inv, &active, prices))) !=
+        FC_OK)
         goto done;
     res->nrecommendations = recs.n;
     for (i = 0; i < recs.n; i++)
         res->monthly_saving += recs.items[i].monthly_saving;
-    if ((rc = fc_costs_anomalies(state, set, &inv, now, o->mode != FC_RUN_PLAN,
+    if ((rc = fc_costs_anomalies(state, &active, &inv, now, o->mode != FC_RUN_PLAN,
                                  &anomalies)) != FC_OK)
         goto done;
 
@@ -474,7 +498,7 @@ static int attempt(const fc_run_opts *o, fc_gitsync *git, fc_state *state, int64
     pass.anomalies = &anomalies;
     pass.approvers = approvers;
     pass.approvers_error = approvers_error;
-    if ((rc = fc_approvals_collect(&evidence, &nevidence, git, res->head, set,
+    if ((rc = fc_approvals_collect(&evidence, &nevidence, git, res->head, &active,
                                    approvers)) != FC_OK)
         goto done;
     pass.evidence = evidence;
@@ -487,6 +511,11 @@ static int attempt(const fc_run_opts *o, fc_gitsync *git, fc_state *state, int64
         goto done;
     for (i = 0; i < plan.n; i++)
         res->nplanned += plan.items[i].state == FC_PLAN_PLANNED;
+    /* ---- HTTP API (controller/http): publish this pass's data read-only;
+     * a no-op unless `run` serves.  Handlers never see the live structs. */
+    if (o->mode == FC_RUN_RECONCILE)
+        fc_http_publish(set, &inv, &recs, &anomalies, &plan, &st, res->head, now);
+    /* ---- end HTTP API */
 
     if (o->mode == FC_RUN_PLAN) {
         print_plan(out, &plan, &recs, &st, &prev);
@@ -504,7 +533,10 @@ static int attempt(const fc_run_opts *o, fc_gitsync *git, fc_state *state, int64
         remember(use_memo ? state : NULL, memo_key, &memo, res->head);
         goto done;
     }
-    if ((rc = fc_gitsync_push(git, res->status_commit)) != FC_OK)
+    t_git = fc_metrics_clock(); /* http metrics: git push duration */
+    rc = fc_gitsync_push(git, res->status_commit);
+    fc_metrics_git("push", fc_metrics_clock() - t_git, rc);
+    if (rc != FC_OK)
         goto done;
     res->committed = 1;
     remember(use_memo ? state : NULL, memo_key, &memo, res->status_commit);
@@ -524,6 +556,7 @@ done:
     fc_approvals_free(evidence, nevidence);
     fc_approvers_free(approvers);
     free(approvers_error);
+    fc_specs_view_dispose(&active);
     fc_spec_set_free(set);
     fc_file_list_dispose(&files);
     return rc;
