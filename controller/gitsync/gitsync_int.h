@@ -48,6 +48,9 @@ void fc_gitsync__scrub(char *s);
  * by the caller. */
 int fc_gitsync__commit(fc_gitsync *g, const char *hex, git_commit **out);
 
+/* 1 when two root trees agree on everything but status/ and proposals/. */
+int fc_gitsync__same_spec_tree(const git_tree *a, const git_tree *b);
+
 /* Points refs/heads/<branch> (or any full ref name) at oid. */
 int fc_gitsync__set_ref(fc_gitsync *g, const char *refname,
                         const git_oid *oid, const char *why);

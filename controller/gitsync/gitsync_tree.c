@@ -393,7 +393,7 @@ static const git_tree_entry *next_spec_entry(const git_tree *t, size_t *i)
 
 /* 1 when a and b agree on every top-level entry but status and proposals.
  * Entries are in git's canonical order in both, so one merge pass does. */
-static int same_spec_tree(const git_tree *a, const git_tree *b)
+int fc_gitsync__same_spec_tree(const git_tree *a, const git_tree *b)
 {
     size_t i = 0;
     size_t j = 0;
@@ -444,7 +444,7 @@ int fc_gitsync_spec_commit(fc_gitsync *g, const char *head_hex, char out_hex[FC_
                                    git_oid_tostr_s(git_commit_id(cur)));
             goto done;
         }
-        if (!same_spec_tree(cur_tree, parent_tree))
+        if (!fc_gitsync__same_spec_tree(cur_tree, parent_tree))
             break;
         git_commit_free(cur);
         git_tree_free(cur_tree);

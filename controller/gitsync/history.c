@@ -95,38 +95,6 @@ nomem:
     return fc_error_set(FC_ENOMEM, "out of memory");
 }
 
-/* Same tree but for status/ and proposals/ at the top level. */
-static int same_outside_status(git_tree *a, git_tree *b)
-{
-    size_t i = 0, j = 0, na, nb;
-    if (git_oid_equal(git_tree_id(a), git_tree_id(b)))
-        return 1;
-    na = git_tree_entrycount(a);
-    nb = git_tree_entrycount(b);
-    for (;;) {
-        const git_tree_entry *ea = NULL, *eb = NULL;
-        while (i < na) {
-            ea = git_tree_entry_byindex(a, i++);
-            if (strcmp(git_tree_entry_name(ea), "status") &&
-                strcmp(git_tree_entry_name(ea), "proposals"))
-                break;
-            ea = NULL;
-        }
-        while (j < nb) {
-            eb = git_tree_entry_byindex(b, j++);
-            if (strcmp(git_tree_entry_name(eb), "status") &&
-                strcmp(git_tree_entry_name(eb), "proposals"))
-                break;
-            eb = NULL;
-        }
-        if (!ea || !eb)
-            return ea == eb;
-        if (strcmp(git_tree_entry_name(ea), git_tree_entry_name(eb)) != 0 ||
-            !git_oid_equal(git_tree_entry_id(ea), git_tree_entry_id(eb)))
-            return 0;
-    }
-}
-
 int fc_gitsync_files_history(fc_gitsync *g, const char *head_hex,
                              const char *const *paths, size_t npaths,
                              size_t max_changes, fc_file_history *out)
@@ -161,7 +129,7 @@ int fc_gitsync_files_history(fc_gitsync *g, const char *head_hex,
                                    git_oid_tostr_s(git_commit_id(cur)));
             goto done;
         }
-        if (root || !same_outside_status(cur_tree, parent_tree)) {
+        if (root || !fc_gitsync__same_spec_tree(cur_tree, parent_tree)) {
             for (i = 0; i < npaths; i++) {
                 git_oid a, b;
                 int in_cur, in_parent;
