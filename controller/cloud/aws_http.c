@@ -682,6 +682,8 @@ int aws_transport_run(aws_transport *t)
         }
         if (t->queue && t->inflight < max_inflight)
             continue; /* callbacks queued work that can start now */
+        if (!t->inflight && !t->queue && !t->waiting)
+            break; /* the last transfer just finished: no idle wait */
         timeout = 200;
         if (next_due >= 0) {
             int64_t d = next_due - mono_ms();

@@ -11,6 +11,7 @@ Owns nothing global: Estate is a plain object the server guards with a lock.
 """
 import calendar
 import datetime
+import functools
 import hashlib
 import math
 
@@ -119,6 +120,69 @@ class Metric:
             return cround(v * 100.0) / 100.0
         return cround(v)
 
+    def series(self, h0, h1):
+        """[value(h) for h in range(h0, h1)], the same floats, about twice
+        as fast: FNV-1a of the hour's 8 bytes and mix64 inlined, and the
+        hour-of-day wave looked up (a benchmark asks for millions)."""
+        P, M, K = 1099511628211, MASK, self.key ^ 1469598103934665603
+        P6 = P ** 6 & M
+        C1, C2, S53 = 0xbf58476d1ce4e5b9, 0x94d049bb133111eb, 2.0 ** -53
+        jit, mean, amp, spike, prob = (self.jitter, self.mean, self.amplitude, self.spike,
+                                       self.probability)
+        prof, pct, floor, copysign = self.profile, self.percent, math.floor, math.copysign
+        waves = WAVES
+        out = []
+        append = out.append
+        for hour in range(h0, h1):
+            if 0 <= hour < 1 << 24:
+                # Bytes 3..7 are zero: h ^ 0 = h, so byte 2's round and theirs
+                # are one multiplication by P**6.
+                h = ((K ^ (hour & 0xff)) * P) & M
+                h = ((h ^ ((hour >> 8) & 0xff)) * P) & M
+                h = ((h ^ (hour >> 16)) * P6) & M
+            else:
+                h, x = K, hour & M
+                for _ in range(8):
+                    h = ((h ^ (x & 0xff)) * P) & M
+                    x >>= 8
+            h = ((h ^ (h >> 30)) * C1) & M
+            h = ((h ^ (h >> 27)) * C2) & M
+            h ^= h >> 31
+            noise = jit * ((h >> 11) * S53 * 2.0 - 1.0)
+            if prof == "constant":
+                v = mean
+            elif prof == "idle":
+                v = mean + noise
+            elif prof == "diurnal" or prof == "busy":
+                v = mean * (1.0 + amp * waves[hour % 24]) + noise
+            elif prof == "weekly":
+                hod, dow = hour % 24, weekday_of_day(hour // 24)
+                if 1 <= dow <= 5 and 8 <= hod < 18:
+                    v = mean * (1.0 + amp)
+                else:
+                    v = mean * (1.0 - amp * BUSY_SHARE / (1.0 - BUSY_SHARE))
+                v += noise
+            else:
+                z = h ^ 0x9e3779b97f4a7c15
+                z = ((z ^ (z >> 30)) * C1) & M
+                z = ((z ^ (z >> 27)) * C2) & M
+                z ^= z >> 31
+                v = (spike if (z >> 11) * S53 < prob else mean) + noise
+            if v < 0:
+                v = 0.0
+            if pct:
+                if v > 100:
+                    v = 100.0
+                v = v * 100.0
+                append(copysign(floor(abs(v) + 0.5), v) / 100.0)
+            else:
+                append(copysign(floor(abs(v) + 0.5), v))
+        return out
+
+
+# sim.c's wave by hour of day: sin(2 pi (hod - 8) / 24), as value() computes it.
+WAVES = [math.sin(TWO_PI * (hod - 8) / 24.0) for hod in range(24)]
+
 
 def to_epoch(v):
     """Estate dates: YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ (string or YAML date)."""
@@ -136,7 +200,9 @@ def to_epoch(v):
     return calendar.timegm(datetime.datetime.strptime(s, "%Y-%m-%dT%H:%M:%SZ").timetuple())
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def iso(t, millis=True):
+    """Cached: a metric response repeats the same hours for every series."""
     s = datetime.datetime.utcfromtimestamp(t).strftime("%Y-%m-%dT%H:%M:%S")
     return s + (".000Z" if millis else "Z")
 

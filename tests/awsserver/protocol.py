@@ -100,10 +100,17 @@ def as_list(v):
 
 # ---- XML -----------------------------------------------------------------
 
+class Raw(str):
+    """Already-rendered XML content, put inside its element as is."""
+
+
 def X(name, v):
-    """<name>v</name>: v is None (omitted), a scalar, or a list of (name, v)."""
+    """<name>v</name>: v is None (omitted), a scalar, a list of (name, v),
+    or Raw XML."""
     if v is None:
         return ""
+    if isinstance(v, Raw):
+        return "<%s>%s</%s>" % (name, v, name)
     if isinstance(v, bool):
         t = "true" if v else "false"
     elif isinstance(v, (list, tuple)):

