@@ -8,11 +8,13 @@
  */
 #include "controller/core/fc_error.h"
 #include "controller/core/fc_log.h"
+#include "controller/http/fc_http.h"
 #include "controller/ingest/fc_ingest.h"
 #include "controller/pass/fc_run.h"
 
 #include <ctype.h>
 #include <getopt.h>
+#include <git2/global.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,6 +36,9 @@ enum {
     OPT_GIT_AUTHOR_EMAIL,
     OPT_FORCE
 };
+
+/* HTTP server of `run` (controller/http). */
+enum { OPT_LISTEN = 0x4300 };
 
 /* Provider flags: --provider, --endpoint-url, --endpoint-url-<service>. */
 enum { OPT_PROVIDER = 0x4200, OPT_ENDPOINT_URL, OPT_ENDPOINT_SVC };
@@ -108,7 +113,9 @@ static void usage(FILE *f, const char *cmd)
                    "run: reconcile every --interval until SIGTERM/SIGINT.\n"
                    "  --interval DURATION  30s, 5m, 1h (FINOPS_INTERVAL; default the Schedule\n"
                    "                       spec's interval, else 5m)\n"
-                   "  --max-passes N       stop after N passes (0 = no limit)\n");
+                   "  --max-passes N       stop after N passes (0 = no limit)\n"
+                   "  --listen HOST:PORT   serve /healthz, /readyz, /metrics and read-only\n"
+                   "                       /api/v1/ (FINOPS_LISTEN, default 127.0.0.1:8080)\n");
     } else if (strcmp(cmd, "reconcile") == 0) {
         fprintf(f, "Usage: finops-controller reconcile --once --repo URL|PATH [flags]\n\n"
                    "Runs one pass: sync, validate, discover, evaluate, reconcile, then\n"
@@ -170,6 +177,7 @@ int main(int argc, char **argv)
         {"interval", required_argument, 0, 'i'},
         {"max-passes", required_argument, 0, 'm'},
         {"once", no_argument, 0, 'o'},
+        {"listen", required_argument, 0, OPT_LISTEN},
         {"log-level", required_argument, 0, 'l'},
         {"log-format", required_argument, 0, 'f'},
         {"version", no_argument, 0, 'V'},
@@ -200,6 +208,9 @@ int main(int argc, char **argv)
     const char *now_s = env_or("FINOPS_NOW", NULL);
     const char *level = env_or("FINOPS_LOG_LEVEL", "info");
     const char *format = env_or("FINOPS_LOG_FORMAT", "text");
+    const char *listen_addr = env_or("FINOPS_LISTEN", "127.0.0.1:8080");
+    fc_http *http = NULL;
+    fc_http_opts hopts;
     char state_buf[4096], sim_buf[4096], prices_buf[4096];
     long max_passes = 0, passes = 0;
     int c, rc, exit_code = 0;
@@ -261,6 +272,7 @@ int main(int argc, char **argv)
         case 'i': interval = optarg; break;
         case 'm': max_passes = strtol(optarg, NULL, 10); break;
         case 'o': break; /* reconcile always runs once */
+        case OPT_LISTEN: listen_addr = optarg; break;
         case 'l': level = optarg; break;
         case 'f': format = optarg; break;
         case OPT_GIT_TOKEN_FILE: o.git_token_file = optarg; break;
@@ -341,13 +353,32 @@ int main(int argc, char **argv)
     sa.sa_handler = on_signal;
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGINT, &sa, NULL);
+    /* Only the long-running mode serves HTTP. */
+    if (strcmp(cmd, "run") == 0) {
+        memset(&hopts, 0, sizeof(hopts));
+        hopts.state_dir = o.state_dir;
+        if ((rc = fc_http_start(&http, listen_addr, &hopts)) != FC_OK) {
+            fprintf(stderr, "finops-controller: %s\n", fc_error_last());
+            return rc == FC_EINVALID ? EXIT_USAGE : EXIT_PASS_FAILED;
+        }
+    }
 
+    /* libgit2 loads the system CA bundle on init (~15 ms): once per process,
+     * not once per pass. */
+    git_libgit2_init();
     for (;;) {
         struct timespec t0, t1;
         long every;
+        int forced;
 
         clock_gettime(CLOCK_MONOTONIC, &t0);
+        /* After a restart the HTTP API has no data until a full pass: run
+         * one even when nothing is due (it still commits only changes). */
+        forced = o.force;
+        if (fc_http_needs_pass())
+            o.force = 1;
         rc = fc_run_pass(&o, &res);
+        o.force = forced;
         clock_gettime(CLOCK_MONOTONIC, &t1);
         passes++;
         if (rc != FC_OK) {
@@ -374,9 +405,14 @@ int main(int argc, char **argv)
                                   : 300;
         if (every <= 0)
             every = 300;
+        fc_http_pass_done(rc, &res,
+                          (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9,
+                          every);
         sleep_interruptible(every);
         if (stop_requested)
             break;
     }
+    fc_http_stop(http);
+    git_libgit2_shutdown();
     return exit_code;
 }
