@@ -24,7 +24,9 @@ static struct json_object *children_of(const fc_spec_set *set, const char *name)
     size_t i;
     for (i = 0; i < set->nobjects; i++) {
         const fc_object *o = &set->objects[i];
+        /* First byte before the call: this runs once per Budget per Budget. */
         if (o->kind == FC_KIND_BUDGET && o->spec.budget->parent &&
+            o->spec.budget->parent[0] == name[0] &&
             strcmp(o->spec.budget->parent, name) == 0)
             json_object_array_add(a, json_object_new_string(o->metadata.name));
     }

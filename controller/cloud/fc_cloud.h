@@ -113,6 +113,11 @@ typedef struct {
     size_t nstale;
     char *currency;    /* "USD" */
     int64_t observed_at;
+    /* Resources sorted by (id, position), built by fc_inventory_index();
+     * used by fc_inventory_find() while by_id_for == nresources (appends
+     * after the index fall back to the scan). */
+    size_t *by_id;
+    size_t nby_id, by_id_for;
 } fc_inventory;
 
 /* Records a failed scope; FC_OK or FC_ENOMEM. */
@@ -133,6 +138,10 @@ const fc_resource *fc_inventory_find(const fc_inventory *inv,
 const fc_metric_series *fc_inventory_metric(const fc_inventory *inv,
                                             const char *resource_id,
                                             const char *metric);
+/* Indexes the resources by id so that fc_inventory_find() is a binary
+ * search (the pass calls it once discovery is complete); FC_OK or
+ * FC_ENOMEM, and the inventory stays usable either way. */
+int fc_inventory_index(fc_inventory *inv);
 
 /*
  * Building inventories (providers, tests).  Each returns FC_OK or

@@ -167,6 +167,7 @@ void fc_inventory_dispose(fc_inventory *inv)
     }
     free(inv->stale);
     free(inv->currency);
+    free(inv->by_id);
     fc_inventory_init(inv);
 }
 
@@ -237,6 +238,60 @@ int fc_cloud_apply(fc_cloud *c, const fc_action *a, fc_action_result *out)
 }
 
 /* NULL account or region matches any: resource ids are unique per cloud. */
+typedef struct {
+    const char *id;
+    size_t i;
+} id_pos;
+
+static int cmp_id_pos(const void *a, const void *b)
+{
+    const id_pos *x = a, *y = b;
+    int c = strcmp(x->id, y->id);
+    return c ? c : (x->i > y->i) - (x->i < y->i);
+}
+
+int fc_inventory_index(fc_inventory *inv)
+{
+    id_pos *tmp = NULL;
+    size_t i, n = 0;
+    int rc = FC_OK;
+
+    free(inv->by_id);
+    inv->by_id = NULL;
+    inv->nby_id = inv->by_id_for = 0;
+    tmp = malloc((inv->nresources + 1) * sizeof(*tmp));
+    inv->by_id = malloc((inv->nresources + 1) * sizeof(*inv->by_id));
+    if (!tmp || !inv->by_id) {
+        free(inv->by_id);
+        inv->by_id = NULL;
+        rc = fc_error_set(FC_ENOMEM, "out of memory indexing the inventory");
+        goto done;
+    }
+    for (i = 0; i < inv->nresources; i++)
+        if (inv->resources[i].id) {
+            tmp[n].id = inv->resources[i].id;
+            tmp[n++].i = i;
+        }
+    /* Position breaks ties: the first match in array order wins, as in the scan. */
+    qsort(tmp, n, sizeof(*tmp), cmp_id_pos);
+    for (i = 0; i < n; i++)
+        inv->by_id[i] = tmp[i].i;
+    inv->nby_id = n;
+    inv->by_id_for = inv->nresources;
+done:
+    free(tmp);
+    return rc;
+}
+
+static int res_matches(const fc_resource *r, const char *account, const char *region)
+{
+    if (account && (!r->account || strcmp(r->account, account) != 0))
+        return 0;
+    if (region && (!r->region || strcmp(r->region, region) != 0))
+        return 0;
+    return 1;
+}
+
 const fc_resource *fc_inventory_find(const fc_inventory *inv,
                                      const char *account, const char *region,
                                      const char *id)
@@ -244,15 +299,30 @@ const fc_resource *fc_inventory_find(const fc_inventory *inv,
     size_t i;
     if (!inv || !id)
         return NULL;
+    if (inv->by_id && inv->by_id_for == inv->nresources) {
+        size_t lo = 0, hi = inv->nby_id;
+        while (lo < hi) { /* first entry with id >= the key */
+            size_t mid = lo + (hi - lo) / 2;
+            if (strcmp(inv->resources[inv->by_id[mid]].id, id) < 0)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        for (; lo < inv->nby_id; lo++) {
+            const fc_resource *r = &inv->resources[inv->by_id[lo]];
+            if (strcmp(r->id, id) != 0)
+                break;
+            if (res_matches(r, account, region))
+                return r;
+        }
+        return NULL;
+    }
     for (i = 0; i < inv->nresources; i++) {
         const fc_resource *r = &inv->resources[i];
         if (!r->id || strcmp(r->id, id) != 0)
             continue;
-        if (account && (!r->account || strcmp(r->account, account) != 0))
-            continue;
-        if (region && (!r->region || strcmp(r->region, region) != 0))
-            continue;
-        return r;
+        if (res_matches(r, account, region))
+            return r;
     }
     return NULL;
 }

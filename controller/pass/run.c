@@ -441,6 +441,9 @@ static int attempt(const fc_run_opts *o, fc_gitsync *git, fc_state *state, int64
         fc_inventory_init(&inv);
     }
     res->nresources = inv.nresources;
+    /* Lookups by id become binary searches; without the index they scan. */
+    if (fc_inventory_index(&inv) != FC_OK)
+        fc_warn("inventory not indexed: %s", fc_error_last());
     /* Billing exports (Account costExports) and stored costs: they win over
      * the provider's for the days they cover, before any engine runs. */
     fc_costs_pass_observe(state, &active, now, cost_days_for(&active), o->mode != FC_RUN_PLAN, &inv);

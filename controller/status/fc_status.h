@@ -26,6 +26,11 @@ typedef struct {
     fc_status_file *files;  /* sorted by path after fc_status_tree_sort */
     size_t n;
     size_t cap;
+    /* Private to status.c: json-c hash table from path to position + 1, so
+     * that adding 100k files is not quadratic; files[0..indexed) are in it.
+     * A zeroed tree is valid. */
+    struct lh_table *index;
+    size_t indexed;
 } fc_status_tree;
 
 void fc_status_tree_init(fc_status_tree *t);

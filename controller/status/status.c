@@ -15,6 +15,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <json-c/linkhash.h>
+#include <stdint.h>
 #include <yaml.h>
 
 void fc_status_tree_init(fc_status_tree *t)
@@ -22,6 +24,8 @@ void fc_status_tree_init(fc_status_tree *t)
     t->files = NULL;
     t->n = 0;
     t->cap = 0;
+    t->index = NULL;
+    t->indexed = 0;
 }
 
 void fc_status_tree_dispose(fc_status_tree *t)
@@ -32,18 +36,44 @@ void fc_status_tree_dispose(fc_status_tree *t)
         free(t->files[i].data);
     }
     free(t->files);
+    if (t->index)
+        lh_table_free(t->index);
     fc_status_tree_init(t);
+}
+
+/* Position + 1 of path in files, 0 when absent.  Keys are the files' own
+ * path strings, which never move. */
+static size_t index_get(const fc_status_tree *t, const char *path)
+{
+    void *v = NULL;
+    return lh_table_lookup_ex(t->index, path, &v) ? (size_t)(uintptr_t)v : 0;
+}
+
+/* Brings the index up to files[0..n), also files a caller appended by
+ * hand; a duplicate keeps the first, as a scan would. */
+static int index_sync(fc_status_tree *t)
+{
+    if (!t->index && !(t->index = lh_kchar_table_new(256, NULL)))
+        return FC_ENOMEM;
+    for (; t->indexed < t->n; t->indexed++) {
+        const char *path = t->files[t->indexed].path;
+        if (!index_get(t, path) &&
+            lh_table_insert(t->index, path, (void *)(uintptr_t)(t->indexed + 1)) != 0)
+            return FC_ENOMEM;
+    }
+    return FC_OK;
 }
 
 static fc_status_file *tree_slot(fc_status_tree *t, const char *path)
 {
-    size_t i;
-    for (i = 0; i < t->n; i++) {
-        if (strcmp(t->files[i].path, path) == 0) {
-            free(t->files[i].data);
-            t->files[i].data = NULL;
-            return &t->files[i];
-        }
+    size_t at;
+    if (index_sync(t) != FC_OK)
+        return NULL;
+    if ((at = index_get(t, path)) != 0) {
+        fc_status_file *f = &t->files[at - 1];
+        free(f->data);
+        f->data = NULL;
+        return f;
     }
     if (t->n == t->cap) {
         size_t cap = t->cap ? t->cap * 2 : 64;
@@ -56,8 +86,12 @@ static fc_status_file *tree_slot(fc_status_tree *t, const char *path)
     t->files[t->n].path = fc_strdup(path);
     t->files[t->n].data = NULL;
     t->files[t->n].len = 0;
-    if (!t->files[t->n].path)
+    if (!t->files[t->n].path ||
+        lh_table_insert(t->index, t->files[t->n].path, (void *)(uintptr_t)(t->n + 1)) != 0) {
+        free(t->files[t->n].path);
         return NULL;
+    }
+    t->indexed = t->n + 1;
     return &t->files[t->n++];
 }
 
@@ -99,6 +133,11 @@ void fc_status_tree_sort(fc_status_tree *t)
 {
     if (t->n > 1)
         qsort(t->files, t->n, sizeof(*t->files), file_cmp);
+    /* Positions moved: the index is rebuilt on the next add. */
+    if (t->index)
+        lh_table_free(t->index);
+    t->index = NULL;
+    t->indexed = 0;
 }
 
 const fc_status_file *fc_status_tree_get(const fc_status_tree *t,
