@@ -541,10 +541,8 @@ static int load_one(fc_price_builder *b, const char *path)
                             "%s: cannot open: %s", path, strerror(errno));
     n = fread(head, 1, sizeof(head), f);
     if (looks_like_csv(path, head, n)) {
-        rewind(f);
-        rc = fc_prices_csv_read(b, f, NULL, 0, name);
         fclose(f);
-        return rc;
+        return fc_prices_csv_read(b, path, NULL, 0, name);
     }
     {
         /* YAML is small: read it whole.  One byte over the limit tells

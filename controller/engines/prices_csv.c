@@ -24,6 +24,7 @@
  * Only the first price tier (StartingRange 0) is kept.  Everything else is
  * skipped silently; malformed rows fail with file:line and the column.
  */
+#include "controller/core/fc_csv.h"
 #include "controller/engines/engines_int.h"
 #include "controller/core/fc_error.h"
 #include "controller/core/fc_util.h"
@@ -412,10 +413,11 @@ static int is_header(const ctx *c)
     return price && term;
 }
 
-int fc_prices_csv_read(fc_price_builder *b, FILE *f, const char *data,
+int fc_prices_csv_read(fc_price_builder *b, const char *path, const char *data,
                        size_t len, const char *name)
 {
-    fc_csv *csv = NULL;
+    fc_csv_stream *csv = NULL;
+    fc_csv_stream_row r;
     ctx c;
     size_t nrec = 0, ncols = 0;
     int have_header = 0, rc;
@@ -423,15 +425,24 @@ int fc_prices_csv_read(fc_price_builder *b, FILE *f, const char *data,
     memset(&c, 0, sizeof(c));
     c.b = b;
     c.name = name;
-    rc = f ? fc_csv_open_file(&csv, f, name)
-           : fc_csv_open_mem(&csv, data, len, name);
+    rc = path ? fc_csv_stream_open(&csv, path) : fc_csv_stream_open_mem(&csv, data, len);
     if (rc)
-        return rc;
+        return fc_error_wrap(rc, "%s", name);
     for (;;) {
-        if ((rc = fc_csv_next(csv, &c.f, &c.nf, &c.line)) != 0)
+        if ((rc = fc_csv_stream_next(csv, &r)) < 0) {
+            rc = fc_error_wrap(rc, "%s", name);
             goto done;
-        if (c.nf == 0)
+        }
+        if (rc == 0)
             break;
+        rc = FC_OK;
+        c.f = r.fields;
+        c.nf = r.n;
+        c.line = (unsigned)r.line;
+        if (r.error) {
+            rc = fc_error_set(FC_EPARSE, "%s:%u: %s", name, c.line, r.error);
+            goto done;
+        }
         nrec++;
         if (!have_header) {
             if (is_header(&c)) {
@@ -466,6 +477,6 @@ int fc_prices_csv_read(fc_price_builder *b, FILE *f, const char *data,
                           "%s: no header row (TermType, ..., PricePerUnit)",
                           name);
 done:
-    fc_csv_free(csv);
+    fc_csv_stream_free(csv);
     return rc;
 }

@@ -16,6 +16,7 @@
 #define FC_INGEST_H
 
 #include "controller/cloud/fc_cloud.h"
+#include "controller/core/fc_csv.h"
 #include "controller/engines/fc_engines.h"
 #include "controller/state/fc_state.h"
 #include "specs/fc_specs.h"
@@ -24,42 +25,6 @@
 #include <stdint.h>
 #include <stdio.h>
 
-/* ---- streaming CSV (RFC 4180) ------------------------------------------- */
-
-typedef struct fc_csv_stream fc_csv_stream;
-
-typedef struct {
-    char **fields;      /* NUL-terminated, unquoted; borrowed until next call */
-    size_t *lens;
-    size_t n;
-    uint64_t line;      /* 1-based physical line where the record starts */
-    const char *error;  /* non-NULL: malformed record (static text) */
-} fc_csv_stream_row;
-
-/* Opens a file; gzip when it starts with 1f 8b, else plain text. */
-int fc_csv_stream_open(fc_csv_stream **out, const char *path);
-/* Reads from memory (borrowed for the reader's life); gzip detected too. */
-int fc_csv_stream_open_mem(fc_csv_stream **out, const void *data, size_t len);
-void fc_csv_stream_free(fc_csv_stream *c);
-
-/*
- * Next record: 1 and *row filled, 0 at the end, negative on failures that
- * stop the file (FC_EIO, FC_EPARSE for a corrupt or truncated gzip stream,
- * FC_ELIMIT for a record over FC_CSV_MAX_RECORD bytes).  A UTF-8 BOM is
- * skipped, CRLF accepted, blank lines skipped.  A malformed record (text
- * after a closing quote, a quote inside an unquoted field, end of file inside
- * quotes) is still returned, with row->error set, so callers count it.
- */
-int fc_csv_stream_next(fc_csv_stream *c, fc_csv_stream_row *row);
-
-int fc_csv_stream_is_gzip(const fc_csv_stream *c);
-/* Bytes of the input (compressed) consumed so far. */
-uint64_t fc_csv_stream_raw_bytes(const fc_csv_stream *c);
-/* "crc32-adler32-size" of the raw input read so far: complete at the end. */
-void fc_csv_stream_fingerprint(const fc_csv_stream *c, char *buf, size_t size);
-
-#define FC_CSV_MAX_RECORD (64u * 1024u * 1024u)
-#define FC_CSV_MAX_FIELDS 4096
 
 /* ---- one export file -> daily cost ------------------------------------ */
 

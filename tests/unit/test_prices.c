@@ -379,123 +379,8 @@ static void test_prices__price_list_covers_the_shipped_estate(void **state)
     free(path);
 }
 
-/* ---- the CSV reader ----------------------------------------------------- */
-
-/* Reads every record of text; returns them joined as "a|b|c\n" lines. */
-static char *csv_all(const char *text, size_t len, int *rc_out)
-{
-    fc_csv *c = NULL;
-    char *const *f;
-    size_t n, i, used = 0;
-    unsigned line;
-    char *out = calloc(1, 65536);
-    int rc;
-
-    assert_int_equal(fc_csv_open_mem(&c, text, len, "t.csv"), FC_OK);
-    for (;;) {
-        if ((rc = fc_csv_next(c, &f, &n, &line)) != 0 || n == 0)
-            break;
-        used += (size_t)snprintf(out + used, 65536 - used, "%u:", line);
-        for (i = 0; i < n; i++)
-            used += (size_t)snprintf(out + used, 65536 - used, "%s%s",
-                                     i ? "|" : "", f[i]);
-        used += (size_t)snprintf(out + used, 65536 - used, "\n");
-    }
-    fc_csv_free(c);
-    *rc_out = rc;
-    return out;
-}
-
-static void expect_csv(const char *text, const char *want)
-{
-    int rc;
-    char *got = csv_all(text, strlen(text), &rc);
-    if (rc)
-        fail_msg("%s", fc_error_last());
-    assert_string_equal(got, want);
-    free(got);
-}
-
-static void expect_csv_error(const char *text, const char *needle)
-{
-    int rc;
-    char *got = csv_all(text, strlen(text), &rc);
-    assert_int_equal(rc, FC_EPARSE);
-    if (!strstr(fc_error_last(), needle))
-        fail_msg("'%s' does not mention '%s'", fc_error_last(), needle);
-    free(got);
-}
-
-static void test_prices__csv_quoting_crlf_bom(void **state)
-{
-    (void)state;
-    expect_csv("a,b,c\n1,2,3\n", "1:a|b|c\n2:1|2|3\n");
-    /* Quoted commas, doubled quotes, embedded line breaks. */
-    expect_csv("\"x, y\",\"say \"\"hi\"\"\",\"two\nlines\"\nnext\n",
-               "1:x, y|say \"hi\"|two\nlines\n3:next\n");
-    /* CRLF, a lone CR, no final newline, blank lines skipped. */
-    expect_csv("a,b\r\n\r\nc,d\re,f", "1:a|b\n3:c|d\n4:e|f\n");
-    /* Empty fields, trailing comma, empty quoted field. */
-    expect_csv(",,\n\"\",x,\n", "1:||\n2:|x|\n");
-    /* A UTF-8 byte-order mark is not part of the first field. */
-    expect_csv("\xEF\xBB\xBF\"FormatVersion\",\"v1.0\"\n",
-               "1:FormatVersion|v1.0\n");
-    expect_csv("", "");
-    expect_csv("\n\n", "");
-}
-
-static void test_prices__csv_malformed_input_names_the_line(void **state)
-{
-    char *big;
-    (void)state;
-    expect_csv_error("a,b\n\"open,c\nd\n", "t.csv:2: field 1: unterminated quoted "
-                                          "field (runs to the end of the input)");
-    expect_csv_error("a,b\nx\"y,z\n", "t.csv:2: field 1: quote inside an "
-                                     "unquoted field");
-    expect_csv_error("ok\n\"a\"b,c\n", "t.csv:2: field 1: 'b' after a closing quote");
-    expect_csv_error("\xEF\xBB\x00x\n", "t.csv:1: invalid byte-order mark");
-    /* Bounded memory: one record may not exceed FC_CSV_MAX_RECORD. */
-    big = malloc(FC_CSV_MAX_RECORD + 16);
-    memset(big, 'x', FC_CSV_MAX_RECORD + 10);
-    big[FC_CSV_MAX_RECORD + 10] = '\0';
-    expect_csv_error(big, "t.csv:1: record longer than");
-    free(big);
-}
-
-/* The reader over a FILE (the path real offer files take) crosses its
- * 64 KiB block boundaries inside quoted fields. */
-static void test_prices__csv_streams_from_a_file(void **state)
-{
-    char path[] = "/tmp/fc-test-csv-XXXXXX";
-    int fd = mkstemp(path);
-    FILE *f = fdopen(fd, "w+");
-    fc_csv *c = NULL;
-    char *const *fl;
-    size_t n, rows = 0, i;
-    unsigned line;
-    (void)state;
-
-    assert_non_null(f);
-    for (i = 0; i < 20000; i++)
-        fprintf(f, "\"%zu\",\"a, \"\"quoted\"\"\r\nvalue\",plain\r\n", i);
-    rewind(f);
-    assert_int_equal(fc_csv_open_file(&c, f, path), FC_OK);
-    for (;;) {
-        assert_int_equal(fc_csv_next(c, &fl, &n, &line), FC_OK);
-        if (n == 0)
-            break;
-        assert_int_equal(n, 3);
-        assert_int_equal(strtoul(fl[0], NULL, 10), rows);
-        assert_string_equal(fl[1], "a, \"quoted\"\r\nvalue");
-        assert_string_equal(fl[2], "plain");
-        assert_int_equal(line, 2 * rows + 1);
-        rows++;
-    }
-    assert_int_equal(rows, 20000);
-    fc_csv_free(c);
-    fclose(f);
-    unlink(path);
-}
+/* The CSV reader itself (quoting, CRLF, BOM, gzip, malformed records,
+ * bounded memory) is controller/core/csv.c, tested in test_csv_stream.c. */
 
 /* ---- offer files -------------------------------------------------------- */
 
@@ -607,7 +492,9 @@ static void test_prices__offer_file_errors_name_the_line(void **state)
                        "\"Linux\",\"Used\",\"NA\",\"eu-west-1\",\"\"\n",
                        "AmazonEC2.csv:8: currency: USD differs from EUR");
     expect_offer_error(META EC2_HEADER "\"unterminated\n",
-                       "AmazonEC2.csv:7: field 1: unterminated quoted field");
+                       "AmazonEC2.csv:7: end of file inside a quoted field");
+    expect_offer_error(META EC2_HEADER "\"S\",x\"y\n",
+                       "AmazonEC2.csv:7: quote inside an unquoted field");
 }
 
 /* Writes text to dir/name. */
@@ -696,9 +583,6 @@ int main(void)
         cmocka_unit_test(test_prices__shipped_price_list_lookups),
         cmocka_unit_test(test_prices__yaml_and_price_list_agree),
         cmocka_unit_test(test_prices__price_list_covers_the_shipped_estate),
-        cmocka_unit_test(test_prices__csv_quoting_crlf_bom),
-        cmocka_unit_test(test_prices__csv_malformed_input_names_the_line),
-        cmocka_unit_test(test_prices__csv_streams_from_a_file),
         cmocka_unit_test(test_prices__offer_file_filters_rows),
         cmocka_unit_test(test_prices__offer_file_errors_name_the_line),
         cmocka_unit_test(test_prices__directory_merges_files_and_filters_regions),

@@ -1,7 +1,7 @@
 /*
  * csv.c - a streaming RFC 4180 CSV reader over plain or gzip input.
  *
- * Stage: cost ingest (fc_ingest.h).  Input: a file or a memory block; gzip
+ * Stage: input of cost ingest and of the price catalogue.  Input: a file or a memory block; gzip
  * is detected by its magic bytes and inflated with zlib (concatenated
  * members too).  Output: one record at a time, fields unquoted in place and
  * NUL-terminated inside the reader's buffer, so a record costs no malloc.
@@ -15,7 +15,7 @@
  * Ownership: fc_csv_stream_open*() returns a reader freed with fc_csv_stream_free(); rows
  * point into it and are valid until the next fc_csv_stream_next().
  */
-#include "controller/ingest/fc_ingest.h"
+#include "controller/core/fc_csv.h"
 #include "controller/core/fc_error.h"
 
 #include <errno.h>
