@@ -96,6 +96,7 @@ typedef struct fc_pass {
     fc_status_tree *status;      /* out */
     fc_plan *plan;               /* out */
     size_t budgets_over;         /* out: budgets with a threshold crossed */
+    struct fc_reconcile_index *index; /* private to fc_reconcile_all */
 } fc_pass;
 
 typedef struct {

@@ -9,25 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The Optimization (valid spec) that acts on this recommendation, if any. */
-static const fc_object *addressed_by(const fc_spec_set *set,
-                                     const fc_recommendation *r)
-{
-    size_t i;
-    for (i = 0; i < set->nobjects; i++) {
-        const fc_object *o = &set->objects[i];
-        const fc_optimization_spec *s;
-        if (o->kind != FC_KIND_OPTIMIZATION)
-            continue;
-        s = o->spec.optimization;
-        if (strcmp(s->target.resource, r->resource) == 0 &&
-            strcmp(s->target.account, r->account) == 0 &&
-            strcmp(s->action, r->action) == 0)
-            return o;
-    }
-    return NULL;
-}
-
 static struct json_object *kv_object(const fc_kv *kv, size_t n)
 {
     struct json_object *o = json_object_new_object();
@@ -44,7 +25,8 @@ int fc_reconcile_recommendations(fc_pass *pass)
 
     for (i = 0; pass->recs && i < pass->recs->n && rc == FC_OK; i++) {
         const fc_recommendation *r = &pass->recs->items[i];
-        const fc_object *opt = addressed_by(pass->specs, r);
+        /* The Optimization (valid spec) that acts on it, if any. */
+        const fc_object *opt = fc_index_opt(pass, r->resource, r->account, r->action);
         struct json_object *res = json_object_new_object();
         struct json_object *act = json_object_new_object();
         fc_sdoc d;

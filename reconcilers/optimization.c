@@ -195,20 +195,6 @@ static int account_declared(const fc_spec_set *set, const char *account)
     return 0;
 }
 
-static const fc_recommendation *matching_rec(const fc_pass *pass,
-                                             const fc_optimization_spec *s)
-{
-    size_t i;
-    for (i = 0; pass->recs && i < pass->recs->n; i++) {
-        const fc_recommendation *r = &pass->recs->items[i];
-        if (strcmp(r->resource, s->target.resource) == 0 &&
-            strcmp(r->account, s->target.account) == 0 &&
-            strcmp(r->action, s->action) == 0)
-            return r;
-    }
-    return NULL;
-}
-
 static int plan_add(fc_plan *plan, const fc_object *obj, fc_plan_state st,
                     const char *reason, const char *message, double saving)
 {
@@ -331,7 +317,8 @@ int fc_reconcile_optimization(fc_pass *pass, const fc_object *obj)
 {
     const fc_optimization_spec *s = obj->spec.optimization;
     const fc_resource *r;
-    const fc_recommendation *rec = matching_rec(pass, s);
+    const fc_recommendation *rec =
+        fc_index_rec(pass, s->target.resource, s->target.account, s->action);
     const char *reason, *failed = NULL;
     char msg[512], amsg[512] = "";
     fc_risk risk;

@@ -26,19 +26,6 @@ static int executable(const char *action)
     return 0;
 }
 
-static int addressed(const fc_spec_set *set, const fc_recommendation *r)
-{
-    size_t i;
-    for (i = 0; i < set->nobjects; i++) {
-        const fc_object *o = &set->objects[i];
-        if (o->kind == FC_KIND_OPTIMIZATION &&
-            strcmp(o->spec.optimization->target.resource, r->resource) == 0 &&
-            strcmp(o->spec.optimization->target.account, r->account) == 0)
-            return 1;
-    }
-    return 0;
-}
-
 /* One comment line; newlines in figures would end the comment early. */
 static void comment(fc_buf *b, const char *text)
 {
@@ -118,7 +105,8 @@ int fc_reconcile_proposals(fc_pass *pass)
 
     for (i = 0; pass->recs && i < pass->recs->n && rc == FC_OK; i++) {
         const fc_recommendation *r = &pass->recs->items[i];
-        if (!executable(r->action) || addressed(pass->specs, r))
+        /* Any Optimization on the target already speaks for it. */
+        if (!executable(r->action) || fc_index_opt(pass, r->resource, r->account, NULL))
             continue;
         rc = write_proposal(pass, r);
     }

@@ -258,6 +258,102 @@ static int report_specs(fc_pass *pass)
     return rc;
 }
 
+/* ---- target index --------------------------------------------------------- */
+
+typedef struct {
+    const char *resource;
+    const char *account;
+    const char *action;
+    size_t pos;          /* input order: the tie-break a scan would give */
+    const void *item;
+} link;
+
+struct fc_reconcile_index {
+    link *recs;
+    size_t nrecs;
+    link *opts;
+    size_t nopts;
+};
+
+static int link_cmp(const void *a, const void *b)
+{
+    const link *x = a, *y = b;
+    int c;
+    if ((c = strcmp(x->resource, y->resource)) != 0 ||
+        (c = strcmp(x->account, y->account)) != 0)
+        return c;
+    return x->pos < y->pos ? -1 : x->pos > y->pos;
+}
+
+static int index_build(fc_pass *pass, struct fc_reconcile_index *ix)
+{
+    size_t i;
+    memset(ix, 0, sizeof(*ix));
+    if (pass->recs && pass->recs->n &&
+        !(ix->recs = calloc(pass->recs->n, sizeof(*ix->recs))))
+        return fc_error_set(FC_ENOMEM, "out of memory");
+    for (i = 0; pass->recs && i < pass->recs->n; i++) {
+        const fc_recommendation *r = &pass->recs->items[i];
+        ix->recs[ix->nrecs++] = (link){r->resource, r->account, r->action, i, r};
+    }
+    if (pass->specs->nobjects &&
+        !(ix->opts = calloc(pass->specs->nobjects, sizeof(*ix->opts))))
+        return fc_error_set(FC_ENOMEM, "out of memory");
+    for (i = 0; i < pass->specs->nobjects; i++) {
+        const fc_object *o = &pass->specs->objects[i];
+        const fc_optimization_spec *s;
+        if (o->kind != FC_KIND_OPTIMIZATION)
+            continue;
+        s = o->spec.optimization;
+        ix->opts[ix->nopts++] =
+            (link){s->target.resource, s->target.account, s->action, i, o};
+    }
+    if (ix->nrecs > 1)
+        qsort(ix->recs, ix->nrecs, sizeof(*ix->recs), link_cmp);
+    if (ix->nopts > 1)
+        qsort(ix->opts, ix->nopts, sizeof(*ix->opts), link_cmp);
+    return FC_OK;
+}
+
+static const void *index_find(const link *v, size_t n, const char *resource,
+                              const char *account, const char *action)
+{
+    size_t lo = 0, hi = n;
+    /* First entry with (resource, account) >= the key. */
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int c = strcmp(v[mid].resource, resource);
+        if (c == 0)
+            c = strcmp(v[mid].account, account);
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    for (; lo < n && strcmp(v[lo].resource, resource) == 0 &&
+           strcmp(v[lo].account, account) == 0;
+         lo++)
+        if (!action || strcmp(v[lo].action, action) == 0)
+            return v[lo].item;
+    return NULL;
+}
+
+const fc_recommendation *fc_index_rec(const fc_pass *pass, const char *resource,
+                                      const char *account, const char *action)
+{
+    return pass->index ? index_find(pass->index->recs, pass->index->nrecs, resource,
+                                    account, action)
+                       : NULL;
+}
+
+const fc_object *fc_index_opt(const fc_pass *pass, const char *resource,
+                              const char *account, const char *action)
+{
+    return pass->index ? index_find(pass->index->opts, pass->index->nopts, resource,
+                                    account, action)
+                       : NULL;
+}
+
 /* A suspended object keeps a status file that says so, and nothing else:
  * no evaluation, no plan, nothing its kind would otherwise do. */
 static int report_suspended(fc_pass *pass, const fc_object *o, const fc_reconciler *r)
@@ -280,8 +376,13 @@ static int report_suspended(fc_pass *pass, const fc_object *o, const fc_reconcil
 
 int fc_reconcile_all(fc_pass *pass)
 {
+    struct fc_reconcile_index ix;
     size_t i;
-    int rc = FC_OK;
+    int rc;
+
+    if ((rc = index_build(pass, &ix)) != FC_OK)
+        goto out;
+    pass->index = &ix;
 
     for (i = 0; i < pass->specs->nobjects && rc == FC_OK; i++) {
         const fc_object *o = &pass->specs->objects[i];
@@ -303,5 +404,9 @@ int fc_reconcile_all(fc_pass *pass)
     if (rc == FC_OK)
         rc = fc_reconcile_commitments(pass);
     fc_status_tree_sort(pass->status);
+out:
+    pass->index = NULL;
+    free(ix.recs);
+    free(ix.opts);
     return rc;
 }

@@ -36,6 +36,16 @@ void fc_object_source(const fc_object *o, char *buf, size_t size);
 #define FC_JSTR(s) ((s) ? json_object_new_string(s) : json_object_new_null())
 struct json_object *fc_json_strings(char *const *v, unsigned n);
 
+/*
+ * Lookups by target that would otherwise scan every recommendation for
+ * every Optimization (and back): built once per fc_reconcile_all.  action
+ * NULL matches any.  The first match in input order wins, as a scan would.
+ */
+const fc_recommendation *fc_index_rec(const fc_pass *pass, const char *resource,
+                                      const char *account, const char *action);
+const fc_object *fc_index_opt(const fc_pass *pass, const char *resource,
+                              const char *account, const char *action);
+
 int fc_reconcile_account(fc_pass *pass, const fc_object *obj);
 int fc_reconcile_policy(fc_pass *pass, const fc_object *obj);
 int fc_reconcile_budget(fc_pass *pass, const fc_object *obj);
