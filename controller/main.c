@@ -34,7 +34,8 @@ enum {
     OPT_VERIFY_SIGNATURES,
     OPT_GIT_AUTHOR_NAME,
     OPT_GIT_AUTHOR_EMAIL,
-    OPT_FORCE
+    OPT_FORCE,
+    OPT_LIVE
 };
 
 /* HTTP server of `run` (controller/http). */
@@ -95,6 +96,9 @@ static const char common_flags[] =
     "                       <finops-controller@localhost>)\n"
     "  --verify-signatures  approving commits must be signed by a key listed in\n"
     "                       approvers.yaml (FINOPS_VERIFY_SIGNATURES=1)\n"
+    "  --live               run and reconcile: execute approved Optimizations inside\n"
+    "                       their window, journal first (FINOPS_LIVE=1); default is a\n"
+    "                       dry run that changes nothing in the cloud\n"
     "  --log-level LEVEL    debug|info|warn|error (FINOPS_LOG_LEVEL, default info)\n"
     "  --log-format FORMAT  text|json (FINOPS_LOG_FORMAT, default text)\n"
     "  -h, --help           this help\n";
@@ -189,6 +193,7 @@ int main(int argc, char **argv)
         {"verify-signatures", no_argument, 0, OPT_VERIFY_SIGNATURES},
         {"git-author-name", required_argument, 0, OPT_GIT_AUTHOR_NAME},
         {"force", no_argument, 0, OPT_FORCE},
+        {"live", no_argument, 0, OPT_LIVE},
         {"git-author-email", required_argument, 0, OPT_GIT_AUTHOR_EMAIL},
         {"provider", required_argument, 0, OPT_PROVIDER},
         {"endpoint-url", required_argument, 0, OPT_ENDPOINT_URL},
@@ -258,6 +263,8 @@ int main(int argc, char **argv)
     o.git_ssh_key = env_or("FINOPS_GIT_SSH_KEY", NULL);
     o.git_ssh_key_passphrase_file = env_or("FINOPS_GIT_SSH_KEY_PASSPHRASE_FILE", NULL);
     o.git_known_hosts = env_or("FINOPS_GIT_KNOWN_HOSTS", NULL);
+    o.live = strcmp(env_or("FINOPS_LIVE", "0"), "1") == 0 ||
+             strcmp(env_or("FINOPS_LIVE", "0"), "true") == 0;
     o.verify_signatures = strcmp(env_or("FINOPS_VERIFY_SIGNATURES", "0"), "0") != 0 &&
                           strcmp(env_or("FINOPS_VERIFY_SIGNATURES", "0"), "false") != 0;
     while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
@@ -282,6 +289,7 @@ int main(int argc, char **argv)
         case OPT_VERIFY_SIGNATURES: o.verify_signatures = 1; break;
         case OPT_GIT_AUTHOR_NAME: o.author_name = optarg; break;
         case OPT_FORCE: o.force = 1; break;
+        case OPT_LIVE: o.live = 1; break;
         case OPT_GIT_AUTHOR_EMAIL: o.author_email = optarg; break;
         case OPT_PROVIDER: o.provider = optarg; break;
         case OPT_ENDPOINT_URL: o.endpoint_url = optarg; break;

@@ -68,6 +68,7 @@ typedef struct {
 void fc_approval_evidence_dispose(fc_approval_evidence *e);
 
 struct fc_approvers;
+struct fc_exec_list; /* controller/executor/fc_executor.h */
 
 typedef struct fc_pass {
     int64_t now;
@@ -97,6 +98,9 @@ typedef struct fc_pass {
     fc_plan *plan;               /* out */
     size_t budgets_over;         /* out: budgets with a threshold crossed */
     struct fc_reconcile_index *index; /* private to fc_reconcile_all */
+    /* Execution journal rows read from the state store, for
+     * status/executions/ and Optimization status.execution; NULL = none. */
+    const struct fc_exec_list *executions;
 } fc_pass;
 
 typedef struct {
@@ -114,5 +118,16 @@ const fc_reconciler *fc_reconciler_for(fc_kind kind);
  * status/recommendations/ and status/inventory.yaml.
  */
 int fc_reconcile_all(fc_pass *pass);
+
+/* status/executions/<id>.yaml for every row of pass->executions (the
+ * rollback records); fc_reconcile_all() calls it. */
+int fc_reconcile_executions(fc_pass *pass);
+/* After the executor ran (pass->executions re-read): rewrites the status of
+ * the Optimizations that have a row and every execution record, leaving
+ * pass->plan as it was. */
+int fc_reconcile_after_execution(fc_pass *pass);
+/* Newest journal row of an Optimization: 1 and borrowed id/state, or 0. */
+int fc_execution_latest(const fc_pass *pass, const char *optimization,
+                        const char **id, const char **state);
 
 #endif

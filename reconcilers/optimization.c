@@ -356,6 +356,15 @@ int fc_reconcile_optimization(fc_pass *pass, const fc_object *obj)
         json_object_object_add(plan, "currency", json_object_new_string(rec->currency));
     }
     json_object_object_add(d.status, "plan", plan);
+    {
+        const char *eid, *estate; /* the executor's newest journal row */
+        if (fc_execution_latest(pass, obj->metadata.name, &eid, &estate)) {
+            struct json_object *ex = json_object_new_object();
+            json_object_object_add(ex, "id", json_object_new_string(eid));
+            json_object_object_add(ex, "state", json_object_new_string(estate));
+            json_object_object_add(d.status, "execution", ex);
+        }
+    }
 
     rc = fc_sdoc_cond(&d, pass, "Valid", 1, "SpecValid", "spec is valid");
     /* Conditions up to the failing check are True, the failing one False,

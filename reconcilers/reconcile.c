@@ -403,6 +403,8 @@ int fc_reconcile_all(fc_pass *pass)
         rc = fc_reconcile_inventory(pass);
     if (rc == FC_OK)
         rc = fc_reconcile_commitments(pass);
+    if (rc == FC_OK)
+        rc = fc_reconcile_executions(pass);
     fc_status_tree_sort(pass->status);
 out:
     pass->index = NULL;

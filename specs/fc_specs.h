@@ -136,6 +136,10 @@ typedef struct {
 } fc_policy_exclusions;
 
 typedef struct {
+    unsigned max_actions_per_pass; /* limits.maxActionsPerPass, default 5 */
+} fc_policy_limits;
+
+typedef struct {
     char **services;        /* services: ec2 ebs eip elb rds lambda s3; NULL=all */
     unsigned nservices;
     char **regions;         /* regions: NULL = all */
@@ -153,6 +157,10 @@ typedef struct {
     fc_policy_approvals approvals; /* defaults 1, 1, 2 */
     fc_policy_exclusions exclusions;
     fc_policy_anomalies anomalies; /* cost anomaly thresholds */
+    fc_policy_limits limits;    /* executor limits (--live) */
+    int irreversible;       /* irreversible: true lets the executor run
+                               actions without an inverse (release-address,
+                               delete-snapshot) in the accounts it covers */
     int suspend;            /* suspend: true = not reconciled */
 } fc_policy_spec;
 

@@ -138,6 +138,11 @@ static const cyaml_schema_field_t exclusions_fields[] = {
     CYAML_FIELD_END,
 };
 
+static const cyaml_schema_field_t limits_fields[] = {
+    CYAML_FIELD_UINT("maxActionsPerPass", OPT, fc_policy_limits, max_actions_per_pass),
+    CYAML_FIELD_END,
+};
+
 static const cyaml_schema_field_t policy_fields[] = {
     STRS("services", OPT, fc_policy_spec, services, nservices),
     STRS("regions", OPT, fc_policy_spec, regions, nregions),
@@ -158,6 +163,8 @@ static const cyaml_schema_field_t policy_fields[] = {
                         exclusions_fields),
     CYAML_FIELD_MAPPING("anomalies", OPT, fc_policy_spec, anomalies,
                         anomalies_fields),
+    CYAML_FIELD_MAPPING("limits", OPT, fc_policy_spec, limits, limits_fields),
+    CYAML_FIELD_BOOL("irreversible", OPT, fc_policy_spec, irreversible),
     CYAML_FIELD_BOOL("suspend", OPT, fc_policy_spec, suspend),
     CYAML_FIELD_END,
 };

@@ -660,6 +660,9 @@ static void check_policy(fc_specs_docctx *dc, fc_policy_spec *p)
     if (!present(dc, "spec.approvals.high"))
         p->approvals.high = 2;
     strict_uint(dc, "spec.approvals.high", &p->approvals.high);
+    if (!present(dc, "spec.limits.maxActionsPerPass"))
+        p->limits.max_actions_per_pass = 5;
+    strict_uint(dc, "spec.limits.maxActionsPerPass", &p->limits.max_actions_per_pass);
     load_map(dc, "spec.exclusions.tags", &p->exclusions.tags,
              &p->exclusions.ntags);
     check_nonempty_list(dc, "spec.exclusions.names", p->exclusions.names,

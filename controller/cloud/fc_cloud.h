@@ -259,6 +259,10 @@ static inline void fc_cloud_free(fc_cloud *c)
 
 /* The embedded simulated cloud, loaded from a YAML estate file. */
 int fc_sim_open(fc_cloud **out, const char *estate_path);
+/* Same, with apply() persisting its changes in <state_dir>/sim-state.json,
+ * which is laid over the estate at open (state_dir NULL = in memory only). */
+int fc_sim_open_with_state(fc_cloud **out, const char *estate_path,
+                           const char *state_dir);
 
 /* The AWS provider (controller/cloud/aws.c): libcurl + SigV4, the standard
  * credential chain, sts:AssumeRole per Account role.  Zero fields take the

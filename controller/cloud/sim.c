@@ -13,9 +13,14 @@
  * hour seen from two different clocks has the same value.  Wall time and
  * call order never matter.
  *
+ * Stage: execution too.  describe() and apply() (fc_cloud_ops v2) change the
+ * in-memory estate; fc_sim_open_with_state() persists every change in an
+ * overlay file in the state directory, laid over the estate at each open,
+ * so later passes and processes see it.  The estate file is never written.
+ *
  * Ownership: fc_sim_open() returns a cloud the caller frees with
- * fc_cloud_free(); it owns the parsed estate.  discover() deep-copies into
- * the caller's inventory.
+ * fc_cloud_free(); it owns the parsed estate.  discover() and describe()
+ * deep-copy into the caller's structs.
  */
 #include "controller/cloud/fc_cloud.h"
 #include "controller/core/fc_error.h"
@@ -27,6 +32,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <json-c/json.h>
+#include <unistd.h>
 #include <yaml.h>
 
 #define SIM_MAX_FILE_BYTES (64u * 1024u * 1024u) /* 100k-resource bench */
@@ -66,6 +73,8 @@ typedef struct {
     size_t nmetrics;
     size_t index;       /* position in the file, for errors */
     unsigned line;
+    int touched;        /* changed by apply: kept in the overlay */
+    int deleted;        /* deleted by apply: no longer discovered */
 } sim_resource;
 
 typedef struct {
@@ -112,6 +121,8 @@ typedef struct {
     size_t nspikes;
     int64_t cost_anchor;
     int64_t cost_since;
+    char *overlay;      /* <state_dir>/sim-state.json, or NULL (in memory) */
+    uint64_t seq;       /* ids of created resources */
 } fc_sim;
 
 /* ---- deterministic numbers ------------------------------------------- */
@@ -949,6 +960,7 @@ static void sim_free(fc_cloud *cloud)
     free(s->spikes);
     free(s->currency);
     free(s->path);
+    free(s->overlay);
     free(s);
 }
 
@@ -1063,7 +1075,7 @@ static int sim_discover(fc_cloud *cloud, const fc_discovery_scope *sc,
         if (!account_in_scope(sc, sr->r.account, &a) ||
             !region_in_scope(a, sr->r.region))
             continue;
-        if (sr->r.created > sc->now) /* not born yet at this clock */
+        if (sr->r.created > sc->now || sr->deleted) /* not born yet, or gone */
             continue;
         if ((rc = fc_inventory_add_resource(inv, &sr->r)) != 0)
             return rc;
@@ -1091,10 +1103,398 @@ static int sim_discover(fc_cloud *cloud, const fc_discovery_scope *sc,
     return FC_OK;
 }
 
+/* ---- describe, apply and the overlay --------------------------------------
+ *
+ * apply() changes the in-memory estate and, when the sim was opened with a
+ * state directory, rewrites <state_dir>/sim-state.json (temp file, fsync,
+ * rename) before it returns: every touched resource as it is now, and the id
+ * counter.  fc_sim_open_with_state() lays that file over the estate, so the
+ * next discovery (another process, another pass) sees the change.  The
+ * estate file itself is never written.
+ */
+
+static sim_resource *find_live(fc_sim *s, const char *account, const char *region,
+                               const char *id)
+{
+    size_t i;
+    for (i = 0; i < s->nres; i++) {
+        sim_resource *sr = &s->res[i];
+        if (sr->deleted || strcmp(sr->r.id, id) != 0)
+            continue;
+        if ((account && strcmp(sr->r.account, account) != 0) ||
+            (region && strcmp(sr->r.region, region) != 0))
+            continue;
+        return sr;
+    }
+    return NULL;
+}
+
+static sim_resource *find_any(fc_sim *s, const char *id)
+{
+    size_t i;
+    for (i = 0; i < s->nres; i++)
+        if (strcmp(s->res[i].r.id, id) == 0)
+            return &s->res[i];
+    return NULL;
+}
+
+static int sim_describe(fc_cloud *cloud, fc_resource_type type, const char *account,
+                        const char *region, const char *role_arn, const char *id,
+                        fc_resource *out)
+{
+    fc_sim *s = (fc_sim *)cloud;
+    sim_resource *sr;
+    (void)role_arn;
+    memset(out, 0, sizeof(*out));
+    if (!id || !(sr = find_live(s, account, region, id)) || sr->r.type != type)
+        return fc_error_set(FC_ENOTFOUND, "sim: %s %s not found",
+                            fc_resource_type_name(type), id ? id : "(null)");
+    if (fc_resource_copy(out, &sr->r) != FC_OK)
+        return fc_error_set(FC_ENOMEM, "out of memory");
+    return FC_OK;
+}
+
+static const char *param(const fc_action *a, const char *key)
+{
+    size_t i;
+    for (i = 0; i < a->nparams; i++)
+        if (a->params[i].key && strcmp(a->params[i].key, key) == 0)
+            return a->params[i].value;
+    return NULL;
+}
+
+static int set_str(char **dst, const char *v)
+{
+    char *n = NULL;
+    if (v && !(n = fc_strdup(v)))
+        return fc_error_set(FC_ENOMEM, "out of memory");
+    free(*dst);
+    *dst = n;
+    return FC_OK;
+}
+
+static int set_tag(fc_resource *r, const char *key, const char *value)
+{
+    size_t i;
+    fc_tag *t;
+    for (i = 0; i < r->ntags; i++)
+        if (strcmp(r->tags[i].key, key) == 0)
+            return set_str(&r->tags[i].value, value);
+    if (!(t = realloc(r->tags, (r->ntags + 1) * sizeof(*t))))
+        return fc_error_set(FC_ENOMEM, "out of memory");
+    r->tags = t;
+    t[r->ntags].key = fc_strdup(key);
+    t[r->ntags].value = fc_strdup(value);
+    if (!t[r->ntags].key || !t[r->ntags].value) {
+        free(t[r->ntags].key);
+        free(t[r->ntags].value);
+        return fc_error_set(FC_ENOMEM, "out of memory");
+    }
+    r->ntags++;
+    return FC_OK;
+}
+
+/* Appends a resource created by apply (no metrics: it is new). */
+static int add_created(fc_sim *s, const fc_resource *r, sim_resource **out)
+{
+    sim_resource *n = realloc(s->res, (s->nres + 1) * sizeof(*n));
+    if (!n)
+        return fc_error_set(FC_ENOMEM, "out of memory");
+    s->res = n;
+    memset(&n[s->nres], 0, sizeof(*n));
+    if (fc_resource_copy(&n[s->nres].r, r) != FC_OK)
+        return fc_error_set(FC_ENOMEM, "out of memory");
+    n[s->nres].index = s->nres;
+    n[s->nres].touched = 1;
+    *out = &n[s->nres];
+    s->nres++;
+    return FC_OK;
+}
+
+/* Deterministic id for a created resource: prefix + 17 hex digits. */
+static char *new_id(fc_sim *s, const char *prefix, const char *from)
+{
+    uint64_t h = fc_hash_str(from, s->seed ^ (++s->seq * 0x9e3779b97f4a7c15ULL));
+    return fc_asprintf("%s-%017llx", prefix, (unsigned long long)(h & 0xfffffffffffffffULL));
+}
+
+static json_object *resource_json(const sim_resource *sr)
+{
+    json_object *o = json_object_new_object(), *tags = json_object_new_object();
+    size_t i;
+    const fc_resource *r = &sr->r;
+    json_object_object_add(o, "id", json_object_new_string(r->id));
+    json_object_object_add(o, "type", json_object_new_string(fc_resource_type_name(r->type)));
+    json_object_object_add(o, "account", json_object_new_string(r->account));
+    json_object_object_add(o, "region", json_object_new_string(r->region));
+    if (r->state)
+        json_object_object_add(o, "state", json_object_new_string(r->state));
+    if (r->size_class)
+        json_object_object_add(o, "sizeClass", json_object_new_string(r->size_class));
+    if (r->attached_to)
+        json_object_object_add(o, "attachedTo", json_object_new_string(r->attached_to));
+    json_object_object_add(o, "size", json_object_new_double(r->size));
+    json_object_object_add(o, "created", json_object_new_int64(r->created));
+    json_object_object_add(o, "deleted", json_object_new_boolean(sr->deleted));
+    for (i = 0; i < r->ntags; i++)
+        json_object_object_add(tags, r->tags[i].key, json_object_new_string(r->tags[i].value));
+    json_object_object_add(o, "tags", tags);
+    return o;
+}
+
+static int write_overlay(fc_sim *s)
+{
+    json_object *root, *arr;
+    const char *text;
+    char *tmp = NULL;
+    FILE *f = NULL;
+    size_t i;
+    int rc = FC_OK;
+
+    if (!s->overlay)
+        return FC_OK;
+    root = json_object_new_object();
+    arr = json_object_new_array();
+    json_object_object_add(root, "estate", json_object_new_string(s->path));
+    json_object_object_add(root, "seq", json_object_new_int64((int64_t)s->seq));
+    for (i = 0; i < s->nres; i++)
+        if (s->res[i].touched)
+            json_object_array_add(arr, resource_json(&s->res[i]));
+    json_object_object_add(root, "resources", arr);
+    text = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY |
+                                                    JSON_C_TO_STRING_NOSLASHESCAPE);
+    if (!(tmp = fc_asprintf("%s.tmp", s->overlay))) {
+        rc = fc_error_set(FC_ENOMEM, "out of memory");
+        goto done;
+    }
+    if (!(f = fopen(tmp, "wb"))) {
+        rc = fc_error_set(FC_EIO, "%s: %s", tmp, strerror(errno));
+        goto done;
+    }
+    if (fputs(text, f) == EOF || fflush(f) != 0 || fsync(fileno(f)) != 0) {
+        rc = fc_error_set(FC_EIO, "%s: write failed: %s", tmp, strerror(errno));
+        goto done;
+    }
+    if (fclose(f) != 0) {
+        f = NULL;
+        rc = fc_error_set(FC_EIO, "%s: close failed: %s", tmp, strerror(errno));
+        goto done;
+    }
+    f = NULL;
+    if (rename(tmp, s->overlay) != 0)
+        rc = fc_error_set(FC_EIO, "%s: rename failed: %s", s->overlay, strerror(errno));
+done:
+    if (f)
+        fclose(f);
+    if (rc != FC_OK && tmp)
+        remove(tmp);
+    free(tmp);
+    json_object_put(root);
+    return rc;
+}
+
+static const char *jstr(json_object *o, const char *key)
+{
+    json_object *v;
+    if (!json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_string))
+        return NULL;
+    return json_object_get_string(v);
+}
+
+/* Lays one overlay entry over the estate (or adds the resource it created). */
+static int load_entry(fc_sim *s, json_object *e)
+{
+    const char *id = jstr(e, "id"), *type = jstr(e, "type");
+    json_object *v, *tags;
+    sim_resource *sr;
+    int rc, t;
+
+    if (!id || !type || (t = fc_resource_type_parse(type)) < 0 || !jstr(e, "account") ||
+        !jstr(e, "region"))
+        return fc_error_set(FC_EPARSE, "%s: malformed resource entry", s->overlay);
+    if (!(sr = find_any(s, id))) {
+        fc_resource r;
+        memset(&r, 0, sizeof(r));
+        r.type = (fc_resource_type)t;
+        r.id = (char *)id;
+        r.account = (char *)jstr(e, "account");
+        r.region = (char *)jstr(e, "region");
+        if ((rc = add_created(s, &r, &sr)) != FC_OK)
+            return rc;
+    }
+    sr->touched = 1;
+    if ((rc = set_str(&sr->r.state, jstr(e, "state"))) != FC_OK ||
+        (rc = set_str(&sr->r.size_class, jstr(e, "sizeClass"))) != FC_OK ||
+        (rc = set_str(&sr->r.attached_to, jstr(e, "attachedTo"))) != FC_OK)
+        return rc;
+    if (json_object_object_get_ex(e, "size", &v))
+        sr->r.size = json_object_get_double(v);
+    if (json_object_object_get_ex(e, "created", &v))
+        sr->r.created = json_object_get_int64(v);
+    sr->deleted = json_object_object_get_ex(e, "deleted", &v) && json_object_get_boolean(v);
+    if (json_object_object_get_ex(e, "tags", &tags) &&
+        json_object_is_type(tags, json_type_object)) {
+        json_object_object_foreach(tags, k, tv) {
+            if ((rc = set_tag(&sr->r, k, json_object_get_string(tv))) != FC_OK)
+                return rc;
+        }
+    }
+    return FC_OK;
+}
+
+static int load_overlay(fc_sim *s)
+{
+    json_object *root, *arr, *v;
+    size_t i, n;
+    int rc = FC_OK;
+
+    if (access(s->overlay, F_OK) != 0)
+        return FC_OK; /* nothing applied yet */
+    if (!(root = json_object_from_file(s->overlay)))
+        return fc_error_set(FC_EPARSE, "%s: %s", s->overlay, json_util_get_last_err());
+    if (json_object_object_get_ex(root, "seq", &v))
+        s->seq = (uint64_t)json_object_get_int64(v);
+    if (json_object_object_get_ex(root, "resources", &arr) &&
+        json_object_is_type(arr, json_type_array)) {
+        n = json_object_array_length(arr);
+        for (i = 0; i < n && rc == FC_OK; i++)
+            rc = load_entry(s, json_object_array_get_idx(arr, i));
+    }
+    json_object_put(root);
+    if (rc == FC_OK && s->nres > 1)
+        qsort(s->res, s->nres, sizeof(*s->res), cmp_resource);
+    return rc;
+}
+
+static int need_type(const sim_resource *sr, fc_resource_type t, const fc_action *a)
+{
+    if (sr->r.type != t)
+        return fc_error_set(FC_EINVALID, "sim: %s: %s is a %s, not a %s", a->kind,
+                            sr->r.id, fc_resource_type_name(sr->r.type),
+                            fc_resource_type_name(t));
+    return FC_OK;
+}
+
+static int sim_apply(fc_cloud *cloud, const fc_action *a, fc_action_result *out)
+{
+    fc_sim *s = (fc_sim *)cloud;
+    sim_resource *sr;
+    const char *k = a->kind, *v;
+    char *id = NULL;
+    int rc;
+
+    memset(out, 0, sizeof(*out));
+    if (!k || !a->resource)
+        return fc_error_set(FC_EINVALID, "sim: action without kind or resource");
+    if (!(sr = find_live(s, a->account, a->region, a->resource)))
+        return fc_error_set(FC_ENOTFOUND, "sim: %s: %s not found", k, a->resource);
+    if (strcmp(k, "stop-instances") == 0 || strcmp(k, "start-instances") == 0) {
+        if ((rc = need_type(sr, FC_RES_EC2_INSTANCE, a)) != FC_OK)
+            return rc;
+        rc = set_str(&sr->r.state, k[2] == 'o' ? "stopped" : "running");
+    } else if (strcmp(k, "modify-instance-type") == 0) {
+        if ((rc = need_type(sr, FC_RES_EC2_INSTANCE, a)) != FC_OK)
+            return rc;
+        if (!(v = param(a, "instanceType")))
+            return fc_error_set(FC_EINVALID, "sim: %s needs instanceType", k);
+        if (!sr->r.state || strcmp(sr->r.state, "stopped") != 0)
+            return fc_error_set(FC_ECONFLICT, "sim: %s: instance %s is %s, not stopped",
+                                k, sr->r.id, sr->r.state ? sr->r.state : "unknown");
+        rc = set_str(&sr->r.size_class, v);
+    } else if (strcmp(k, "modify-volume-type") == 0) {
+        if ((rc = need_type(sr, FC_RES_EBS_VOLUME, a)) != FC_OK)
+            return rc;
+        if (!(v = param(a, "volumeType")))
+            return fc_error_set(FC_EINVALID, "sim: %s needs volumeType", k);
+        rc = set_str(&sr->r.size_class, v);
+    } else if (strcmp(k, "create-snapshot") == 0) {
+        fc_resource snap;
+        sim_resource *ns;
+        if ((rc = need_type(sr, FC_RES_EBS_VOLUME, a)) != FC_OK)
+            return rc;
+        if (!(id = new_id(s, "snap", sr->r.id)))
+            return fc_error_set(FC_ENOMEM, "out of memory");
+        memset(&snap, 0, sizeof(snap));
+        snap.type = FC_RES_EBS_SNAPSHOT;
+        snap.id = id;
+        snap.account = sr->r.account;
+        snap.region = sr->r.region;
+        snap.state = "completed";
+        snap.size_class = sr->r.size_class; /* restores as the same type */
+        snap.size = sr->r.size;
+        snap.attached_to = sr->r.id;
+        snap.created = sr->r.created;
+        rc = add_created(s, &snap, &ns); /* may move sr */
+    } else if (strcmp(k, "create-volume-from-snapshot") == 0) {
+        fc_resource vol;
+        sim_resource *nv;
+        if ((rc = need_type(sr, FC_RES_EBS_SNAPSHOT, a)) != FC_OK)
+            return rc;
+        if (!(id = new_id(s, "vol", sr->r.id)))
+            return fc_error_set(FC_ENOMEM, "out of memory");
+        memset(&vol, 0, sizeof(vol));
+        vol.type = FC_RES_EBS_VOLUME;
+        vol.id = id;
+        vol.account = sr->r.account;
+        vol.region = sr->r.region;
+        vol.state = "available";
+        vol.size_class = (char *)((v = param(a, "volumeType")) ? v
+                                  : sr->r.size_class ? sr->r.size_class : "gp3");
+        vol.size = sr->r.size;
+        vol.created = sr->r.created;
+        rc = add_created(s, &vol, &nv);
+    } else if (strcmp(k, "delete-volume") == 0) {
+        if ((rc = need_type(sr, FC_RES_EBS_VOLUME, a)) != FC_OK)
+            return rc;
+        if (sr->r.attached_to || (sr->r.state && strcmp(sr->r.state, "in-use") == 0))
+            return fc_error_set(FC_ECONFLICT, "sim: volume %s is in use", sr->r.id);
+        sr->deleted = 1;
+        rc = set_str(&sr->r.state, "deleted");
+    } else if (strcmp(k, "release-address") == 0 || strcmp(k, "delete-snapshot") == 0) {
+        if ((rc = need_type(sr, k[0] == 'r' ? FC_RES_ELASTIC_IP : FC_RES_EBS_SNAPSHOT,
+                            a)) != FC_OK)
+            return rc;
+        sr->deleted = 1;
+        rc = set_str(&sr->r.state, k[0] == 'r' ? "released" : "deleted");
+    } else if (strcmp(k, "create-tags") == 0) {
+        size_t i;
+        for (i = 0, rc = FC_OK; i < a->nparams && rc == FC_OK; i++)
+            rc = set_tag(&sr->r, a->params[i].key, a->params[i].value);
+    } else {
+        return fc_error_set(FC_EUNSUPPORTED, "sim: unknown action %s", k);
+    }
+    if (rc != FC_OK)
+        goto done;
+    /* Created ids are found again by name: add_created() and the sort move
+     * the array. */
+    if (id && s->nres > 1)
+        qsort(s->res, s->nres, sizeof(*s->res), cmp_resource);
+    if (!(sr = find_any(s, id ? id : a->resource))) {
+        rc = fc_error_set(FC_EINVALID, "sim: lost %s", id ? id : a->resource);
+        goto done;
+    }
+    sr->touched = 1;
+    if (!id)
+        sr = find_any(s, a->resource);
+    if ((rc = write_overlay(s)) != FC_OK)
+        goto done;
+    if (!(out->state = fc_strdup(sr->r.state ? sr->r.state : ""))) {
+        rc = fc_error_set(FC_ENOMEM, "out of memory");
+        goto done;
+    }
+    out->new_id = id;
+    id = NULL;
+done:
+    free(id);
+    return rc;
+}
+
 static const fc_cloud_ops sim_ops = {
     .version = FC_CLOUD_OPS_VERSION,
     .name = "sim",
     .discover = sim_discover,
+    .describe = sim_describe,
+    .apply = sim_apply,
     .free = sim_free,
 };
 
@@ -1196,5 +1596,23 @@ done:
         yaml_document_delete(&doc);
     yaml_parser_delete(&parser);
     free(data);
+    return rc;
+}
+
+int fc_sim_open_with_state(fc_cloud **out, const char *estate_path, const char *state_dir)
+{
+    fc_sim *s;
+    int rc;
+    if ((rc = fc_sim_open(out, estate_path)) != FC_OK || !state_dir)
+        return rc;
+    s = (fc_sim *)*out;
+    if (!(s->overlay = fc_asprintf("%s/sim-state.json", state_dir)))
+        rc = fc_error_set(FC_ENOMEM, "out of memory");
+    else
+        rc = load_overlay(s);
+    if (rc != FC_OK) {
+        sim_free(*out);
+        *out = NULL;
+    }
     return rc;
 }

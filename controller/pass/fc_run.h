@@ -46,6 +46,8 @@ typedef struct {
     const char *git_known_hosts;
     int verify_signatures;   /* approvals need signed commits, whatever
                               * approvers.yaml says */
+    int live;                /* --live: the executor applies approved plans;
+                              * 0 = dry-run (default) */
 } fc_run_opts;
 
 typedef struct {

@@ -12,6 +12,7 @@
 #include "controller/core/fc_error.h"
 #include "controller/core/fc_log.h"
 #include "controller/engines/fc_engines.h"
+#include "controller/executor/fc_executor.h"
 #include "controller/http/fc_http.h"
 #include "controller/ingest/fc_ingest.h"
 #include "controller/notify/fc_notify.h"
@@ -104,8 +105,8 @@ static int open_provider(const fc_run_opts *o, const char *name, int64_t now,
                          fc_cloud **out)
 {
     fc_aws_opts ao;
-    if (strcmp(name, "sim") == 0)
-        return fc_sim_open(out, o->sim_file);
+    if (strcmp(name, "sim") == 0) /* with the changes the executor made */
+        return fc_sim_open_with_state(out, o->sim_file, o->state_dir);
     memset(&ao, 0, sizeof(ao));
     ao.endpoint_url = o->endpoint_url;
     ao.service_endpoints = o->service_endpoints;
@@ -336,6 +337,84 @@ static void remember(fc_state *state, const char *key, fc_memo *memo, const char
 }
 
 /* One attempt: returns FC_ECONFLICT when the push lost a race. */
+/* ---- executor wiring (controller/executor) ---- */
+
+/* Providers opened lazily for execution, one per kind, for the pass. */
+typedef struct {
+    const fc_run_opts *o;
+    const fc_spec_set *set;
+    int64_t now;
+    fc_cloud *clouds[2]; /* sim, aws */
+} exec_clouds;
+
+static int exec_cloud_for(void *payload, const char *account, fc_cloud **cloud,
+                          const char **role_arn)
+{
+    exec_clouds *x = payload;
+    const fc_account_spec *a = NULL;
+    const char *name;
+    size_t i;
+    int k, rc;
+
+    for (i = 0; i < x->set->nobjects && !a; i++)
+        if (x->set->objects[i].kind == FC_KIND_ACCOUNT &&
+            strcmp(x->set->objects[i].spec.account->account_id, account) == 0)
+            a = x->set->objects[i].spec.account;
+    if (!a)
+        return fc_error_set(FC_ENOTFOUND, "no Account spec for %s", account);
+    name = effective_provider(x->o, a);
+    k = strcmp(name, "sim") == 0 ? 0 : 1;
+    if (!x->clouds[k] && (rc = open_provider(x->o, name, x->now, &x->clouds[k])) != FC_OK)
+        return rc;
+    *cloud = x->clouds[k];
+    *role_arn = a->role_arn;
+    return FC_OK;
+}
+
+/* Runs the executor (journal first; nothing without --live) and re-reads
+ * the journal into *rows for the status.  *executed counts actions sent. */
+static int execute(const fc_run_opts *o, fc_state *state, const fc_spec_set *set,
+                   const fc_inventory *inv, const fc_plan *plan,
+                   const fc_approval_evidence *ev, size_t nev, const char *commit,
+                   int64_t now, fc_exec_list *rows, size_t *executed)
+{
+    exec_clouds x = {o, set, now, {NULL, NULL}};
+    fc_executor_input in;
+    fc_exec_report rep;
+    size_t i;
+    int rc;
+
+    memset(&in, 0, sizeof(in));
+    in.plan = plan;
+    in.specs = set;
+    in.inv = inv;
+    in.evidence = ev;
+    in.nevidence = nev;
+    in.commit = commit;
+    in.state = state;
+    in.cloud_for = exec_cloud_for;
+    in.payload = &x;
+    in.now = now;
+    in.live = o->live;
+    fc_exec_report_init(&rep);
+    rc = fc_executor_run(&rep, &in);
+    for (i = 0; i < rep.n; i++)
+        fc_info("execution %s: %s%s%s: %s", rep.items[i].optimization, rep.items[i].result,
+                rep.items[i].reason ? " " : "", rep.items[i].reason ? rep.items[i].reason : "",
+                rep.items[i].message);
+    *executed = rep.done + rep.failed;
+    fc_exec_report_dispose(&rep);
+    fc_cloud_free(x.clouds[0]);
+    fc_cloud_free(x.clouds[1]);
+    if (rc == FC_OK) {
+        fc_exec_list_dispose(rows);
+        rc = fc_journal_list(state, -1, rows);
+    }
+    return rc;
+}
+
+/* ---- end executor wiring */
+
 static int attempt(const fc_run_opts *o, fc_gitsync *git, fc_state *state, int64_t now,
                    fc_run_result *res)
 {
@@ -352,13 +431,17 @@ static int attempt(const fc_run_opts *o, fc_gitsync *git, fc_state *state, int64
     fc_sp_rates *sp_rates = NULL;
     fc_memo memo;
     char memo_key[1024];
-    int use_memo = state && o->mode == FC_RUN_RECONCILE && !o->force;
+    /* --live never skips on the memo: a window opening is a change the memo
+     * cannot see, and an approved action must not wait for discovery. */
+    int use_memo = state && o->mode == FC_RUN_RECONCILE && !o->force && !o->live;
     fc_anomaly_list anomalies;
     fc_budget_alert_list alerts;
     fc_recommendation_list recs;
     fc_status_tree st;
     fc_plan plan;
     fc_pass pass;
+    fc_exec_list execs; /* execution journal rows, for status/executions */
+    size_t nexecuted = 0;
     prev_ctx prev;
     fc_buf msg;
     char *disc_err = NULL;
@@ -372,6 +455,7 @@ static int attempt(const fc_run_opts *o, fc_gitsync *git, fc_state *state, int64
     fc_recommendation_list_init(&recs);
     fc_status_tree_init(&st);
     fc_plan_init(&plan);
+    fc_exec_list_init(&execs);
     fc_buf_init(&msg);
 
     t_git = fc_metrics_clock(); /* http metrics: git sync duration */
@@ -510,10 +594,26 @@ static int attempt(const fc_run_opts *o, fc_gitsync *git, fc_state *state, int64
     pass.prev_payload = &prev;
     pass.status = &st;
     pass.plan = &plan;
+    if (state && (fc_journal_migrate(state) != FC_OK ||
+                  fc_journal_list(state, -1, &execs) != FC_OK)) {
+        rc = fc_error_set(FC_EIO, "execution journal: %s", fc_error_last());
+        goto done;
+    }
+    pass.executions = &execs;
     if ((rc = fc_reconcile_all(&pass)) != FC_OK)
         goto done;
     for (i = 0; i < plan.n; i++)
         res->nplanned += plan.items[i].state == FC_PLAN_PLANNED;
+    /* ---- executor: journal first, provider after; only with --live */
+    if (o->mode == FC_RUN_RECONCILE && state) {
+        if ((rc = execute(o, state, &active, &inv, &plan, evidence, nevidence,
+                          res->spec_commit, now, &execs, &nexecuted)) != FC_OK ||
+            (rc = fc_reconcile_after_execution(&pass)) != FC_OK)
+            goto done;
+        if (nexecuted)
+            use_memo = 0; /* the cloud changed: the next pass must rediscover */
+    }
+    /* ---- end executor */
     /* ---- HTTP API (controller/http): publish this pass's data read-only;
      * a no-op unless `run` serves.  Handlers never see the live structs. */
     if (o->mode == FC_RUN_RECONCILE)
@@ -549,6 +649,7 @@ done:
     free(disc_err);
     fc_buf_dispose(&msg);
     fc_plan_dispose(&plan);
+    fc_exec_list_dispose(&execs);
     fc_status_tree_dispose(&st);
     fc_recommendation_list_dispose(&recs);
     fc_prices_free(prices);

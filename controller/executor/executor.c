@@ -1,0 +1,708 @@
+/*
+ * executor.c - runs approved plan items against the provider, journal first.
+ *
+ * Stage: execution (after the reconcilers, before the status commit).
+ * Inputs: fc_executor_input (plan, specs, inventory, approvals, store,
+ * provider lookup, clock, live flag).  Outputs: journal rows and an
+ * fc_exec_report.  Nothing happens without live.
+ *
+ * Order per item, and why:
+ *   1. already journaled (same optimization, spec commit and action)? skip:
+ *      an action never runs twice, whatever happened to the last attempt;
+ *   2. window, irreversibility, per-pass limit, stale inventory: cheap and
+ *      local, so they are judged before the cloud is asked anything;
+ *   3. describe the target now and compare with discovery: a target that
+ *      changed is skipped (TargetChanged), never acted on blindly;
+ *   4. journal row `started` (before-state, action, inverse) committed;
+ *   5. provider apply, step by step (a snapshot id is journaled as the
+ *      inverse before the volume is deleted);
+ *   6. describe again: row `done` with the after-state, or `failed`.
+ *
+ * rightsize needs a stopped instance (EC2 cannot change the type of a
+ * running one).  The executor does not stop and restart it by itself: an
+ * unplanned restart is an outage nobody approved.  A running target is
+ * skipped with reason InstanceRunning; approve a stop first.
+ *
+ * Ownership: the report owns its strings; everything in the input is
+ * borrowed.
+ */
+#include "controller/executor/fc_executor.h"
+#include "controller/core/fc_error.h"
+#include "controller/core/fc_log.h"
+#include "controller/core/fc_util.h"
+
+#include <json-c/json.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define DEFAULT_MAX_PER_PASS 5
+#define INTERRUPTED "interrupted; not retried automatically"
+
+/* ---- report ---------------------------------------------------------- */
+
+void fc_exec_report_init(fc_exec_report *r)
+{
+    memset(r, 0, sizeof(*r));
+}
+
+void fc_exec_report_dispose(fc_exec_report *r)
+{
+    size_t i;
+    for (i = 0; i < r->n; i++) {
+        free(r->items[i].optimization);
+        free(r->items[i].id);
+        free(r->items[i].result);
+        free(r->items[i].reason);
+        free(r->items[i].message);
+    }
+    free(r->items);
+    memset(r, 0, sizeof(*r));
+}
+
+static int outcome(fc_exec_report *r, const char *opt, const char *id, const char *result,
+                   const char *reason, const char *fmt, ...)
+    __attribute__((format(printf, 6, 7)));
+
+static int outcome(fc_exec_report *r, const char *opt, const char *id, const char *result,
+                   const char *reason, const char *fmt, ...)
+{
+    fc_exec_outcome *o;
+    char msg[1024];
+    va_list ap;
+
+    if (r->n == r->cap) {
+        size_t cap = r->cap ? r->cap * 2 : 8;
+        fc_exec_outcome *p = realloc(r->items, cap * sizeof(*p));
+        if (!p)
+            return fc_error_set(FC_ENOMEM, "out of memory");
+        r->items = p;
+        r->cap = cap;
+    }
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    o = &r->items[r->n];
+    memset(o, 0, sizeof(*o));
+    o->optimization = fc_strdup(opt);
+    o->id = id ? fc_strdup(id) : NULL;
+    o->result = fc_strdup(result);
+    o->reason = reason ? fc_strdup(reason) : NULL;
+    o->message = fc_strdup(msg);
+    r->n++;
+    if (strcmp(result, "done") == 0)
+        r->done++;
+    else if (strcmp(result, "failed") == 0)
+        r->failed++;
+    else
+        r->skipped++;
+    if (!o->optimization || !o->result || !o->message || (id && !o->id) ||
+        (reason && !o->reason))
+        return fc_error_set(FC_ENOMEM, "out of memory");
+    return FC_OK;
+}
+
+/* ---- pure parts: window, mapping, policy ----------------------------- */
+
+static const char *const day_names[7] = {"sun", "mon", "tue", "wed", "thu", "fri", "sat"};
+
+static int parse_hhmm(const char *s, int *minutes)
+{
+    int h, m;
+    char extra;
+    if (!s || sscanf(s, "%2d:%2d%c", &h, &m, &extra) != 2 || h < 0 || h > 24 || m < 0 ||
+        m > 59 || (h == 24 && m != 0))
+        return -1;
+    *minutes = h * 60 + m;
+    return 0;
+}
+
+static int day_allowed(const fc_opt_window *w, int wday)
+{
+    unsigned i;
+    if (!w->days || w->ndays == 0)
+        return 1;
+    for (i = 0; i < w->ndays; i++)
+        if (w->days[i] && strcmp(w->days[i], day_names[wday]) == 0)
+            return 1;
+    return 0;
+}
+
+int fc_executor_in_window(const fc_opt_window *w, int64_t now)
+{
+    int64_t days = now >= 0 ? now / FC_DAY : -((-now + FC_DAY - 1) / FC_DAY);
+    int minute = (int)((now - days * FC_DAY) / 60);
+    int wday = (int)(((days % 7) + 7 + 4) % 7); /* 1970-01-01 was a Thursday */
+    int start = 0, end = 24 * 60;
+
+    if (!w)
+        return 1;
+    if (w->timezone && strcmp(w->timezone, "UTC") != 0 && strcmp(w->timezone, "Etc/UTC") != 0)
+        return 0; /* only UTC windows are understood: never guess */
+    if ((w->start && parse_hhmm(w->start, &start) != 0) ||
+        (w->end && parse_hhmm(w->end, &end) != 0))
+        return 0;
+    if (start == end)
+        return day_allowed(w, wday);
+    if (start < end)
+        return minute >= start && minute < end && day_allowed(w, wday);
+    /* Spans midnight: after it, the window belongs to the previous day. */
+    if (minute >= start)
+        return day_allowed(w, wday);
+    return minute < end && day_allowed(w, (wday + 6) % 7);
+}
+
+static const struct {
+    const char *action;
+    fc_exec_mapping map;
+} mappings[] = {
+    {"stop", {{"stop-instances", NULL}, 1, "start-instances", FC_RES_EC2_INSTANCE, "running"}},
+    {"start", {{"start-instances", NULL}, 1, "stop-instances", FC_RES_EC2_INSTANCE, "stopped"}},
+    {"rightsize",
+     {{"modify-instance-type", NULL}, 1, "modify-instance-type", FC_RES_EC2_INSTANCE, "stopped"}},
+    {"modify-volume",
+     {{"modify-volume-type", NULL}, 1, "modify-volume-type", FC_RES_EBS_VOLUME, NULL}},
+    {"snapshot-and-delete",
+     {{"create-snapshot", "delete-volume"}, 2, "create-volume-from-snapshot", FC_RES_EBS_VOLUME,
+      NULL}},
+    {"release-address", {{"release-address", NULL}, 1, NULL, FC_RES_ELASTIC_IP, NULL}},
+    {"delete-snapshot", {{"delete-snapshot", NULL}, 1, NULL, FC_RES_EBS_SNAPSHOT, NULL}},
+};
+
+int fc_executor_map(const char *action, fc_exec_mapping *out)
+{
+    size_t i;
+    memset(out, 0, sizeof(*out));
+    for (i = 0; action && i < FC_ARRAY_LEN(mappings); i++)
+        if (strcmp(mappings[i].action, action) == 0) {
+            *out = mappings[i].map;
+            return FC_OK;
+        }
+    return fc_error_set(FC_EUNSUPPORTED, "the executor cannot run action %s",
+                        action ? action : "(none)");
+}
+
+static int policy_covers(const fc_spec_set *specs, const fc_policy_spec *p, const char *account)
+{
+    unsigned i;
+    if (!p->accounts || p->naccounts == 0)
+        return 1;
+    for (i = 0; i < p->naccounts; i++)
+        if (fc_specs_account_matches(specs, p->accounts[i], account))
+            return 1;
+    return 0;
+}
+
+void fc_executor_policy(const fc_spec_set *specs, const char *account, unsigned *max_per_pass,
+                        int *irreversible)
+{
+    size_t i;
+    int any = 0, all = 1, seen = 0;
+    *max_per_pass = DEFAULT_MAX_PER_PASS;
+    for (i = 0; specs && i < specs->nobjects; i++) {
+        const fc_object *ob = &specs->objects[i];
+        const fc_policy_spec *p;
+        if (ob->kind != FC_KIND_POLICY || ob->suspended)
+            continue;
+        p = ob->spec.policy;
+        if (!seen++ || p->limits.max_actions_per_pass < *max_per_pass)
+            *max_per_pass = p->limits.max_actions_per_pass;
+        if (account && policy_covers(specs, p, account)) {
+            any = 1;
+            all &= p->irreversible != 0;
+        }
+    }
+    *irreversible = any && all;
+}
+
+/* ---- JSON helpers ----------------------------------------------------- */
+
+static json_object *resource_json(const fc_resource *r)
+{
+    json_object *o = json_object_new_object(), *tags = json_object_new_object();
+    size_t i;
+    json_object_object_add(o, "id", json_object_new_string(r->id ? r->id : ""));
+    json_object_object_add(o, "type", json_object_new_string(fc_resource_type_name(r->type)));
+    json_object_object_add(o, "account", json_object_new_string(r->account ? r->account : ""));
+    json_object_object_add(o, "region", json_object_new_string(r->region ? r->region : ""));
+    if (r->state)
+        json_object_object_add(o, "state", json_object_new_string(r->state));
+    if (r->size_class)
+        json_object_object_add(o, "sizeClass", json_object_new_string(r->size_class));
+    if (r->size > 0)
+        json_object_object_add(o, "size", json_object_new_double(r->size));
+    if (r->attached_to)
+        json_object_object_add(o, "attachedTo", json_object_new_string(r->attached_to));
+    for (i = 0; i < r->ntags; i++)
+        json_object_object_add(tags, r->tags[i].key, json_object_new_string(r->tags[i].value));
+    json_object_object_add(o, "tags", tags);
+    return o;
+}
+
+/* Owned copy of the JSON text; NULL on allocation failure. */
+static char *json_text(json_object *o)
+{
+    char *s = fc_strdup(json_object_to_json_string_ext(
+        o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+    json_object_put(o);
+    return s;
+}
+
+static json_object *step_json(const char *kind, const char *resource, const char *k1,
+                              const char *v1, const char *k2, const char *v2)
+{
+    json_object *s = json_object_new_object(), *p = json_object_new_object();
+    json_object_object_add(s, "kind", json_object_new_string(kind));
+    json_object_object_add(s, "resource", json_object_new_string(resource));
+    if (k1 && v1)
+        json_object_object_add(p, k1, json_object_new_string(v1));
+    if (k2 && v2)
+        json_object_object_add(p, k2, json_object_new_string(v2));
+    json_object_object_add(s, "params", p);
+    return s;
+}
+
+static const char *jget(json_object *o, const char *key)
+{
+    json_object *v;
+    if (!o || !json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_string))
+        return NULL;
+    return json_object_get_string(v);
+}
+
+static char *approvers_json(const fc_executor_input *in, const char *opt)
+{
+    json_object *arr = json_object_new_array();
+    size_t i, j;
+    for (i = 0; i < in->nevidence; i++) {
+        const fc_approval_evidence *e = &in->evidence[i];
+        if (!e->name || strcmp(e->name, opt) != 0)
+            continue;
+        for (j = 0; j < e->nvotes; j++) {
+            json_object *v = json_object_new_object();
+            json_object_object_add(v, "identity",
+                                   json_object_new_string(e->votes[j].identity
+                                                              ? e->votes[j].identity : ""));
+            json_object_object_add(v, "commit", json_object_new_string(e->votes[j].commit));
+            json_object_array_add(arr, v);
+        }
+    }
+    return json_text(arr);
+}
+
+/* ---- resume ------------------------------------------------------------ */
+
+/* Did the change the row describes happen?  1 yes, 0 no. */
+static int change_happened(json_object *expect, int gone, const fc_resource *now)
+{
+    const char *st = jget(expect, "state"), *sc = jget(expect, "sizeClass");
+    json_object *g;
+    if (json_object_object_get_ex(expect, "gone", &g) && json_object_get_boolean(g))
+        return gone;
+    if (gone)
+        return 0;
+    if (st && (!now->state || strcmp(st, now->state) != 0))
+        return 0;
+    if (sc && (!now->size_class || strcmp(sc, now->size_class) != 0))
+        return 0;
+    return st || sc;
+}
+
+static char *gone_json(const char *id)
+{
+    json_object *o = json_object_new_object();
+    json_object_object_add(o, "id", json_object_new_string(id));
+    json_object_object_add(o, "gone", json_object_new_boolean(1));
+    return json_text(o);
+}
+
+static int settle(fc_state *s, const fc_exec_record *r, fc_executor_cloud_fn cloud_for,
+                  void *payload, int64_t now, int *settled)
+{
+    json_object *action = NULL, *expect = NULL;
+    fc_cloud *cloud = NULL;
+    const char *role = NULL, *type_s;
+    fc_resource cur;
+    char *after = NULL;
+    int rc, type, gone = 0;
+
+    memset(&cur, 0, sizeof(cur));
+    *settled = 0;
+    if (!(action = json_tokener_parse(r->action ? r->action : "")) ||
+        !(type_s = jget(action, "type")) || (type = fc_resource_type_parse(type_s)) < 0) {
+        rc = fc_journal_update(s, r->id, FC_EXEC_FAILED, NULL, NULL,
+                               INTERRUPTED " (unreadable action)", now);
+        *settled = rc == FC_OK;
+        goto done;
+    }
+    json_object_object_get_ex(action, "expect", &expect);
+    if ((rc = cloud_for(payload, r->account, &cloud, &role)) != FC_OK) {
+        fc_warn("execution %s: cannot check its target yet: %s", r->id, fc_error_last());
+        rc = FC_OK; /* stays started; the next run tries again */
+        goto done;
+    }
+    rc = fc_cloud_describe(cloud, (fc_resource_type)type, r->account, r->region, role,
+                           r->resource, &cur);
+    if (rc == FC_ENOTFOUND)
+        gone = 1;
+    else if (rc != FC_OK) {
+        fc_warn("execution %s: cannot check its target yet: %s", r->id, fc_error_last());
+        rc = FC_OK;
+        goto done;
+    }
+    if (change_happened(expect, gone, &cur)) {
+        after = gone ? gone_json(r->resource) : json_text(resource_json(&cur));
+        rc = fc_journal_update(s, r->id, FC_EXEC_DONE, after, NULL, NULL, now);
+        fc_info("execution %s: interrupted after the change; marked done", r->id);
+    } else {
+        if (!gone)
+            after = json_text(resource_json(&cur));
+        rc = fc_journal_update(s, r->id, FC_EXEC_FAILED, after, NULL, INTERRUPTED, now);
+        fc_warn("execution %s: interrupted before the change; marked failed", r->id);
+    }
+    *settled = rc == FC_OK;
+done:
+    free(after);
+    fc_resource_dispose(&cur);
+    json_object_put(action);
+    return rc;
+}
+
+int fc_executor_resume(fc_state *s, fc_executor_cloud_fn cloud_for, void *payload,
+                       int64_t now, size_t *nsettled)
+{
+    fc_exec_list rows;
+    size_t i;
+    int rc, one;
+
+    if (nsettled)
+        *nsettled = 0;
+    fc_exec_list_init(&rows);
+    if ((rc = fc_journal_migrate(s)) != FC_OK ||
+        (rc = fc_journal_list(s, FC_EXEC_STARTED, &rows)) != FC_OK)
+        goto done;
+    for (i = 0; i < rows.n; i++) {
+        if ((rc = settle(s, &rows.items[i], cloud_for, payload, now, &one)) != FC_OK)
+            goto done;
+        if (nsettled)
+            *nsettled += (size_t)one;
+    }
+done:
+    fc_exec_list_dispose(&rows);
+    return rc;
+}
+
+/* ---- one plan item ------------------------------------------------------ */
+
+static const char *opt_param(const fc_optimization_spec *s, const char *key)
+{
+    unsigned i;
+    for (i = 0; i < s->nparameters; i++)
+        if (s->parameters[i].key && strcmp(s->parameters[i].key, key) == 0)
+            return s->parameters[i].value;
+    return NULL;
+}
+
+static int same_str(const char *a, const char *b)
+{
+    return (!a && !b) || (a && b && strcmp(a, b) == 0);
+}
+
+/* Applies one provider step built from a JSON step. */
+static int apply_step(fc_cloud *cloud, const char *role, const char *account,
+                      const char *region, const char *token, json_object *step,
+                      fc_action_result *res)
+{
+    json_object *params = NULL;
+    fc_tag tags[4];
+    fc_action a;
+    size_t n = 0;
+
+    memset(&a, 0, sizeof(a));
+    if (json_object_object_get_ex(step, "params", &params)) {
+        json_object_object_foreach(params, k, v) {
+            if (n == FC_ARRAY_LEN(tags))
+                break;
+            tags[n].key = k;
+            tags[n].value = (char *)json_object_get_string(v);
+            n++;
+        }
+    }
+    a.kind = jget(step, "kind");
+    a.account = account;
+    a.region = region;
+    a.resource = jget(step, "resource");
+    a.params = tags;
+    a.nparams = n;
+    a.role_arn = role;
+    a.client_token = token;
+    return fc_cloud_apply(cloud, &a, res);
+}
+
+typedef struct {
+    const fc_executor_input *in;
+    fc_exec_report *rep;
+    unsigned executed;
+} run_ctx;
+
+static int run_item(run_ctx *x, const fc_plan_item *it)
+{
+    const fc_executor_input *in = x->in;
+    const fc_object *ob = fc_specs_find(in->specs, FC_KIND_OPTIMIZATION, it->optimization);
+    const fc_optimization_spec *spec;
+    const fc_resource *seen;
+    fc_exec_mapping m;
+    fc_exec_record row, old;
+    fc_resource cur;
+    fc_action_result res;
+    fc_cloud *cloud = NULL;
+    const char *role = NULL, *want = NULL;
+    json_object *action = NULL, *steps = NULL, *expect = NULL, *inverse = NULL;
+    char id[256], token[64];
+    char *after = NULL, *inverse_s = NULL, *err = NULL;
+    unsigned max_per_pass;
+    int irreversible, rc, gone = 0;
+    size_t k;
+
+    memset(&row, 0, sizeof(row));
+    memset(&old, 0, sizeof(old));
+    memset(&cur, 0, sizeof(cur));
+    memset(&res, 0, sizeof(res));
+    if (!ob || !(spec = ob->spec.optimization)) {
+        rc = outcome(x->rep, it->optimization, NULL, "skipped", "SpecMissing",
+                     "no valid Optimization named %s", it->optimization);
+        goto done;
+    }
+    if (fc_executor_map(it->action, &m) != FC_OK) {
+        rc = outcome(x->rep, it->optimization, NULL, "skipped", "UnsupportedAction",
+                     "the executor does not run %s", it->action);
+        goto done;
+    }
+    if ((rc = fc_journal_id(id, sizeof(id), it->optimization, in->commit, it->action)) != FC_OK)
+        goto done;
+    rc = fc_journal_get(in->state, id, &old);
+    if (rc == FC_OK) {
+        rc = outcome(x->rep, it->optimization, id, "skipped", "AlreadyExecuted",
+                     "execution %s is %s; never run twice", id, fc_exec_state_name(old.state));
+        goto done;
+    }
+    if (rc != FC_ENOTFOUND)
+        goto done;
+    if (!fc_executor_in_window(spec->window, in->now)) {
+        rc = outcome(x->rep, it->optimization, NULL, "skipped", "OutsideWindow",
+                     "outside spec.window (%s-%s %s)", spec->window->start ? spec->window->start : "00:00",
+                     spec->window->end ? spec->window->end : "24:00",
+                     spec->window->timezone ? spec->window->timezone : "UTC");
+        goto done;
+    }
+    fc_executor_policy(in->specs, it->account, &max_per_pass, &irreversible);
+    if (!m.inverse && !irreversible) {
+        rc = outcome(x->rep, it->optimization, NULL, "skipped", "Irreversible",
+                     "%s cannot be undone; a Policy covering account %s must set "
+                     "irreversible: true", it->action, it->account);
+        goto done;
+    }
+    if (x->executed >= max_per_pass) {
+        rc = outcome(x->rep, it->optimization, NULL, "skipped", "LimitReached",
+                     "Policy limits.maxActionsPerPass (%u) reached this pass", max_per_pass);
+        goto done;
+    }
+    if (in->inv && fc_inventory_is_stale(in->inv, it->account, it->region)) {
+        rc = outcome(x->rep, it->optimization, NULL, "skipped", "StaleInventory",
+                     "discovery of %s/%s failed this pass", it->account, it->region);
+        goto done;
+    }
+    if (strcmp(it->action, "rightsize") == 0)
+        want = opt_param(spec, "instanceType");
+    else if (strcmp(it->action, "modify-volume") == 0)
+        want = opt_param(spec, "volumeType");
+    if ((strcmp(it->action, "rightsize") == 0 || strcmp(it->action, "modify-volume") == 0) &&
+        !want) {
+        rc = outcome(x->rep, it->optimization, NULL, "skipped", "MissingParameter",
+                     "%s needs spec.parameters.%s", it->action,
+                     it->action[0] == 'r' ? "instanceType" : "volumeType");
+        goto done;
+    }
+    if (in->cloud_for(in->payload, it->account, &cloud, &role) != FC_OK) {
+        rc = outcome(x->rep, it->optimization, NULL, "skipped", "ProviderUnavailable", "%s",
+                     fc_error_last());
+        goto done;
+    }
+    /* Re-check right before acting: the world may have moved since discovery. */
+    rc = fc_cloud_describe(cloud, m.type, it->account, it->region, role, it->resource, &cur);
+    if (rc == FC_ENOTFOUND) {
+        rc = outcome(x->rep, it->optimization, NULL, "skipped", "TargetChanged",
+                     "%s no longer exists", it->resource);
+        goto done;
+    }
+    if (rc != FC_OK) {
+        rc = outcome(x->rep, it->optimization, NULL, "skipped", "DescribeFailed", "%s",
+                     fc_error_last());
+        goto done;
+    }
+    seen = in->inv ? fc_inventory_find(in->inv, it->account, it->region, it->resource) : NULL;
+    if (!seen || !same_str(seen->state, cur.state) ||
+        !same_str(seen->size_class, cur.size_class)) {
+        rc = outcome(x->rep, it->optimization, NULL, "skipped", "TargetChanged",
+                     "%s is %s now, %s at discovery", it->resource,
+                     cur.state ? cur.state : "unknown",
+                     seen && seen->state ? seen->state : "unseen");
+        goto done;
+    }
+    if (m.from_state && (!cur.state || strcmp(cur.state, m.from_state) != 0)) {
+        int running = strcmp(it->action, "rightsize") == 0 && cur.state &&
+                      strcmp(cur.state, "running") == 0;
+        rc = outcome(x->rep, it->optimization, NULL, "skipped",
+                     running ? "InstanceRunning" : "TargetChanged",
+                     running ? "rightsize needs a stopped instance; %s is %s (approve a stop "
+                               "first: the executor never restarts an instance on its own)"
+                             : "%s is %s, not the state this action starts from",
+                     it->resource, cur.state ? cur.state : "unknown");
+        goto done;
+    }
+
+    /* The plan as the journal keeps it: steps, expected result, inverse. */
+    action = json_object_new_object();
+    steps = json_object_new_array();
+    expect = json_object_new_object();
+    inverse = json_object_new_array();
+    json_object_object_add(action, "action", json_object_new_string(it->action));
+    json_object_object_add(action, "type", json_object_new_string(fc_resource_type_name(m.type)));
+    if (strcmp(it->action, "stop") == 0 || strcmp(it->action, "start") == 0) {
+        const char *to = it->action[2] == 'o' ? "stopped" : "running";
+        json_object_array_add(steps, step_json(m.steps[0], it->resource, NULL, NULL, NULL, NULL));
+        json_object_object_add(expect, "state", json_object_new_string(to));
+        json_object_array_add(inverse, step_json(m.inverse, it->resource, NULL, NULL, NULL, NULL));
+    } else if (want) {
+        const char *key = m.type == FC_RES_EC2_INSTANCE ? "instanceType" : "volumeType";
+        json_object_array_add(steps, step_json(m.steps[0], it->resource, key, want, NULL, NULL));
+        json_object_object_add(expect, "sizeClass", json_object_new_string(want));
+        json_object_array_add(inverse, step_json(m.inverse, it->resource, key,
+                                                 cur.size_class ? cur.size_class : "", NULL,
+                                                 NULL));
+    } else {
+        for (k = 0; k < m.nsteps; k++)
+            json_object_array_add(steps, step_json(m.steps[k], it->resource, NULL, NULL, NULL,
+                                                   NULL));
+        json_object_object_add(expect, "gone", json_object_new_boolean(1));
+    }
+    json_object_object_add(action, "steps", json_object_get(steps));
+    json_object_object_add(action, "expect", json_object_get(expect));
+
+    row.id = id;
+    row.optimization = it->optimization;
+    row.commit = (char *)in->commit;
+    row.account = it->account;
+    row.region = it->region;
+    row.resource = it->resource;
+    row.state = FC_EXEC_STARTED;
+    row.created = row.started = in->now;
+    row.approvers = approvers_json(in, it->optimization);
+    row.action = json_text(json_object_get(action));
+    row.before = json_text(resource_json(&cur));
+    row.inverse = m.inverse && json_object_array_length(inverse)
+                      ? fc_strdup(json_object_to_json_string_ext(inverse, JSON_C_TO_STRING_PLAIN))
+                      : NULL;
+    if (!row.approvers || !row.action || !row.before ||
+        (json_object_array_length(inverse) && !row.inverse)) {
+        rc = fc_error_set(FC_ENOMEM, "out of memory");
+        goto done;
+    }
+    /* Journal first: committed before the provider hears of it. */
+    if ((rc = fc_journal_insert(in->state, &row)) != FC_OK)
+        goto done;
+    x->executed++;
+    snprintf(token, sizeof(token), "%.63s", id + (strlen(id) > 63 ? strlen(id) - 63 : 0));
+    for (k = 0; k < json_object_array_length(steps); k++) {
+        json_object *st = json_object_array_get_idx(steps, k);
+        fc_action_result_dispose(&res);
+        rc = apply_step(cloud, role, it->account, it->region, token, st, &res);
+        if (rc != FC_OK)
+            break;
+        if (strcmp(jget(st, "kind"), "create-snapshot") == 0 && res.new_id) {
+            /* The snapshot is what makes the delete reversible: journal it
+             * before the delete goes out. */
+            json_object_array_add(inverse,
+                                  step_json(m.inverse, res.new_id, "snapshotId", res.new_id,
+                                            "volumeType", cur.size_class));
+            free(inverse_s);
+            inverse_s = fc_strdup(json_object_to_json_string_ext(inverse,
+                                                                 JSON_C_TO_STRING_PLAIN));
+            if (!inverse_s) {
+                rc = fc_error_set(FC_ENOMEM, "out of memory");
+                break;
+            }
+            if ((rc = fc_journal_update(in->state, id, FC_EXEC_STARTED, NULL, inverse_s, NULL,
+                                        0)) != FC_OK)
+                goto done; /* the journal is unusable: stop everything */
+        }
+    }
+    if (rc != FC_OK) {
+        if (!(err = fc_strdup(fc_error_last()))) {
+            rc = fc_error_set(FC_ENOMEM, "out of memory");
+            goto done;
+        }
+        if ((rc = fc_journal_update(in->state, id, FC_EXEC_FAILED, NULL, NULL, err, in->now)) !=
+            FC_OK)
+            goto done;
+        fc_warn("execution %s (%s %s) failed: %s", id, it->action, it->resource, err);
+        rc = outcome(x->rep, it->optimization, id, "failed", "ProviderError", "%s", err);
+        goto done;
+    }
+    fc_resource_dispose(&cur);
+    rc = fc_cloud_describe(cloud, m.type, it->account, it->region, role, it->resource, &cur);
+    gone = rc == FC_ENOTFOUND;
+    if (rc != FC_OK && !gone)
+        fc_warn("execution %s: after-state unknown: %s", id, fc_error_last());
+    after = gone ? gone_json(it->resource) : rc == FC_OK ? json_text(resource_json(&cur)) : NULL;
+    if ((rc = fc_journal_update(in->state, id, FC_EXEC_DONE, after, NULL, NULL, in->now)) !=
+        FC_OK)
+        goto done;
+    fc_info("executed %s: %s %s (%s)", id, it->action, it->resource, it->optimization);
+    rc = outcome(x->rep, it->optimization, id, "done", "Executed", "%s %s", it->action,
+                 it->resource);
+done:
+    free(row.approvers);
+    free(row.action);
+    free(row.before);
+    free(row.inverse);
+    free(after);
+    free(inverse_s);
+    free(err);
+    json_object_put(action);
+    json_object_put(steps);
+    json_object_put(expect);
+    json_object_put(inverse);
+    fc_action_result_dispose(&res);
+    fc_resource_dispose(&cur);
+    fc_exec_record_dispose(&old);
+    return rc;
+}
+
+int fc_executor_run(fc_exec_report *out, const fc_executor_input *in)
+{
+    run_ctx x;
+    size_t i;
+    int rc;
+
+    if (!in->state)
+        return fc_error_set(FC_EINVALID, "the executor needs the state store");
+    if ((rc = fc_journal_migrate(in->state)) != FC_OK)
+        return rc;
+    if ((rc = fc_executor_resume(in->state, in->cloud_for, in->payload, in->now, NULL)) !=
+        FC_OK)
+        return rc;
+    if (!in->live)
+        return FC_OK; /* dry-run: the status already shows the plan */
+    memset(&x, 0, sizeof(x));
+    x.in = in;
+    x.rep = out;
+    for (i = 0; in->plan && i < in->plan->n; i++) {
+        if (in->plan->items[i].state != FC_PLAN_PLANNED)
+            continue;
+        if ((rc = run_item(&x, &in->plan->items[i])) != FC_OK)
+            return rc;
+    }
+    return FC_OK;
+}

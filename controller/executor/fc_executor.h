@@ -1,0 +1,153 @@
+/*
+ * fc_executor.h - the executor: approved plan items become provider actions,
+ * journal first (DESIGN.md, "State").
+ *
+ * Stage: execution, after the reconcilers and before the status commit.
+ * Inputs: the pass's plan (items FC_PLAN_PLANNED only), the specs (windows,
+ * Policy limits), the inventory seen at discovery, a provider per account,
+ * the state store, the clock and the live flag.  Output: journal rows in
+ * the store (table executions) and a report of what ran and what was
+ * skipped and why.  Dry-run (live = 0) executes nothing.
+ *
+ * Journal rows move started -> done | failed (| rolled-back, later); a row is
+ * committed before its provider call, so a crash never runs an action twice:
+ * fc_executor_resume() settles rows left in `started` by reading the
+ * resource's real state, and never retries them.
+ */
+#ifndef FC_EXECUTOR_H
+#define FC_EXECUTOR_H
+
+#include "controller/cloud/fc_cloud.h"
+#include "controller/state/fc_state.h"
+#include "reconcilers/fc_reconcilers.h"
+#include "specs/fc_specs.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef enum {
+    FC_EXEC_PLANNED,
+    FC_EXEC_STARTED,
+    FC_EXEC_DONE,
+    FC_EXEC_FAILED,
+    FC_EXEC_ROLLED_BACK
+} fc_exec_state;
+
+const char *fc_exec_state_name(fc_exec_state s);
+/* -1 when unknown. */
+int fc_exec_state_parse(const char *s);
+
+/* One journal row.  Every string is owned (fc_exec_record_dispose). */
+typedef struct fc_exec_record {
+    char *id;            /* <optimization>-<12 hex>: stable per (name, commit, action) */
+    char *optimization;
+    char *commit;        /* spec commit the approval was read at */
+    char *approvers;     /* JSON array of {identity, commit} */
+    char *account;
+    char *region;
+    char *resource;
+    char *action;        /* JSON: {action, type, steps[], expect{}} */
+    fc_exec_state state;
+    char *before;        /* JSON: the resource as describe returned it */
+    char *after;         /* JSON, or NULL */
+    char *inverse;       /* JSON: the provider steps that undo it, or NULL */
+    char *error;         /* why it failed, or NULL */
+    int64_t created, started, finished;
+} fc_exec_record;
+
+typedef struct fc_exec_list {
+    fc_exec_record *items;
+    size_t n, cap;
+} fc_exec_list;
+
+void fc_exec_record_dispose(fc_exec_record *r);
+void fc_exec_list_init(fc_exec_list *l);
+void fc_exec_list_dispose(fc_exec_list *l);
+
+/* ---- journal (journal.c): state-store module "executor" ---- */
+int fc_journal_migrate(fc_state *s);
+/* Writes id: "<optimization>-" + 12 hex digits of a hash of the three. */
+int fc_journal_id(char *out, size_t size, const char *optimization,
+                  const char *commit, const char *action);
+/* Inserts a new row and commits it (FC_ECONFLICT when the id exists). */
+int fc_journal_insert(fc_state *s, const fc_exec_record *r);
+/* Moves a row to state and sets the non-NULL fields; commits. */
+int fc_journal_update(fc_state *s, const char *id, fc_exec_state state,
+                      const char *after, const char *inverse, const char *error,
+                      int64_t finished);
+/* FC_ENOTFOUND when absent; out is disposable either way. */
+int fc_journal_get(fc_state *s, const char *id, fc_exec_record *out);
+/* Every row (state < 0) or the rows in one state, by id. */
+int fc_journal_list(fc_state *s, int state, fc_exec_list *out);
+
+/* ---- executor (executor.c) ---- */
+
+/* Borrowed provider for an account (and its role), or a negative code. */
+typedef int (*fc_executor_cloud_fn)(void *payload, const char *account,
+                                    fc_cloud **cloud, const char **role_arn);
+
+typedef struct {
+    const fc_plan *plan;
+    const fc_spec_set *specs;     /* windows, Policy limits */
+    const fc_inventory *inv;      /* what discovery saw */
+    const fc_approval_evidence *evidence; /* approvers per Optimization */
+    size_t nevidence;
+    const char *commit;           /* spec commit */
+    fc_state *state;
+    fc_executor_cloud_fn cloud_for;
+    void *payload;
+    int64_t now;
+    int live;                     /* 0 = dry-run: nothing executes */
+} fc_executor_input;
+
+typedef struct {
+    char *optimization;
+    char *id;                     /* journal id, or NULL when not journaled */
+    char *result;                 /* done, failed, skipped */
+    char *reason;                 /* CamelCase, e.g. OutsideWindow */
+    char *message;
+} fc_exec_outcome;
+
+typedef struct {
+    fc_exec_outcome *items;
+    size_t n, cap;
+    size_t done, failed, skipped;
+} fc_exec_report;
+
+void fc_exec_report_init(fc_exec_report *r);
+void fc_exec_report_dispose(fc_exec_report *r);
+
+/* Runs resume, then every planned item (live only).  Per-item problems are
+ * outcomes, not errors; a negative code means the journal failed and
+ * nothing after it ran. */
+int fc_executor_run(fc_exec_report *out, const fc_executor_input *in);
+
+/* Settles rows left in `started`: done when describe shows the change
+ * happened, else failed ("interrupted; not retried automatically"). */
+int fc_executor_resume(fc_state *s, fc_executor_cloud_fn cloud_for, void *payload,
+                       int64_t now, size_t *nsettled);
+
+/* 1 when now (UTC) is inside the window (NULL = always).  Days are mon..sun;
+ * start > end spans midnight (the part after midnight belongs to the day
+ * the window opened); start == end is the whole day. */
+int fc_executor_in_window(const fc_opt_window *w, int64_t now);
+
+/* How an Optimization action maps onto provider steps. */
+typedef struct {
+    const char *steps[2];         /* provider kinds, in order */
+    size_t nsteps;
+    const char *inverse;          /* kind that undoes it, NULL = irreversible */
+    fc_resource_type type;        /* the target's type */
+    const char *from_state;       /* required state before, or NULL */
+} fc_exec_mapping;
+
+/* FC_EUNSUPPORTED for actions the executor does not run. */
+int fc_executor_map(const char *action, fc_exec_mapping *out);
+
+/* Limit per pass and whether irreversible actions may run in account:
+ * the strictest of the active Policies (min limit; every Policy covering the
+ * account must say irreversible: true).  Without Policies: 5, no. */
+void fc_executor_policy(const fc_spec_set *specs, const char *account,
+                        unsigned *max_per_pass, int *irreversible);
+
+#endif
