@@ -212,6 +212,35 @@ static fc_resource *page_add(aws_page *p, fc_resource_type type,
     return r;
 }
 
+static int oom(void)
+{
+    return fc_error_set(FC_ENOMEM, "aws: out of memory parsing a response");
+}
+
+/* The first `elem` element at or after n, or NULL: walks a list's members. */
+static xmlNode *next_elem(xmlNode *n, const char *elem)
+{
+    for (; n; n = n->next)
+        if (is_elem(n, elem))
+            return n;
+    return NULL;
+}
+
+/* Appends a resource whose id is the text of it/<id_field>; a member
+ * without one is a parse error naming the call ("what without id"). */
+static int add_item(aws_page *p, fc_resource **out, fc_resource_type type,
+                    const char *account, const char *region, xmlNode *it,
+                    const char *id_field, const char *what)
+{
+    fc_resource *r = page_add(p, type, account, region);
+    *out = r;
+    if (!r)
+        return oom();
+    if (!(r->id = text(it, id_field)))
+        return fc_error_set(FC_EPARSE, "aws: %s without %s", what, id_field);
+    return FC_OK;
+}
+
 static int add_tag(fc_tag **tags, size_t *n, const char *k, const char *v)
 {
     fc_tag *t = realloc(*tags, (*n + 1) * sizeof(*t));
@@ -270,10 +299,6 @@ static int set_next(aws_page *p, xmlNode *root, const char *name)
     return FC_OK;
 }
 
-static int oom(void)
-{
-    return fc_error_set(FC_ENOMEM, "aws: out of memory parsing a response");
-}
 
 /* Opens doc and checks the root element's local name. */
 static int open_doc(xmlDoc **doc, xmlNode **root, const char *body, size_t len,
@@ -305,17 +330,12 @@ int aws_parse_ec2_instances(aws_page *p, const char *body, size_t len,
         if (!is_elem(res, "item"))
             continue;
         is = child(res, "instancesSet");
-        for (it = is ? is->children : NULL; it && rc == FC_OK; it = it->next) {
+        for (it = next_elem(is ? is->children : NULL, "item"); it && rc == FC_OK;
+             it = next_elem(it->next, "item")) {
             fc_resource *r;
-            if (!is_elem(it, "item"))
-                continue;
-            if (!(r = page_add(p, FC_RES_EC2_INSTANCE, account, region)) ||
-                !(r->id = text(it, "instanceId"))) {
-                rc = r ? fc_error_set(FC_EPARSE, "aws: DescribeInstances: item "
-                                                 "without instanceId")
-                       : oom();
+            if ((rc = add_item(p, &r, FC_RES_EC2_INSTANCE, account, region, it,
+                               "instanceId", "DescribeInstances: item")) != FC_OK)
                 break;
-            }
             r->state = text_path(it, "instanceState/name");
             r->size_class = text(it, "instanceType");
             r->created = when(it, "launchTime");
@@ -340,17 +360,13 @@ int aws_parse_ec2_volumes(aws_page *p, const char *body, size_t len,
     if ((rc = open_doc(&doc, &root, body, len, "DescribeVolumes")))
         return rc;
     vs = find(root, "volumeSet");
-    for (it = vs ? vs->children : NULL; it && rc == FC_OK; it = it->next) {
+    for (it = next_elem(vs ? vs->children : NULL, "item"); it && rc == FC_OK;
+         it = next_elem(it->next, "item")) {
         fc_resource *r;
         xmlNode *att;
-        if (!is_elem(it, "item"))
-            continue;
-        if (!(r = page_add(p, FC_RES_EBS_VOLUME, account, region)) ||
-            !(r->id = text(it, "volumeId"))) {
-            rc = r ? fc_error_set(FC_EPARSE, "aws: DescribeVolumes: item without volumeId")
-                   : oom();
+        if ((rc = add_item(p, &r, FC_RES_EBS_VOLUME, account, region, it, "volumeId",
+                           "DescribeVolumes: item")) != FC_OK)
             break;
-        }
         r->state = text(it, "status");
         r->size_class = text(it, "volumeType");
         r->size = num(it, "size");
@@ -380,17 +396,12 @@ int aws_parse_ec2_snapshots(aws_page *p, const char *body, size_t len,
     if ((rc = open_doc(&doc, &root, body, len, "DescribeSnapshots")))
         return rc;
     ss = find(root, "snapshotSet");
-    for (it = ss ? ss->children : NULL; it && rc == FC_OK; it = it->next) {
+    for (it = next_elem(ss ? ss->children : NULL, "item"); it && rc == FC_OK;
+         it = next_elem(it->next, "item")) {
         fc_resource *r;
-        if (!is_elem(it, "item"))
-            continue;
-        if (!(r = page_add(p, FC_RES_EBS_SNAPSHOT, account, region)) ||
-            !(r->id = text(it, "snapshotId"))) {
-            rc = r ? fc_error_set(FC_EPARSE, "aws: DescribeSnapshots: item without "
-                                             "snapshotId")
-                   : oom();
+        if ((rc = add_item(p, &r, FC_RES_EBS_SNAPSHOT, account, region, it, "snapshotId",
+                           "DescribeSnapshots: item")) != FC_OK)
             break;
-        }
         r->state = text(it, "status");
         r->size = num(it, "volumeSize");
         r->attached_to = text(it, "volumeId");
@@ -462,17 +473,12 @@ int aws_parse_elb_load_balancers(aws_page *p, const char *body, size_t len,
     if ((rc = open_doc(&doc, &root, body, len, "DescribeLoadBalancers")))
         return rc;
     lbs = find(root, "LoadBalancers");
-    for (it = lbs ? lbs->children : NULL; it && rc == FC_OK; it = it->next) {
+    for (it = next_elem(lbs ? lbs->children : NULL, "member"); it && rc == FC_OK;
+         it = next_elem(it->next, "member")) {
         fc_resource *r;
-        if (!is_elem(it, "member"))
-            continue;
-        if (!(r = page_add(p, FC_RES_LOAD_BALANCER, account, region)) ||
-            !(r->id = text(it, "LoadBalancerName"))) {
-            rc = r ? fc_error_set(FC_EPARSE, "aws: DescribeLoadBalancers: member "
-                                             "without LoadBalancerName")
-                   : oom();
+        if ((rc = add_item(p, &r, FC_RES_LOAD_BALANCER, account, region, it,
+                           "LoadBalancerName", "DescribeLoadBalancers: member")) != FC_OK)
             break;
-        }
         r->name = fc_strdup(r->id);
         r->state = text_path(it, "State/Code");
         r->size_class = text(it, "Type");
@@ -633,17 +639,12 @@ int aws_parse_rds_instances(aws_page *p, const char *body, size_t len,
     if ((rc = open_doc(&doc, &root, body, len, "DescribeDBInstances")))
         return rc;
     dbs = find(root, "DBInstances");
-    for (it = dbs ? dbs->children : NULL; it && rc == FC_OK; it = it->next) {
+    for (it = next_elem(dbs ? dbs->children : NULL, "DBInstance"); it && rc == FC_OK;
+         it = next_elem(it->next, "DBInstance")) {
         fc_resource *r;
-        if (!is_elem(it, "DBInstance"))
-            continue;
-        if (!(r = page_add(p, FC_RES_RDS_INSTANCE, account, region)) ||
-            !(r->id = text(it, "DBInstanceIdentifier"))) {
-            rc = r ? fc_error_set(FC_EPARSE, "aws: DescribeDBInstances: instance "
-                                             "without DBInstanceIdentifier")
-                   : oom();
+        if ((rc = add_item(p, &r, FC_RES_RDS_INSTANCE, account, region, it,
+                           "DBInstanceIdentifier", "DescribeDBInstances: instance")) != FC_OK)
             break;
-        }
         r->name = fc_strdup(r->id);
         r->state = text(it, "DBInstanceStatus");
         r->size_class = text(it, "DBInstanceClass");
@@ -677,16 +678,12 @@ int aws_parse_s3_buckets(aws_page *p, const char *body, size_t len,
     if ((rc = open_doc(&doc, &root, body, len, "ListBuckets")))
         return rc;
     bs = find(root, "Buckets");
-    for (it = bs ? bs->children : NULL; it && rc == FC_OK; it = it->next) {
+    for (it = next_elem(bs ? bs->children : NULL, "Bucket"); it && rc == FC_OK;
+         it = next_elem(it->next, "Bucket")) {
         fc_resource *r;
-        if (!is_elem(it, "Bucket"))
-            continue;
-        if (!(r = page_add(p, FC_RES_S3_BUCKET, account, NULL)) ||
-            !(r->id = text(it, "Name"))) {
-            rc = r ? fc_error_set(FC_EPARSE, "aws: ListBuckets: bucket without Name")
-                   : oom();
+        if ((rc = add_item(p, &r, FC_RES_S3_BUCKET, account, NULL, it, "Name",
+                           "ListBuckets: bucket")) != FC_OK)
             break;
-        }
         r->name = fc_strdup(r->id);
         r->state = fc_strdup("available");
         r->created = when(it, "CreationDate");
