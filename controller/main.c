@@ -6,11 +6,17 @@
  * plan, validate.  Dry-run is the only mode in this build: nothing is ever
  * executed against a cloud.
  */
+#include "controller/config/fc_config.h"
 #include "controller/core/fc_error.h"
 #include "controller/core/fc_log.h"
+#include "controller/core/secure.h"
 #include "controller/http/fc_http.h"
 #include "controller/ingest/fc_ingest.h"
 #include "controller/pass/fc_run.h"
+#include "controller/report/fc_report.h"
+#include "controller/sched/fc_loop.h"
+#include "controller/shard/fc_shard.h"
+#include "specs/fc_crdgen.h"
 
 #include <ctype.h>
 #include <getopt.h>
@@ -25,29 +31,13 @@
 
 enum { EXIT_PASS_FAILED = 1, EXIT_USAGE = 2, EXIT_INVALID_SPECS = 3 };
 
-/* getopt codes of long-only flags, past any char */
-enum {
-    OPT_GIT_TOKEN_FILE = 0x4100,
-    OPT_GIT_SSH_KEY,
-    OPT_GIT_SSH_PASSPHRASE,
-    OPT_GIT_KNOWN_HOSTS,
-    OPT_VERIFY_SIGNATURES,
-    OPT_GIT_AUTHOR_NAME,
-    OPT_GIT_AUTHOR_EMAIL,
-    OPT_FORCE,
-    OPT_LIVE
-};
-
-/* HTTP server of `run` (controller/http). */
-enum { OPT_LISTEN = 0x4300 };
-
-/* Provider flags: --provider, --endpoint-url, --endpoint-url-<service>. */
-enum { OPT_PROVIDER = 0x4200, OPT_ENDPOINT_URL, OPT_ENDPOINT_SVC };
+/* Per-service endpoint settings: endpoints.<service> in controller/config. */
 static const char *const endpoint_services[] = {"ec2", "elbv2", "rds", "lambda",
                                                 "s3",  "cloudwatch", "sts", "ce"};
 #define N_ENDPOINT_SERVICES (sizeof(endpoint_services) / sizeof(endpoint_services[0]))
 
 static volatile sig_atomic_t stop_requested;
+static volatile sig_atomic_t reload_requested; /* SIGHUP: re-read --config */
 
 static void on_signal(int sig)
 {
@@ -55,53 +45,22 @@ static void on_signal(int sig)
     stop_requested = 1;
 }
 
+static void on_hup(int sig)
+{
+    (void)sig;
+    reload_requested = 1;
+}
+
 static const char exit_codes[] =
     "Exit codes:\n"
     "  0  success (invalid specs are reported in status, not as failure)\n"
     "  1  the pass failed (git, provider, prices or i/o error)\n"
     "  2  usage error\n"
-    "  3  validate found invalid specs\n";
-
-static const char common_flags[] =
-    "  --repo URL|PATH      git repository holding the specs (FINOPS_REPO)\n"
-    "  --branch NAME        tracked branch (FINOPS_BRANCH, default main)\n"
-    "  --path DIR           spec root inside the repo (FINOPS_PATH, default root)\n"
-    "  --state-dir DIR      controller state and clone (FINOPS_STATE_DIR, default\n"
-    "                       $XDG_STATE_HOME/finops-controller or ./.finops-state)\n"
-    "  --sim-file FILE      estate of the sim cloud (FINOPS_SIM_FILE, default\n"
-    "                       examples/sim/estate.yaml)\n"
-    "  --prices PATH        price catalogue: AWS Price List CSV offer files or\n"
-    "                       YAML, a file or a directory (FINOPS_PRICES, default\n"
-    "                       examples/prices/aws-price-list)\n"
-    "  --provider sim|aws   provider of Account specs without `provider:`\n"
-    "                       (FINOPS_PROVIDER, default sim)\n"
-    "  --endpoint-url URL   aws: one endpoint for every service, e.g. a local\n"
-    "                       AWS-compatible server (FINOPS_ENDPOINT_URL)\n"
-    "  --endpoint-url-SERVICE URL  aws: per service, SERVICE one of ec2, elbv2,\n"
-    "                       rds, lambda, s3, cloudwatch, sts, ce\n"
-    "                       (FINOPS_ENDPOINT_URL_<SERVICE>, e.g. _EC2); aws\n"
-    "                       credentials come from the standard chain (AWS_*)\n"
-    "  --now TIME           pass clock, YYYY-MM-DDTHH:MM:SSZ (FINOPS_NOW; default\n"
-    "                       the wall clock); same inputs + clock = same status\n"
-    "  --git-token-file FILE  https token, re-read each pass (FINOPS_GIT_TOKEN_FILE;\n"
-    "                       else FINOPS_GIT_TOKEN); sent as basic auth, user from\n"
-    "                       the URL or x-access-token\n"
-    "  --git-ssh-key FILE   ssh private key (FINOPS_GIT_SSH_KEY; else ssh-agent)\n"
-    "  --git-ssh-key-passphrase-file FILE  its passphrase\n"
-    "                       (FINOPS_GIT_SSH_KEY_PASSPHRASE_FILE)\n"
-    "  --git-known-hosts FILE  ssh host keys (FINOPS_GIT_KNOWN_HOSTS, default\n"
-    "                       ~/.ssh/known_hosts); unknown or changed keys are refused\n"
-    "  --git-author-name NAME, --git-author-email EMAIL  identity of status commits\n"
-    "                       (FINOPS_GIT_AUTHOR_NAME/_EMAIL, default finops-controller\n"
-    "                       <finops-controller@localhost>)\n"
-    "  --verify-signatures  approving commits must be signed by a key listed in\n"
-    "                       approvers.yaml (FINOPS_VERIFY_SIGNATURES=1)\n"
-    "  --live               run and reconcile: execute approved Optimizations inside\n"
-    "                       their window, journal first (FINOPS_LIVE=1); default is a\n"
-    "                       dry run that changes nothing in the cloud\n"
-    "  --log-level LEVEL    debug|info|warn|error (FINOPS_LOG_LEVEL, default info)\n"
-    "  --log-format FORMAT  text|json (FINOPS_LOG_FORMAT, default text)\n"
-    "  -h, --help           this help\n";
+    "  3  validate found invalid specs\n"
+    "run: 0 after SIGTERM/SIGINT once the pass in flight has committed its status;\n"
+    "  1 when a second signal or --grace-period (30s) cut that pass short (the\n"
+    "  state store and the journal make this safe), or when the last pass of\n"
+    "  --max-passes failed; 2 for an unusable --listen or secret file.\n";
 
 static void usage(FILE *f, const char *cmd)
 {
@@ -110,11 +69,22 @@ static void usage(FILE *f, const char *cmd)
                    "       finops-controller reconcile --once --repo URL|PATH\n"
                    "       finops-controller plan --repo URL|PATH\n"
                    "       finops-controller validate --repo URL|PATH\n"
+                   "       finops-controller config [--config FILE] [flags]\n"
+                   "       finops-controller check --repo URL|PATH [flags]\n"
+                   "       finops-controller rollback ID --repo URL|PATH [--live]\n"
+                   "       finops-controller report [KIND] [--out DIR] --repo URL|PATH\n"
                    "       finops-controller ingest [--state-dir DIR] FILE...\n"
+                   "       finops-controller ctl [--server URL] [--token-file F] status|tasks|\n"
+                   "                             run TASK|enable TASK|disable TASK\n"
                    "       finops-controller --version\n\n"
                    "GitOps FinOps controller: reads Budget, Policy, Optimization, Account\n"
                    "and Schedule specs from git, observes the cloud, and commits status.\n\n"
-                   "run: reconcile every --interval until SIGTERM/SIGINT.\n"
+                   "run: the scheduler, until SIGTERM/SIGINT: tasks sync (every --interval),\n"
+                   "  discovery (Schedule discoveryInterval), optimization (daily\n"
+                   "  optimizationTime; with --live the only pass that executes), report\n"
+                   "  (weekly) and the Schedule's cron entries, in its timezone; one pass at\n"
+                   "  a time. POST /hooks/git (--webhook-secret-file) syncs now; the task API\n"
+                   "  (--api-token-file) serves `ctl`.\n"
                    "  --interval DURATION  30s, 5m, 1h (FINOPS_INTERVAL; default the Schedule\n"
                    "                       spec's interval, else 5m)\n"
                    "  --max-passes N       stop after N passes (0 = no limit)\n"
@@ -135,29 +105,149 @@ static void usage(FILE *f, const char *cmd)
         fprintf(f, "Usage: finops-controller validate --repo URL|PATH [flags]\n\n"
                    "Loads the specs at the branch head and prints every error as\n"
                    "file:line: field: message. Exits 3 when any spec is invalid.\n");
+    } else if (strcmp(cmd, "rollback") == 0) {
+        fprintf(f, "Usage: finops-controller rollback ID --repo URL|PATH [--live] [flags]\n\n"
+                   "Runs one pass that undoes execution ID (status/executions/ID.yaml)\n"
+                   "with its recorded inverse steps and commits the rollback record.\n"
+                   "Without --live it only shows what it would do.\n");
+    } else if (strcmp(cmd, "report") == 0) {
+        fprintf(f, "Usage: finops-controller report [discovery|optimization|anomaly|budget|all]\n"
+                   "       [--out DIR] --repo URL|PATH [flags]\n\n"
+                   "Runs a pass like plan (no commit, no push, no state written) and writes\n"
+                   "the report (default all: latest.md) and its SVG charts (charts/) to\n"
+                   "--out DIR (default ./finops-report).\n");
+    } else if (strcmp(cmd, "config") == 0) {
+        fprintf(f, "Usage: finops-controller config [--config FILE] [flags]\n\n"
+                   "Prints every setting's effective value and its source (flag, env,\n"
+                   "file:line or default); secret values show as <redacted>.\n");
+    } else if (strcmp(cmd, "check") == 0) {
+        fprintf(f, "Usage: finops-controller check --repo URL|PATH [flags]\n\n"
+                   "Tests what a pass needs and prints a table of what works: git fetch of\n"
+                   "the branch; push rights, by pushing the fetched head to the scratch ref\n"
+                   "refs/finops-controller/check and deleting it (nothing else changes);\n"
+                   "for every Account spec its credentials (aws: sts GetCallerIdentity,\n"
+                   "AssumeRole into roleArn; sim: the account is in the estate) and, per\n"
+                   "region, one read-only call per service (ec2, elbv2, rds, lambda, s3,\n"
+                   "cloudwatch, ce). Exits 0 when everything works, 1 otherwise.\n");
     }
-    fprintf(f, "\nFlags:\n%s\n%s", common_flags, exit_codes);
+    fprintf(f, "\nFlags (each also a FINOPS_* variable and a config file key; flags beat\n"
+               "the environment, which beats the --config file, which beats defaults):\n");
+    fc_config_print_flags(f);
+    fprintf(f, "\n%s", exit_codes);
 }
 
-static const char *env_or(const char *name, const char *dflt)
+/* `report --out DIR`: its own flag, taken out of argv before the shared
+ * flags are parsed.  -1 when --out has no value. */
+static int take_report_out(int *argc, char **argv, fc_run_opts *o)
 {
-    const char *v = getenv(name);
-    return v && *v ? v : dflt;
+    int i, j;
+    for (i = 1; i < *argc; i++) {
+        int take;
+        if (strcmp(argv[i], "--") == 0)
+            break;
+        if (strncmp(argv[i], "--out=", 6) == 0) {
+            o->report_out = argv[i] + 6;
+            take = 1;
+        } else if (strcmp(argv[i], "--out") == 0) {
+            if (i + 1 >= *argc)
+                return -1;
+            o->report_out = argv[i + 1];
+            take = 2;
+        } else {
+            continue;
+        }
+        for (j = i; j + take <= *argc; j++)
+            argv[j] = argv[j + take];
+        *argc -= take;
+        i--;
+    }
+    return 0;
 }
 
-static int file_exists(const char *p)
+/* The resolved config; freed at exit (atexit) so every return path is clean. */
+static fc_config *config;
+
+static void free_config(void)
 {
-    struct stat st;
-    return stat(p, &st) == 0;
+    fc_config_free(config);
+    config = NULL;
 }
 
-/* A shipped data file: relative to the working directory, else installed. */
-static const char *data_file(const char *rel, char *buf, size_t size)
+/* Fills o (and the loop's interval and pass limit) from the resolved config;
+ * the strings stay owned by config. */
+static void apply_config(fc_run_opts *o, const char **interval, long *max_passes)
 {
-    if (file_exists(rel))
-        return rel;
-    snprintf(buf, size, "%s/%s", FC_DATADIR, rel + strlen("examples/"));
-    return buf;
+    static const char *svc_list[N_ENDPOINT_SERVICES];
+    static char svc_buf[N_ENDPOINT_SERVICES][2048];
+    const char *level = fc_config_get(config, "log.level");
+    size_t i;
+
+    o->repo = fc_config_get(config, "repo");
+    o->branch = fc_config_get(config, "branch");
+    o->path = fc_config_get(config, "path");
+    o->state_dir = fc_config_get(config, "stateDir");
+    o->sim_file = fc_config_get(config, "simFile");
+    o->prices_file = fc_config_get(config, "prices");
+    o->push_retries = 5;
+    o->provider = fc_config_get(config, "provider");
+    o->run_retention = fc_config_get(config, "runRetention");
+    o->endpoint_url = fc_config_get(config, "endpointUrl");
+    o->nservice_endpoints = 0;
+    for (i = 0; i < N_ENDPOINT_SERVICES; i++) {
+        char key[64];
+        const char *v;
+        snprintf(key, sizeof(key), "endpoints.%s", endpoint_services[i]);
+        if (!(v = fc_config_get(config, key)))
+            continue;
+        snprintf(svc_buf[o->nservice_endpoints], sizeof(svc_buf[0]), "%s=%s",
+                 endpoint_services[i], v);
+        svc_list[o->nservice_endpoints] = svc_buf[o->nservice_endpoints];
+        o->nservice_endpoints++;
+    }
+    o->service_endpoints = svc_list;
+    o->author_name = fc_config_get(config, "git.authorName");
+    o->author_email = fc_config_get(config, "git.authorEmail");
+    o->git_token_file = fc_config_get(config, "git.tokenFile");
+    o->git_ssh_key = fc_config_get(config, "git.sshKey");
+    o->git_ssh_key_passphrase_file = fc_config_get(config, "git.sshKeyPassphraseFile");
+    o->git_known_hosts = fc_config_get(config, "git.knownHosts");
+    o->live = fc_config_bool(config, "live");
+    o->verify_signatures = fc_config_bool(config, "verifySignatures");
+    o->force = fc_config_bool(config, "force");
+    o->now = 0;
+    if (fc_config_get(config, "now")) /* validated by the config layer */
+        fc_time_parse(fc_config_get(config, "now"), &o->now);
+    *interval = fc_config_get(config, "interval");
+    *max_passes = fc_config_long(config, "maxPasses");
+    fc_log_set_progress_interval(fc_config_long(config, "log.progressInterval"));
+    fc_log_configure(strcmp(level, "debug") == 0   ? FC_LOG_DEBUG
+                     : strcmp(level, "warn") == 0  ? FC_LOG_WARN
+                     : strcmp(level, "error") == 0 ? FC_LOG_ERROR
+                                                   : FC_LOG_INFO,
+                     strcmp(fc_config_get(config, "log.format"), "json") == 0);
+}
+
+/* SIGHUP, between passes: an invalid file is refused with its key named and
+ * the running config kept; --listen needs a restart (the socket is bound). */
+static void reload_config(fc_run_opts *o, const char **interval, long *max_passes)
+{
+    fc_run_opts keep = *o;
+    reload_requested = 0;
+    if (fc_config_reload(config, NULL) != FC_OK) {
+        fc_err("config: reload refused, keeping the running config: %s", fc_error_last());
+        return;
+    }
+    apply_config(o, interval, max_passes);
+    o->force = keep.force; /* per command, not configuration */
+    o->mode = keep.mode;
+    o->rollback_id = keep.rollback_id;
+}
+
+/* The scheduler calls this while idle: SIGHUP reloads between passes. */
+static void between_passes(fc_run_opts *o, const char **interval, long *max_passes)
+{
+    if (reload_requested)
+        reload_config(o, interval, max_passes);
 }
 
 static void sleep_interruptible(long seconds)
@@ -170,69 +260,32 @@ static void sleep_interruptible(long seconds)
 
 int main(int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        {"repo", required_argument, 0, 'r'},
-        {"branch", required_argument, 0, 'b'},
-        {"path", required_argument, 0, 'p'},
-        {"state-dir", required_argument, 0, 's'},
-        {"sim-file", required_argument, 0, 'S'},
-        {"prices", required_argument, 0, 'P'},
-        {"now", required_argument, 0, 'n'},
-        {"interval", required_argument, 0, 'i'},
-        {"max-passes", required_argument, 0, 'm'},
-        {"once", no_argument, 0, 'o'},
-        {"listen", required_argument, 0, OPT_LISTEN},
-        {"log-level", required_argument, 0, 'l'},
-        {"log-format", required_argument, 0, 'f'},
-        {"version", no_argument, 0, 'V'},
-        {"help", no_argument, 0, 'h'},
-        {"git-token-file", required_argument, 0, OPT_GIT_TOKEN_FILE},
-        {"git-ssh-key", required_argument, 0, OPT_GIT_SSH_KEY},
-        {"git-ssh-key-passphrase-file", required_argument, 0, OPT_GIT_SSH_PASSPHRASE},
-        {"git-known-hosts", required_argument, 0, OPT_GIT_KNOWN_HOSTS},
-        {"verify-signatures", no_argument, 0, OPT_VERIFY_SIGNATURES},
-        {"git-author-name", required_argument, 0, OPT_GIT_AUTHOR_NAME},
-        {"force", no_argument, 0, OPT_FORCE},
-        {"live", no_argument, 0, OPT_LIVE},
-        {"git-author-email", required_argument, 0, OPT_GIT_AUTHOR_EMAIL},
-        {"provider", required_argument, 0, OPT_PROVIDER},
-        {"endpoint-url", required_argument, 0, OPT_ENDPOINT_URL},
-        {"endpoint-url-ec2", required_argument, 0, OPT_ENDPOINT_SVC + 0},
-        {"endpoint-url-elbv2", required_argument, 0, OPT_ENDPOINT_SVC + 1},
-        {"endpoint-url-rds", required_argument, 0, OPT_ENDPOINT_SVC + 2},
-        {"endpoint-url-lambda", required_argument, 0, OPT_ENDPOINT_SVC + 3},
-        {"endpoint-url-s3", required_argument, 0, OPT_ENDPOINT_SVC + 4},
-        {"endpoint-url-cloudwatch", required_argument, 0, OPT_ENDPOINT_SVC + 5},
-        {"endpoint-url-sts", required_argument, 0, OPT_ENDPOINT_SVC + 6},
-        {"endpoint-url-ce", required_argument, 0, OPT_ENDPOINT_SVC + 7},
-        {0, 0, 0, 0}};
     fc_run_opts o;
     fc_run_result res;
     const char *cmd = "run";
-    const char *interval = env_or("FINOPS_INTERVAL", NULL);
-    const char *now_s = env_or("FINOPS_NOW", NULL);
-    const char *level = env_or("FINOPS_LOG_LEVEL", "info");
-    const char *format = env_or("FINOPS_LOG_FORMAT", "text");
-    const char *listen_addr = env_or("FINOPS_LISTEN", "127.0.0.1:8080");
+    const char *interval = NULL;
+    const char *listen_addr = NULL;
     fc_http *http = NULL;
+    fc_shard_mgr *shards = NULL;
     fc_http_opts hopts;
-    char state_buf[4096], sim_buf[4096], prices_buf[4096];
     long max_passes = 0, passes = 0;
-    int c, rc, exit_code = 0;
+    int rc, exit_code = 0;
     struct sigaction sa;
-    const char *svc_url[N_ENDPOINT_SERVICES] = {0};
-    static char svc_buf[N_ENDPOINT_SERVICES][2048];
-    const char *svc_list[N_ENDPOINT_SERVICES];
 
+    fc_secure_harden(argc, argv); /* umask 077, no core dumps: before any secret */
     memset(&o, 0, sizeof(o));
     if (argc > 1 && argv[1][0] != '-') {
         cmd = argv[1];
         /* ingest has its own flags and exit codes (its --help lists them). */
         if (strcmp(cmd, "ingest") == 0)
             return fc_ingest_command(argc - 1, argv + 1, NULL);
+        if (strcmp(cmd, "ctl") == 0) return fc_ctl_command(argc - 1, argv + 1);
+        if (strcmp(cmd, "crds") == 0) return fc_crdgen_command(argc - 1, argv + 1);
+        if (strcmp(cmd, "status") == 0) return fc_status_command(argc - 1, argv + 1);
         if (strcmp(cmd, "run") != 0 && strcmp(cmd, "reconcile") != 0 &&
-            strcmp(cmd, "plan") != 0 &&
-            strcmp(cmd, "validate") != 0) {
+            strcmp(cmd, "plan") != 0 && strcmp(cmd, "rollback") != 0 &&
+            strcmp(cmd, "validate") != 0 && strcmp(cmd, "config") != 0 &&
+            strcmp(cmd, "check") != 0 && strcmp(cmd, "report") != 0) {
             fprintf(stderr, "finops-controller: unknown command '%s'\n\n", cmd);
             usage(stderr, NULL);
             return EXIT_USAGE;
@@ -240,82 +293,49 @@ int main(int argc, char **argv)
         argv++;
         argc--;
     }
-    o.repo = env_or("FINOPS_REPO", NULL);
-    o.branch = env_or("FINOPS_BRANCH", "main");
-    o.path = env_or("FINOPS_PATH", "");
-    o.state_dir = env_or("FINOPS_STATE_DIR", NULL);
-    o.sim_file = env_or("FINOPS_SIM_FILE", NULL);
-    o.prices_file = env_or("FINOPS_PRICES", NULL);
-    o.push_retries = 5;
-    o.provider = env_or("FINOPS_PROVIDER", "sim");
-    o.endpoint_url = env_or("FINOPS_ENDPOINT_URL", NULL);
-    for (c = 0; c < (int)N_ENDPOINT_SERVICES; c++) {
-        char name[64];
-        size_t k;
-        snprintf(name, sizeof(name), "FINOPS_ENDPOINT_URL_%s", endpoint_services[c]);
-        for (k = 0; name[k]; k++)
-            name[k] = (char)toupper((unsigned char)name[k]);
-        svc_url[c] = env_or(name, NULL);
-    }
-    o.author_name = env_or("FINOPS_GIT_AUTHOR_NAME", NULL);
-    o.author_email = env_or("FINOPS_GIT_AUTHOR_EMAIL", NULL);
-    o.git_token_file = env_or("FINOPS_GIT_TOKEN_FILE", NULL);
-    o.git_ssh_key = env_or("FINOPS_GIT_SSH_KEY", NULL);
-    o.git_ssh_key_passphrase_file = env_or("FINOPS_GIT_SSH_KEY_PASSPHRASE_FILE", NULL);
-    o.git_known_hosts = env_or("FINOPS_GIT_KNOWN_HOSTS", NULL);
-    o.live = strcmp(env_or("FINOPS_LIVE", "0"), "1") == 0 ||
-             strcmp(env_or("FINOPS_LIVE", "0"), "true") == 0;
-    o.verify_signatures = strcmp(env_or("FINOPS_VERIFY_SIGNATURES", "0"), "0") != 0 &&
-                          strcmp(env_or("FINOPS_VERIFY_SIGNATURES", "0"), "false") != 0;
-    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-        switch (c) {
-        case 'r': o.repo = optarg; break;
-        case 'b': o.branch = optarg; break;
-        case 'p': o.path = optarg; break;
-        case 's': o.state_dir = optarg; break;
-        case 'S': o.sim_file = optarg; break;
-        case 'P': o.prices_file = optarg; break;
-        case 'n': now_s = optarg; break;
-        case 'i': interval = optarg; break;
-        case 'm': max_passes = strtol(optarg, NULL, 10); break;
-        case 'o': break; /* reconcile always runs once */
-        case OPT_LISTEN: listen_addr = optarg; break;
-        case 'l': level = optarg; break;
-        case 'f': format = optarg; break;
-        case OPT_GIT_TOKEN_FILE: o.git_token_file = optarg; break;
-        case OPT_GIT_SSH_KEY: o.git_ssh_key = optarg; break;
-        case OPT_GIT_SSH_PASSPHRASE: o.git_ssh_key_passphrase_file = optarg; break;
-        case OPT_GIT_KNOWN_HOSTS: o.git_known_hosts = optarg; break;
-        case OPT_VERIFY_SIGNATURES: o.verify_signatures = 1; break;
-        case OPT_GIT_AUTHOR_NAME: o.author_name = optarg; break;
-        case OPT_FORCE: o.force = 1; break;
-        case OPT_LIVE: o.live = 1; break;
-        case OPT_GIT_AUTHOR_EMAIL: o.author_email = optarg; break;
-        case OPT_PROVIDER: o.provider = optarg; break;
-        case OPT_ENDPOINT_URL: o.endpoint_url = optarg; break;
-        case OPT_ENDPOINT_SVC + 0: case OPT_ENDPOINT_SVC + 1: case OPT_ENDPOINT_SVC + 2:
-        case OPT_ENDPOINT_SVC + 3: case OPT_ENDPOINT_SVC + 4: case OPT_ENDPOINT_SVC + 5:
-        case OPT_ENDPOINT_SVC + 6: case OPT_ENDPOINT_SVC + 7:
-            svc_url[c - OPT_ENDPOINT_SVC] = optarg;
-            break;
-        case 'V': printf("finops-controller %s\n", FC_VERSION); return 0;
-        case 'h': usage(stdout, cmd); return 0;
-        default: usage(stderr, cmd); return EXIT_USAGE;
-        }
-    }
-    if (strcmp(o.provider, "sim") != 0 && strcmp(o.provider, "aws") != 0) {
-        fprintf(stderr, "finops-controller: --provider: expected sim or aws, got '%s'\n",
-                o.provider);
+    if (strcmp(cmd, "report") == 0 && take_report_out(&argc, argv, &o) != 0) {
+        fprintf(stderr, "finops-controller: --out needs a folder\n");
         return EXIT_USAGE;
     }
-    for (c = 0; c < (int)N_ENDPOINT_SERVICES; c++)
-        if (svc_url[c]) {
-            snprintf(svc_buf[o.nservice_endpoints], sizeof(svc_buf[0]), "%s=%s",
-                     endpoint_services[c], svc_url[c]);
-            svc_list[o.nservice_endpoints] = svc_buf[o.nservice_endpoints];
-            o.nservice_endpoints++;
+    /* flags > FINOPS_* environment > --config file > defaults
+     * (controller/config); getopt leaves optind at the first argument. */
+    atexit(free_config);
+    if (fc_config_parse(&config, argc, argv, NULL) != FC_OK) {
+        fprintf(stderr, "finops-controller: %s\n(see finops-controller %s --help)\n",
+                fc_error_last(), cmd);
+        return EXIT_USAGE;
+    }
+    if (fc_config_bool(config, "version")) {
+        printf("finops-controller %s\n", FC_VERSION);
+        return 0;
+    }
+    if (fc_config_bool(config, "help")) {
+        usage(stdout, cmd);
+        return 0;
+    }
+    apply_config(&o, &interval, &max_passes);
+    listen_addr = fc_config_get(config, "listen");
+    if (strcmp(cmd, "config") == 0) {
+        fc_config_print(config, stdout);
+        return 0;
+    }
+    if (strcmp(cmd, "rollback") == 0) { /* one positional: the execution id */
+        if (optind >= argc) {
+            fprintf(stderr, "finops-controller: rollback needs an execution ID\n\n");
+            usage(stderr, cmd);
+            return EXIT_USAGE;
         }
-    o.service_endpoints = svc_list;
+        o.rollback_id = argv[optind++];
+        o.force = 1; /* never skipped on the pass memo */
+    }
+    if (strcmp(cmd, "report") == 0 && optind < argc) { /* optional: the kind */
+        o.report_kind = argv[optind++];
+        if (fc_report_kind_parse(o.report_kind) < 0) {
+            fprintf(stderr, "finops-controller: report: unknown kind '%s'\n\n", o.report_kind);
+            usage(stderr, cmd);
+            return EXIT_USAGE;
+        }
+    }
     if (optind < argc) {
         fprintf(stderr, "finops-controller: unexpected argument '%s'\n", argv[optind]);
         return EXIT_USAGE;
@@ -325,42 +345,44 @@ int main(int argc, char **argv)
         usage(stderr, cmd);
         return EXIT_USAGE;
     }
-    fc_log_configure(strcmp(level, "debug") == 0  ? FC_LOG_DEBUG
-                     : strcmp(level, "warn") == 0  ? FC_LOG_WARN
-                     : strcmp(level, "error") == 0 ? FC_LOG_ERROR
-                                                   : FC_LOG_INFO,
-                     strcmp(format, "json") == 0);
-    if (now_s && fc_time_parse(now_s, &o.now) != 0) {
-        fprintf(stderr, "finops-controller: --now: expected YYYY-MM-DDTHH:MM:SSZ, got '%s'\n",
-                now_s);
-        return EXIT_USAGE;
+    if (strcmp(cmd, "check") == 0) {
+        git_libgit2_init();
+        rc = fc_check_command(&o, stdout);
+        git_libgit2_shutdown();
+        return rc;
     }
-    if (interval && fc_parse_duration(interval) < 0) {
-        fprintf(stderr, "finops-controller: --interval: expected e.g. 30s, 5m, 1h, got '%s'\n",
-                interval);
-        return EXIT_USAGE;
-    }
-    if (!o.state_dir) {
-        const char *xdg = getenv("XDG_STATE_HOME");
-        if (xdg && *xdg)
-            snprintf(state_buf, sizeof(state_buf), "%s/finops-controller", xdg);
-        else
-            snprintf(state_buf, sizeof(state_buf), ".finops-state");
-        o.state_dir = state_buf;
-    }
-    if (!o.sim_file)
-        o.sim_file = data_file("examples/sim/estate.yaml", sim_buf, sizeof(sim_buf));
-    if (!o.prices_file)
-        o.prices_file = data_file("examples/prices/aws-price-list", prices_buf,
-                                  sizeof(prices_buf));
     o.mode = strcmp(cmd, "plan") == 0       ? FC_RUN_PLAN
              : strcmp(cmd, "validate") == 0 ? FC_RUN_VALIDATE
+             : strcmp(cmd, "report") == 0   ? FC_RUN_REPORT
                                             : FC_RUN_RECONCILE;
 
     memset(&sa, 0, sizeof(sa));
     sa.sa_handler = on_signal;
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGINT, &sa, NULL);
+    sa.sa_handler = on_hup;
+    sigaction(SIGHUP, &sa, NULL);
+    /* --shards > 1: hold this replica's shard Leases (controller/shard). */
+    if (o.mode == FC_RUN_RECONCILE &&
+        (rc = fc_shard_start_config(&shards, config, o.live)) != FC_OK) {
+        fprintf(stderr, "finops-controller: %s\n", fc_error_last());
+        return rc == FC_EINVALID ? EXIT_USAGE : EXIT_PASS_FAILED;
+    }
+    o.shards = shards;
+    if (strcmp(cmd, "run") == 0) { /* scheduler, HTTP, signals: controller/sched */
+        fc_loop_opts lo;
+        fc_loop_opts_init(&lo);
+        lo.interval = interval;
+        lo.max_passes = max_passes;
+        lo.listen = listen_addr;
+        lo.webhook_secret_file = fc_config_get(config, "webhookSecretFile");
+        lo.api_token_file = fc_config_get(config, "apiTokenFile");
+        lo.grace_period = fc_config_long(config, "gracePeriod");
+        lo.between_passes = between_passes;
+        rc = fc_loop_run(&o, &lo);
+        fc_shard_stop(shards); /* releases the Leases: others need not wait */
+        return rc;
+    }
     /* Only the long-running mode serves HTTP. */
     if (strcmp(cmd, "run") == 0) {
         memset(&hopts, 0, sizeof(hopts));
@@ -417,10 +439,13 @@ int main(int argc, char **argv)
                           (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9,
                           every);
         sleep_interruptible(every);
+        if (reload_requested) /* SIGHUP: between passes */
+            reload_config(&o, &interval, &max_passes);
         if (stop_requested)
             break;
     }
     fc_http_stop(http);
+    fc_shard_stop(shards);
     git_libgit2_shutdown();
     return exit_code;
 }

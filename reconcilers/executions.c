@@ -4,7 +4,9 @@
  * Stage: status (reconcilers).  Input: the execution journal rows the pass
  * read from the state store (pass->executions).  Output: one document per
  * row with the before/after state, who approved it at which commit, when it
- * ran, its state and how to undo it (the inverse provider steps).  Pure: no
+ * ran, its state and how to undo it (the inverse provider steps); a rolled
+ * back row names its rollback and how that went, a rollback row the row it
+ * undid (kind: rollback, rollbackOf).  Pure: no
  * I/O, the rows come in as data; times are the journal's, so the same rows
  * always give the same bytes.
  */
@@ -29,8 +31,42 @@ static struct json_object *when(int64_t t)
     return json_object_new_string(buf);
 }
 
+/* The newest rollback row of r, or NULL. */
+static const fc_exec_record *rollback_of(const fc_exec_list *rows, const fc_exec_record *r)
+{
+    const fc_exec_record *best = NULL;
+    size_t i;
+    for (i = 0; rows && i < rows->n; i++) {
+        const fc_exec_record *b = &rows->items[i];
+        if (b->parent && strcmp(b->parent, r->id) == 0 &&
+            (!best || b->created > best->created ||
+             (b->created == best->created && strcmp(b->id, best->id) > 0)))
+            best = b;
+    }
+    return best;
+}
+
+/* reason and message the executor recorded in a rollback row's action. */
+static struct json_object *rollback_summary(const fc_exec_record *b)
+{
+    struct json_object *o = json_object_new_object(), *a = parsed(b->action), *v;
+    json_object_object_add(o, "id", json_object_new_string(b->id));
+    json_object_object_add(o, "state", json_object_new_string(fc_exec_state_name(b->state)));
+    if (a && json_object_object_get_ex(a, "reason", &v))
+        json_object_object_add(o, "reason", json_object_get(v));
+    if (a && json_object_object_get_ex(a, "message", &v))
+        json_object_object_add(o, "message", json_object_get(v));
+    json_object_object_add(o, "at", when(b->finished ? b->finished : b->started));
+    if (b->error)
+        json_object_object_add(o, "error", json_object_new_string(b->error));
+    json_object_put(a);
+    return o;
+}
+
 static int write_one(fc_pass *pass, const fc_exec_record *r)
 {
+    const fc_exec_record *rb = rollback_of(pass->executions, r);
+    int is_rollback = r->kind && strcmp(r->kind, "rollback") == 0;
     struct json_object *doc = json_object_new_object();
     struct json_object *meta = json_object_new_object();
     struct json_object *st = json_object_new_object();
@@ -47,6 +83,12 @@ static int write_one(fc_pass *pass, const fc_exec_record *r)
     json_object_object_add(target, "region", FC_JSTR(r->region));
     json_object_object_add(target, "resource", FC_JSTR(r->resource));
     json_object_object_add(st, "optimization", FC_JSTR(r->optimization));
+    json_object_object_add(st, "kind", json_object_new_string(is_rollback ? "rollback"
+                                                                          : "forward"));
+    if (is_rollback)
+        json_object_object_add(st, "rollbackOf", FC_JSTR(r->parent));
+    if (rb)
+        json_object_object_add(st, "rollback", rollback_summary(rb));
     json_object_object_add(st, "specCommit", FC_JSTR(r->commit));
     json_object_object_add(st, "approvedBy", parsed(r->approvers));
     json_object_object_add(st, "target", target);
@@ -58,10 +100,17 @@ static int write_one(fc_pass *pass, const fc_exec_record *r)
     json_object_object_add(st, "finishedAt", when(r->finished));
     if (r->error)
         json_object_object_add(st, "error", json_object_new_string(r->error));
-    if (r->inverse) {
+    if (is_rollback) {
+        json_object_object_add(undo, "how", json_object_new_string(
+                                   "a rollback is not undone automatically: approve the "
+                                   "Optimization again to re-apply it"));
+    } else if (r->inverse) {
         json_object_object_add(undo, "steps", parsed(r->inverse));
         json_object_object_add(undo, "how", json_object_new_string(
-                                   "apply these inverse steps (rollback on git revert is not automatic yet)"));
+                                   "the next --live pass runs these inverse steps when the "
+                                   "approval commit is reverted, the Optimization deleted or "
+                                   "spec.rollback.requested set; or: finops-controller "
+                                   "rollback ID --live"));
     } else {
         json_object_object_add(undo, "how", json_object_new_string(
                                    "irreversible: no inverse action exists"));

@@ -33,6 +33,9 @@ typedef struct {
     char *reason;           /* CamelCase reason when blocked or noop */
     char *message;          /* one line for humans */
     double monthly_saving;  /* from the matching recommendation, else 0 */
+    int approved;           /* approved at this commit, whatever the state
+                               (the executor rolls back what is not); 1
+                               when the approver list is missing */
 } fc_plan_item;
 
 typedef struct {
@@ -101,6 +104,7 @@ typedef struct fc_pass {
     /* Execution journal rows read from the state store, for
      * status/executions/ and Optimization status.execution; NULL = none. */
     const struct fc_exec_list *executions;
+    int live;                    /* --live: plan.dryRun is false */
 } fc_pass;
 
 typedef struct {

@@ -91,15 +91,70 @@ static void count_into(struct json_object *o, const char *key)
         json_object_object_add(o, key, json_object_new_int64(1));
 }
 
+/*
+ * The inventory lists every resource: at 100k resources one json-c tree of
+ * them costs over 100 MiB, so each resource is rendered on its own, as the
+ * only item of a {resources: [item]} document (the same bytes it has in
+ * the whole document: a root key's list is not indented), and the items
+ * are spliced in place of "resources: []".  Takes o.
+ */
+static int append_item(fc_buf *items, struct json_object *o)
+{
+    static const char head[] = "resources:\n";
+    struct json_object *wrap = json_object_new_object(), *one = json_object_new_array();
+    fc_buf b;
+    int rc;
+
+    json_object_array_add(one, o);
+    json_object_object_add(wrap, "resources", one);
+    fc_buf_init(&b);
+    rc = fc_yaml_emit(&b, wrap);
+    if (rc == FC_OK && (b.len < sizeof(head) - 1 || memcmp(b.data, head, sizeof(head) - 1)))
+        rc = fc_error_set(FC_EINVALID, "inventory: unexpected item layout");
+    if (rc == FC_OK)
+        rc = fc_buf_append(items, b.data + sizeof(head) - 1, b.len - (sizeof(head) - 1));
+    fc_buf_dispose(&b);
+    json_object_put(wrap);
+    return rc;
+}
+
+static int add_with_items(fc_pass *pass, struct json_object *doc, const fc_buf *items)
+{
+    static const char slot[] = "\nresources: []\n";
+    fc_buf b, out;
+    const char *at;
+    int rc;
+
+    fc_buf_init(&b);
+    fc_buf_init(&out);
+    rc = fc_yaml_emit(&b, doc);
+    /* Root keys start lines and values never do, so the slot is unique. */
+    if (rc == FC_OK && !(at = strstr(b.data, slot)))
+        rc = fc_error_set(FC_EINVALID, "inventory: no resources slot");
+    if (rc == FC_OK) {
+        size_t pre = (size_t)(at - b.data) + strlen("\nresources:");
+        size_t post = (size_t)(at - b.data) + sizeof(slot) - 1;
+        if ((rc = fc_buf_append(&out, b.data, pre)) == FC_OK &&
+            (rc = fc_buf_append(&out, "\n", 1)) == FC_OK &&
+            (rc = fc_buf_append(&out, items->data, items->len)) == FC_OK &&
+            (rc = fc_buf_append(&out, b.data + post, b.len - post)) == FC_OK)
+            rc = fc_status_tree_add_raw(pass->status, "status/inventory.yaml", out.data,
+                                        out.len);
+    }
+    fc_buf_dispose(&b);
+    fc_buf_dispose(&out);
+    return rc;
+}
+
 int fc_reconcile_inventory(fc_pass *pass)
 {
     const fc_inventory *inv = pass->inv;
     const fc_resource **sorted = NULL;
-    struct json_object *doc, *by_type, *by_account, *by_region, *list, *conds;
+    struct json_object *doc, *by_type, *by_account, *by_region, *conds;
     size_t i, n = inv ? inv->nresources : 0;
     char msg[128];
-    fc_buf prev;
-    int rc;
+    fc_buf prev, items;
+    int rc = FC_OK;
 
     if (n && !(sorted = malloc(n * sizeof(*sorted))))
         return fc_error_set(FC_ENOMEM, "inventory");
@@ -115,8 +170,8 @@ int fc_reconcile_inventory(fc_pass *pass)
     by_type = json_object_new_object();
     by_account = json_object_new_object();
     by_region = json_object_new_object();
-    list = json_object_new_array();
-    for (i = 0; i < n; i++) {
+    fc_buf_init(&items);
+    for (i = 0; i < n && rc == FC_OK; i++) {
         const fc_resource *r = sorted[i];
         struct json_object *o = json_object_new_object();
         count_into(by_type, fc_resource_type_name(r->type));
@@ -136,9 +191,19 @@ int fc_reconcile_inventory(fc_pass *pass)
             json_object_object_add(o, "size", fc_status_number(r->size, 0));
         if (r->attached_to)
             json_object_object_add(o, "attachedTo", json_object_new_string(r->attached_to));
-        json_object_array_add(list, o);
+        rc = append_item(&items, o);
     }
     free(sorted);
+    if (rc != FC_OK) {
+        fc_buf_dispose(&items);
+        fc_buf_dispose(&prev);
+        json_object_put(conds);
+        json_object_put(doc);
+        json_object_put(by_type);
+        json_object_put(by_account);
+        json_object_put(by_region);
+        return rc;
+    }
     snprintf(msg, sizeof(msg), "%zu resources in %d accounts and %d regions", n,
              json_object_object_length(by_account), json_object_object_length(by_region));
     json_object_object_add(doc, "apiVersion", json_object_new_string(FC_API_VERSION));
@@ -148,7 +213,8 @@ int fc_reconcile_inventory(fc_pass *pass)
     json_object_object_add(doc, "byType", by_type);
     json_object_object_add(doc, "byAccount", by_account);
     json_object_object_add(doc, "byRegion", by_region);
-    json_object_object_add(doc, "resources", list);
+    /* Stands in for the list, spliced in as text below (n > 0). */
+    json_object_object_add(doc, "resources", json_object_new_array());
     json_object_object_add(doc, "conditions", conds);
     if (inv && inv->nstale) {
         /* Scopes the provider could not read: listed, and the condition says so. */
@@ -178,9 +244,12 @@ int fc_reconcile_inventory(fc_pass *pass)
     else
         rc = fc_status_condition(conds, "Discovered", 1, "Discovered",
                                  msg, pass->now, prev.data, prev.len);
-    if (rc == FC_OK)
+    if (rc == FC_OK && n == 0)
         rc = fc_status_tree_add(pass->status, "status/inventory.yaml", doc);
+    else if (rc == FC_OK)
+        rc = add_with_items(pass, doc, &items);
     json_object_put(doc);
+    fc_buf_dispose(&items);
     fc_buf_dispose(&prev);
     return rc;
 }

@@ -313,6 +313,26 @@ static fc_plan_state judge(const fc_pass *pass, const fc_object *obj,
 
 static const char *const cond_order[] = {"TargetFound", "ActionValid", "Approved"};
 
+/* Approved at this commit, judged even when the plan stopped earlier (the
+ * target is already in the wanted state, or gone after a delete): the
+ * executor rolls back executed actions whose approval is withdrawn. */
+static int still_approved(const fc_pass *pass, const fc_object *obj)
+{
+    const fc_optimization_spec *s = obj->spec.optimization;
+    fc_risk risk = FC_RISK_HIGH;
+    const char *reason;
+    char msg[512];
+    size_t i;
+    if (!pass->approvers)
+        return 1; /* a broken approver list is reported; it must not undo everything */
+    for (i = 0; i < FC_ARRAY_LEN(rules); i++)
+        if (strcmp(rules[i].action, s->action) == 0) {
+            risk = rules[i].risk;
+            break;
+        }
+    return judge_approval(pass, obj, parse_risk(s->risk, risk), &reason, msg, sizeof(msg));
+}
+
 int fc_reconcile_optimization(fc_pass *pass, const fc_object *obj)
 {
     const fc_optimization_spec *s = obj->spec.optimization;
@@ -331,6 +351,7 @@ int fc_reconcile_optimization(fc_pass *pass, const fc_object *obj)
     st = judge(pass, obj, &r, &risk, &reason, msg, sizeof(msg), &failed, amsg, sizeof(amsg));
     if ((rc = plan_add(pass->plan, obj, st, reason, msg, rec ? rec->monthly_saving : 0)))
         return rc;
+    pass->plan->items[pass->plan->n - 1].approved = still_approved(pass, obj);
     if ((rc = fc_sdoc_begin(&d, pass, "Optimization", "optimizations", obj->metadata.name)))
         return rc;
     target = json_object_new_object();
@@ -345,7 +366,7 @@ int fc_reconcile_optimization(fc_pass *pass, const fc_object *obj)
     json_object_object_add(plan, "action", json_object_new_string(s->action));
     json_object_object_add(plan, "target", target);
     json_object_object_add(plan, "state", json_object_new_string(fc_plan_state_name(st)));
-    json_object_object_add(plan, "dryRun", json_object_new_boolean(1));
+    json_object_object_add(plan, "dryRun", json_object_new_boolean(!pass->live));
     json_object_object_add(plan, "risk", json_object_new_string(fc_risk_name(risk)));
     json_object_object_add(plan, "message", json_object_new_string(msg));
     json_object_object_add(plan, "approvedBy",

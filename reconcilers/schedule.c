@@ -18,6 +18,19 @@ int fc_reconcile_schedule(fc_pass *pass, const fc_object *obj)
     json_object_object_add(eff, "reportWeekday", FC_JSTR(s->report_day));
     json_object_object_add(eff, "reportTime", FC_JSTR(s->report_time));
     json_object_object_add(eff, "timezone", json_object_new_string(s->timezone ? s->timezone : "UTC"));
+    if (s->ncron) {
+        struct json_object *cron = json_object_new_array();
+        unsigned i;
+        for (i = 0; i < s->ncron; i++) {
+            struct json_object *e = json_object_new_object();
+            json_object_object_add(e, "name", FC_JSTR(s->cron[i].name));
+            json_object_object_add(e, "schedule", FC_JSTR(s->cron[i].schedule));
+            json_object_object_add(e, "task",
+                                   json_object_new_string(s->cron[i].task ? s->cron[i].task : "sync"));
+            json_object_array_add(cron, e);
+        }
+        json_object_object_add(eff, "cron", cron);
+    }
     if ((rc = fc_sdoc_begin(&d, pass, "Schedule", "schedules", obj->metadata.name))) {
         json_object_put(eff);
         return rc;

@@ -167,7 +167,11 @@ int fc_approvers_parse(fc_approvers **out, const char *path, const char *data, s
                 rc = fail(&c, v, "approvers", "too many approvers");
                 goto done;
             }
+            /* A second approvers: key replaces the first list. */
+            for (size_t i = 0; i < a->n; i++)
+                approver_dispose(&a->items[i]);
             free(a->items);
+            a->items = NULL;
             a->n = 0;
             if (count && !(a->items = calloc(count, sizeof(*a->items)))) {
                 rc = fc_error_set(FC_ENOMEM, "out of memory");

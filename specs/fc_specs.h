@@ -137,6 +137,13 @@ typedef struct {
 
 typedef struct {
     unsigned max_actions_per_pass; /* limits.maxActionsPerPass, default 5 */
+    unsigned max_actions_per_account; /* limits.maxActionsPerAccount: per
+                                         pass and account; 0 = no limit */
+    unsigned max_actions_per_hour; /* limits.maxActionsPerHour, counted from
+                                      the journal; 0 = no limit */
+    unsigned verify_timeout_seconds; /* limits.verifyTimeoutSeconds: how long
+                                        the executor polls for the expected
+                                        state after an action, default 300 */
 } fc_policy_limits;
 
 typedef struct {
@@ -220,6 +227,8 @@ typedef struct {
 
 typedef struct {
     int on_failure;         /* rollback.onFailure */
+    int requested;          /* rollback.requested (or `rollback: true`):
+                               undo the executed action at the next pass */
 } fc_opt_rollback;
 
 typedef struct {
@@ -238,6 +247,13 @@ typedef struct {
 
 /* kind: Schedule */
 typedef struct {
+    char *name;                 /* unique in the Schedule */
+    char *schedule;             /* 5-field cron, in spec.timezone */
+    char *task;                 /* sync | discovery | optimization | report;
+                                 * default sync */
+} fc_schedule_cron;
+
+typedef struct {
     char *interval;             /* "5m" */
     char *discovery_interval;   /* "1h" */
     char *optimization_time;    /* "02:00" */
@@ -245,6 +261,8 @@ typedef struct {
     char *report_time;          /* report.time */
     char *timezone;             /* default UTC */
     int suspend;            /* suspend: true = not reconciled */
+    fc_schedule_cron *cron;     /* user cron entries */
+    unsigned ncron;
 } fc_schedule_spec;
 
 typedef struct {
@@ -323,5 +341,12 @@ void fc_specs_view_dispose(fc_spec_set *view);
 /* Limits that keep hostile input bounded. */
 #define FC_SPEC_MAX_FILE_BYTES (1024 * 1024)
 #define FC_SPEC_MAX_DOCUMENTS 1000
+/* Checked per file by specs/limits.c before the documents are composed:
+ * mapping/sequence nesting, bytes in one scalar, and anchors or aliases
+ * (aliases are refused in specs anyway; past this many the file is refused
+ * whole, so an alias bomb never reaches a parser that expands). */
+#define FC_SPEC_MAX_DEPTH 64
+#define FC_SPEC_MAX_SCALAR_BYTES (64 * 1024)
+#define FC_SPEC_MAX_ALIASES 16
 
 #endif

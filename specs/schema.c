@@ -140,6 +140,9 @@ static const cyaml_schema_field_t exclusions_fields[] = {
 
 static const cyaml_schema_field_t limits_fields[] = {
     CYAML_FIELD_UINT("maxActionsPerPass", OPT, fc_policy_limits, max_actions_per_pass),
+    CYAML_FIELD_UINT("maxActionsPerAccount", OPT, fc_policy_limits, max_actions_per_account),
+    CYAML_FIELD_UINT("maxActionsPerHour", OPT, fc_policy_limits, max_actions_per_hour),
+    CYAML_FIELD_UINT("verifyTimeoutSeconds", OPT, fc_policy_limits, verify_timeout_seconds),
     CYAML_FIELD_END,
 };
 
@@ -226,6 +229,7 @@ static const cyaml_schema_field_t window_fields[] = {
 
 static const cyaml_schema_field_t rollback_fields[] = {
     CYAML_FIELD_BOOL("onFailure", OPT, fc_opt_rollback, on_failure),
+    CYAML_FIELD_BOOL("requested", OPT, fc_opt_rollback, requested),
     CYAML_FIELD_END,
 };
 
@@ -264,6 +268,17 @@ static const cyaml_schema_field_t report_fields[] = {
     CYAML_FIELD_END,
 };
 
+static const cyaml_schema_field_t cron_fields[] = {
+    STR("name", REQ, fc_schedule_cron, name),
+    STR("schedule", REQ, fc_schedule_cron, schedule),
+    STR("task", OPT, fc_schedule_cron, task),
+    CYAML_FIELD_END,
+};
+
+static const cyaml_schema_value_t cron_entry = {
+    CYAML_VALUE_MAPPING(CYAML_FLAG_DEFAULT, fc_schedule_cron, cron_fields),
+};
+
 static const cyaml_schema_field_t schedule_fields[] = {
     STR("interval", OPT, fc_schedule_spec, interval),
     STR("discoveryInterval", OPT, fc_schedule_spec, discovery_interval),
@@ -275,6 +290,8 @@ static const cyaml_schema_field_t schedule_fields[] = {
     },
     STR("timezone", OPT, fc_schedule_spec, timezone),
     CYAML_FIELD_BOOL("suspend", OPT, fc_schedule_spec, suspend),
+    CYAML_FIELD_SEQUENCE_COUNT("cron", OPT | CYAML_FLAG_POINTER, fc_schedule_spec, cron,
+                               ncron, &cron_entry, 0, CYAML_UNLIMITED),
     CYAML_FIELD_END,
 };
 

@@ -14,6 +14,7 @@
  * Nothing here is global, so loads may run on several threads at once.
  */
 #include "specs/specs_int.h"
+#include "specs/limits_int.h"
 
 #include "controller/core/fc_error.h"
 #include "controller/core/fc_util.h"
@@ -516,7 +517,8 @@ static int load_file(fc_specs_loader *ld, const char *path, const char *data,
 {
     yaml_parser_t parser;
     cursor cur = {0, 0};
-    unsigned ndocs = 0;
+    unsigned ndocs = 0, bad_line;
+    char why[128];
     int rc = FC_OK;
 
     if (len > FC_SPEC_MAX_FILE_BYTES)
@@ -527,6 +529,14 @@ static int load_file(fc_specs_loader *ld, const char *path, const char *data,
     if (len >= 3 && memcmp(data, "\xEF\xBB\xBF", 3) == 0) {
         data += 3;
         len -= 3;
+    }
+    /* Depth, scalar size and aliases before any tree is built (limits.c). */
+    rc = fc_specs_prescan(data, len, &bad_line, why, sizeof(why));
+    if (rc == FC_EINVALID)
+        return error_push(ld, path, bad_line, "", -1, NULL, "%s", why);
+    if (rc) {
+        ld->oom = 1;
+        return rc;
     }
     if (!yaml_parser_initialize(&parser)) {
         ld->oom = 1;

@@ -11,9 +11,11 @@
  * No I/O, no globals.
  */
 #include "specs/specs_int.h"
+#include "specs/fc_crdgen.h"
 
 #include "controller/core/fc_error.h"
 #include "controller/core/fc_util.h"
+#include "controller/sched/fc_sched.h"
 
 #include <errno.h>
 #include <math.h>
@@ -250,17 +252,14 @@ static int is_currency(const char *s)
     return 1;
 }
 
-static const char *const weekdays[] = {"mon", "tue", "wed", "thu",
-                                       "fri", "sat", "sun", NULL};
-static const char *const services[] = {"ec2", "ebs",    "eip", "elb",
-                                       "rds", "lambda", "s3",  NULL};
-static const char *const periods[] = {"monthly", "quarterly", "annual", NULL};
-static const char *const threshold_types[] = {"actual", "forecast", NULL};
-static const char *const risks[] = {"low", "medium", "high", NULL};
-static const char *const providers[] = {"sim", "aws", NULL};
-static const char *const actions[] = {
-    "stop",     "start",           "rightsize",       "modify-volume",
-    "snapshot-and-delete", "release-address", "delete-snapshot", NULL};
+/* The enumerations live in schema_doc.c, shared with the generated CRDs. */
+static const char *const *const weekdays = fc_schema_weekdays;
+static const char *const *const services = fc_schema_services;
+static const char *const *const periods = fc_schema_periods;
+static const char *const *const threshold_types = fc_schema_threshold_types;
+static const char *const *const risks = fc_schema_risks;
+static const char *const *const providers = fc_schema_providers;
+static const char *const *const actions = fc_schema_actions;
 
 /* libcyaml reads numbers with strtod/strtoull and ignores trailing text
  * ("7days" loads as 7) and booleans as "anything not false is true"; these
@@ -584,7 +583,7 @@ static void check_flag(fc_specs_docctx *dc, const char *path, int *v, int def)
 /* The waste-rule and rightsizing thresholds (fc_policy_spec sub-structs). */
 static void check_policy_rules(fc_specs_docctx *dc, fc_policy_spec *p)
 {
-    static const char *const modes[] = {"daily", "average", NULL};
+    static const char *const *const modes = fc_schema_ec2_modes;
     fc_policy_ec2 *e = &p->ec2;
     fc_policy_rightsizing *rs = &p->rightsizing;
 
@@ -663,6 +662,11 @@ static void check_policy(fc_specs_docctx *dc, fc_policy_spec *p)
     if (!present(dc, "spec.limits.maxActionsPerPass"))
         p->limits.max_actions_per_pass = 5;
     strict_uint(dc, "spec.limits.maxActionsPerPass", &p->limits.max_actions_per_pass);
+    strict_uint(dc, "spec.limits.maxActionsPerAccount", &p->limits.max_actions_per_account);
+    strict_uint(dc, "spec.limits.maxActionsPerHour", &p->limits.max_actions_per_hour);
+    if (!present(dc, "spec.limits.verifyTimeoutSeconds"))
+        p->limits.verify_timeout_seconds = 300;
+    strict_uint(dc, "spec.limits.verifyTimeoutSeconds", &p->limits.verify_timeout_seconds);
     load_map(dc, "spec.exclusions.tags", &p->exclusions.tags,
              &p->exclusions.ntags);
     check_nonempty_list(dc, "spec.exclusions.names", p->exclusions.names,
@@ -802,6 +806,7 @@ static void check_optimization(fc_specs_docctx *dc, fc_optimization_spec *o)
         bad(dc, "spec.risk", "expected low, medium or high, got \"%.80s\"",
             o->risk);
     strict_bool(dc, "spec.rollback.onFailure", &o->rollback.on_failure);
+    strict_bool(dc, "spec.rollback.requested", &o->rollback.requested);
     if (o->window) {
         fc_opt_window *w = o->window;
         for (unsigned i = 0; i < w->ndays; i++)
@@ -833,31 +838,59 @@ static void check_schedule(fc_specs_docctx *dc, fc_schedule_spec *s)
     check_hhmm(dc, "spec.report.time", s->report_time);
     if (set_default(dc, &s->timezone, "UTC"))
         return;
-    check_timezone(dc, "spec.timezone", s->timezone);
+    /* The scheduler reads the system tz database: any IANA zone. */
+    if (!fc_sched_tz_valid(s->timezone))
+        bad(dc, "spec.timezone", "unknown time zone \"%.80s\" (not in the tz database)",
+            s->timezone);
+    for (unsigned i = 0; i < s->ncron; i++) {
+        char buf[96];
+        fc_cron cron;
+        if (fc_cron_parse(&cron, s->cron[i].schedule) != FC_OK)
+            bad(dc, at(buf, sizeof(buf), "spec.cron", i), "%s", fc_error_last());
+        if (s->cron[i].task && !fc_sched_task_known(s->cron[i].task))
+            bad(dc, at(buf, sizeof(buf), "spec.cron", i),
+                "task: expected sync, discovery, optimization or report, got \"%.40s\"",
+                s->cron[i].task);
+        for (unsigned j = 0; j < i; j++)
+            if (strcmp(s->cron[j].name, s->cron[i].name) == 0)
+                bad(dc, at(buf, sizeof(buf), "spec.cron", i), "duplicate name \"%.60s\"",
+                    s->cron[i].name);
+    }
 }
 
 int fc_specs_validate(fc_specs_docctx *dc, fc_specs_doc *doc)
 {
+    int *suspend = NULL;
+
     check_metadata(dc, doc);
     switch ((fc_kind)dc->kind) {
     case FC_KIND_ACCOUNT:
         check_account(dc, doc->spec);
+        suspend = &((fc_account_spec *)doc->spec)->suspend;
         break;
     case FC_KIND_POLICY:
         check_policy(dc, doc->spec);
+        suspend = &((fc_policy_spec *)doc->spec)->suspend;
         break;
     case FC_KIND_BUDGET:
         check_budget(dc, doc->spec);
+        suspend = &((fc_budget_spec *)doc->spec)->suspend;
         break;
     case FC_KIND_OPTIMIZATION:
         check_optimization(dc, doc->spec);
+        suspend = &((fc_optimization_spec *)doc->spec)->suspend;
         break;
     case FC_KIND_SCHEDULE:
         check_schedule(dc, doc->spec);
+        suspend = &((fc_schedule_spec *)doc->spec)->suspend;
         break;
     default:
         break;
     }
+    /* cyaml reads every word but false/no/off as true ("suspend: maybe"):
+     * tests/crd found it against the CRD's boolean. */
+    if (suspend)
+        strict_bool(dc, "spec.suspend", suspend);
     return dc->oom ? fc_error_set(FC_ENOMEM, "out of memory validating %s",
                                   dc->file)
                    : FC_OK;

@@ -23,9 +23,12 @@
  * cache.  Results are copied into the caller's inventory.
  */
 #include "controller/cloud/aws_int.h"
+#include "controller/core/crashpoint.h"
 #include "controller/core/fc_error.h"
 #include "controller/core/fc_log.h"
 
+#include <libxml/parser.h>
+#include <libxml/tree.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1387,6 +1390,83 @@ static int action_form(const fc_action *a, fc_buf *f, const char **ec2_action)
     return rc ? fc_error_set(FC_ENOMEM, "aws: out of memory") : FC_OK;
 }
 
+/*
+ * Snapshot-first delete and its inverse: CreateVolume needs the availability
+ * zone, which neither the snapshot nor fc_resource carries.  create-snapshot
+ * reads the volume's zone and tags the snapshot with it (AZ_TAG); a
+ * create-volume-from-snapshot without availabilityZone reads it back, so the
+ * volume is recreated where it was.
+ */
+#define AZ_TAG "finops.dev/availability-zone"
+
+/* Owned text of the first element called name in the tree, or NULL. */
+static char *xml_first_text(xmlNode *n, const char *name)
+{
+    char *out = NULL;
+    for (; n && !out; n = n->next) {
+        if (n->type != XML_ELEMENT_NODE)
+            continue;
+        if (strcmp((const char *)n->name, name) == 0) {
+            xmlChar *t = xmlNodeGetContent(n);
+            out = t ? fc_strdup((const char *)t) : NULL;
+            xmlFree(t);
+        } else {
+            out = xml_first_text(n->children, name);
+        }
+    }
+    return out;
+}
+
+static int volume_zone(fc_aws *p, const fc_action *a, char **az)
+{
+    aws_result res;
+    xmlDoc *doc = NULL;
+    fc_buf f;
+    char what[160];
+    int rc;
+
+    *az = NULL;
+    fc_buf_init(&f);
+    snprintf(what, sizeof(what), "ec2:DescribeVolumes %s", a->resource);
+    if (form_add(&f, "Action", "DescribeVolumes") || form_add(&f, "VolumeId.1", a->resource) ||
+        form_add(&f, "Version", "2016-11-15")) {
+        fc_buf_dispose(&f);
+        return fc_error_set(FC_ENOMEM, "aws: out of memory");
+    }
+    rc = call_query(p, "ec2", a->region, a->role_arn, f.data, what, &res);
+    if (rc == FC_OK) {
+        if (res.body.len && res.body.len < 0x7fffffff)
+            doc = xmlReadMemory(res.body.data, (int)res.body.len, NULL, NULL,
+                                XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+        *az = doc ? xml_first_text(xmlDocGetRootElement(doc), "availabilityZone") : NULL;
+        if (!*az)
+            rc = fc_error_set(FC_EPARSE, "aws: %s: no availabilityZone", what);
+        xmlFreeDoc(doc);
+        aws_result_dispose(&res);
+    }
+    fc_buf_dispose(&f);
+    return rc;
+}
+
+static int snapshot_zone(fc_aws *p, const fc_action *a, const char *snap, char **az)
+{
+    fc_resource r;
+    size_t i;
+    int rc = aws_describe(&p->base, FC_RES_EBS_SNAPSHOT, a->account, a->region, a->role_arn,
+                          snap, &r);
+    *az = NULL;
+    if (rc != FC_OK)
+        return rc;
+    for (i = 0; i < r.ntags && !*az; i++)
+        if (strcmp(r.tags[i].key, AZ_TAG) == 0 && !(*az = fc_strdup(r.tags[i].value)))
+            rc = fc_error_set(FC_ENOMEM, "aws: out of memory");
+    fc_resource_dispose(&r);
+    if (rc == FC_OK && !*az)
+        rc = fc_error_set(FC_EINVALID, "aws: snapshot %s does not say where its volume was "
+                          "(no %s tag); give availabilityZone", snap, AZ_TAG);
+    return rc;
+}
+
 static int aws_apply(fc_cloud *cloud, const fc_action *a, fc_action_result *out)
 {
     fc_aws *p = (fc_aws *)cloud;
@@ -1394,6 +1474,9 @@ static int aws_apply(fc_cloud *cloud, const fc_action *a, fc_action_result *out)
     aws_result res;
     char what[200];
     fc_buf f;
+    fc_action with_az;
+    fc_tag params[17];
+    char *az = NULL;
     int rc;
 
     memset(out, 0, sizeof(*out));
@@ -1401,11 +1484,35 @@ static int aws_apply(fc_cloud *cloud, const fc_action *a, fc_action_result *out)
     if (!a->kind || !a->resource || !a->region)
         return fc_error_set(FC_EINVALID, "aws: action needs kind, region and resource");
     fc_buf_init(&f);
+    if (strcmp(a->kind, "create-snapshot") == 0) {
+        if ((rc = volume_zone(p, a, &az)) != FC_OK)
+            goto done;
+    } else if (strcmp(a->kind, "create-volume-from-snapshot") == 0 &&
+               !param(a, "availabilityZone") && a->nparams < FC_ARRAY_LEN(params)) {
+        const char *snap = param(a, "snapshotId");
+        if ((rc = snapshot_zone(p, a, snap && *snap ? snap : a->resource, &az)) != FC_OK)
+            goto done;
+        with_az = *a;
+        memcpy(params, a->params, a->nparams * sizeof(*params));
+        params[a->nparams].key = "availabilityZone";
+        params[a->nparams].value = az;
+        with_az.params = params;
+        with_az.nparams = a->nparams + 1;
+        a = &with_az;
+    }
     if ((rc = action_form(a, &f, &ec2_action)) != FC_OK)
         goto done;
+    if (strcmp(a->kind, "create-snapshot") == 0 &&
+        (form_add(&f, "TagSpecification.1.ResourceType", "snapshot") ||
+         form_add(&f, "TagSpecification.1.Tag.1.Key", AZ_TAG) ||
+         form_add(&f, "TagSpecification.1.Tag.1.Value", az))) {
+        rc = fc_error_set(FC_ENOMEM, "aws: out of memory");
+        goto done;
+    }
     snprintf(what, sizeof(what), "ec2:%s %s", ec2_action, a->resource);
     if ((rc = call_query(p, "ec2", a->region, a->role_arn, f.data, what, &res)) != FC_OK)
         goto done;
+    fc_crashpoint("provider.aws.sent"); /* the cloud acted; we have not heard */
     rc = aws_parse_action(a->kind, res.body.data, res.body.len, out);
     if (rc == FC_OK)
         fc_info("aws: %s %s in %s/%s: %s", ec2_action, a->resource,
@@ -1413,6 +1520,7 @@ static int aws_apply(fc_cloud *cloud, const fc_action *a, fc_action_result *out)
 done:
     aws_result_dispose(&res);
     fc_buf_dispose(&f);
+    free(az);
     return rc;
 }
 

@@ -22,6 +22,7 @@
 
 #include <curl/curl.h>
 #include <json-c/json.h>
+#include <stdatomic.h>
 #include <libxml/parser.h>
 #include <libxml/tree.h>
 #include <stdio.h>
@@ -289,6 +290,41 @@ char *aws_endpoint(const aws_endpoints *e, const char *service,
     if (strcmp(service, "ce") == 0)
         return fc_strdup("https://ce.us-east-1.amazonaws.com");
     return fc_asprintf("https://%s.%s.amazonaws.com", service, region);
+}
+
+/* ---- API call counters (/metrics) ------------------------------------------- */
+
+/* Process-wide and lock-free: a transport may run on any thread. */
+const char *const fc_aws_api_services[FC_AWS_API_NSERVICES] = {
+    "sts", "ec2", "elbv2", "rds", "lambda", "s3", "cloudwatch", "ce", "other"};
+const char *const fc_aws_api_results[FC_AWS_API_NRESULTS] = {
+    "ok", "throttled", "client_error", "server_error", "network_error"};
+static atomic_ulong api_calls[FC_AWS_API_NSERVICES][FC_AWS_API_NRESULTS];
+static atomic_ulong api_retries[FC_AWS_API_NSERVICES];
+
+/* Index of the service a request signs for ("aws:amz:<region>:<service>"). */
+static size_t api_service(const aws_req *r)
+{
+    static const char *const signing[FC_AWS_API_NSERVICES - 1] = {
+        "sts", "ec2", "elasticloadbalancing", "rds", "lambda", "s3", "monitoring", "ce"};
+    const char *svc = r->sigv4 ? strrchr(r->sigv4, ':') : NULL;
+    size_t i;
+    if (svc)
+        for (i = 0; i < FC_AWS_API_NSERVICES - 1; i++)
+            if (strcmp(svc + 1, signing[i]) == 0)
+                return i;
+    return FC_AWS_API_NSERVICES - 1;
+}
+
+void fc_aws_api_stats(unsigned long calls[FC_AWS_API_NSERVICES][FC_AWS_API_NRESULTS],
+                      unsigned long retries[FC_AWS_API_NSERVICES])
+{
+    size_t i, j;
+    for (i = 0; i < FC_AWS_API_NSERVICES; i++) {
+        for (j = 0; j < FC_AWS_API_NRESULTS; j++)
+            calls[i][j] = atomic_load(&api_calls[i][j]);
+        retries[i] = atomic_load(&api_retries[i]);
+    }
 }
 
 /* ---- requests ------------------------------------------------------------- */
@@ -595,6 +631,7 @@ static void backoff(aws_transport *t, aws_req *r)
     t->waiting = r;
     t->budget--;
     t->retries++;
+    atomic_fetch_add(&api_retries[api_service(r)], 1);
     fc_debug("aws: %s: %s, retry %u in %ld ms", r->what ? r->what : "request",
              r->err_code[0] ? r->err_code : "error", r->attempts, d);
 }
@@ -624,6 +661,13 @@ static void completed(aws_transport *t, aws_req *r, CURLcode cc)
         r->rc = aws_error_map(r->err_code, r->status);
         retry = aws_is_retryable(r->err_code, r->status);
     }
+    atomic_fetch_add(&api_calls[api_service(r)]
+                               [r->rc == FC_OK                        ? 0
+                                : aws_is_throttle(r->err_code, r->status) ? 1
+                                : r->status >= 500                     ? 3
+                                : r->status >= 400                     ? 2
+                                                                       : 4],
+                     1);
     if (retry && r->attempts < max && t->budget > 0) {
         backoff(t, r);
         return;

@@ -807,8 +807,10 @@ int aws_parse_imds_creds(const char *body, size_t len, aws_creds *out)
     }
     code = jstr(o, "Code");
     if (code && strcmp(code, "Success") != 0) {
+        /* code points into o: format the message before releasing it. */
+        int rc = fc_error_set(FC_EDENIED, "aws: IMDS credentials: %.80s", code);
         json_object_put(o);
-        return fc_error_set(FC_EDENIED, "aws: IMDS credentials: %s", code);
+        return rc;
     }
     out->access_key = fc_strdup(jstr(o, "AccessKeyId"));
     out->secret_key = fc_strdup(jstr(o, "SecretAccessKey"));

@@ -61,16 +61,36 @@ const char *fc_resource_tag(const fc_resource *r, const char *key);
 /* Borrowed value of an attribute (fc_resource.attrs), or NULL. */
 const char *fc_resource_attr(const fc_resource *r, const char *key);
 
-/* One hourly (or daily) series of one metric of one resource. */
+/* Writes points [from, from + n) of a generated series into out; gen is
+ * the series' generator state (fc_metric_series.gen).  Pure. */
+typedef void (*fc_metric_fill_fn)(const void *gen, int64_t start, int32_t step,
+                                  size_t from, size_t n, double *out);
+
+/* One hourly (or daily) series of one metric of one resource.  Either the
+ * points are stored (values) or, for a generated series (the sim), values
+ * is NULL and fill computes them from gen on demand: a 100k-resource
+ * estate's month of hourly points would not fit in memory.  Read points
+ * with fc_metric_series_read(), which handles both. */
 typedef struct {
     char *resource_id;
     char *metric;      /* CPUUtilization, NetworkIn, NetworkOut,
                           DatabaseConnections, Invocations, RequestCount */
-    int64_t start;     /* unix time of values[0] */
+    int64_t start;     /* unix time of point 0 */
     int32_t step;      /* seconds between points, 3600 for hourly */
     size_t n;
-    double *values;
+    double *values;    /* n stored points, or NULL when generated */
+    fc_metric_fill_fn fill; /* generated series only */
+    void *gen;         /* owned (free()); gen_size bytes, hashed by memos */
+    size_t gen_size;
 } fc_metric_series;
+
+/* Copies points [from, from + n) of s into out (from + n <= s->n).  Never
+ * fails: generated points need no memory. */
+void fc_metric_series_read(const fc_metric_series *s, size_t from, size_t n,
+                           double *out);
+/* Hash of s's points folded into h: the stored values, or the generator
+ * state (equal state, equal points), so memos need not generate. */
+uint64_t fc_metric_series_hash(const fc_metric_series *s, uint64_t h);
 
 /* Daily unblended cost of one service in one account.  The optional
  * dimensions are NULL when the source does not give them (Cost Explorer by
@@ -118,6 +138,10 @@ typedef struct {
      * after the index fall back to the scan). */
     size_t *by_id;
     size_t nby_id, by_id_for;
+    /* Series sorted by (resource id, metric, position), same rules: used by
+     * fc_inventory_metric() while metric_index_for == nmetrics. */
+    size_t *metric_by_key;
+    size_t nmetric_by_key, metric_index_for;
 } fc_inventory;
 
 /* Records a failed scope; FC_OK or FC_ENOMEM. */
@@ -138,9 +162,10 @@ const fc_resource *fc_inventory_find(const fc_inventory *inv,
 const fc_metric_series *fc_inventory_metric(const fc_inventory *inv,
                                             const char *resource_id,
                                             const char *metric);
-/* Indexes the resources by id so that fc_inventory_find() is a binary
- * search (the pass calls it once discovery is complete); FC_OK or
- * FC_ENOMEM, and the inventory stays usable either way. */
+/* Indexes the resources by id and the series by (resource id, metric) so
+ * that fc_inventory_find() and fc_inventory_metric() are binary searches
+ * (the pass calls it once discovery is complete); FC_OK or FC_ENOMEM, and
+ * the inventory stays usable either way. */
 int fc_inventory_index(fc_inventory *inv);
 
 /*
@@ -153,6 +178,12 @@ int fc_inventory_add_resource(fc_inventory *inv, const fc_resource *src);
 int fc_inventory_add_metric_take(fc_inventory *inv, const char *resource_id,
                                  const char *metric, int64_t start,
                                  int32_t step, double *values, size_t n);
+/* Appends a generated series of n points (see fc_metric_series); takes gen
+ * (malloc'd, gen_size bytes) even on failure. */
+int fc_inventory_add_metric_gen(fc_inventory *inv, const char *resource_id,
+                                const char *metric, int64_t start,
+                                int32_t step, size_t n, fc_metric_fill_fn fill,
+                                void *gen, size_t gen_size);
 int fc_inventory_add_cost(fc_inventory *inv, const char *account,
                           const char *service, int64_t day, double amount);
 /* Deep copy of row (with its optional dimensions) into inv->costs. */
@@ -181,7 +212,28 @@ typedef struct {
     int64_t now;           /* the pass clock */
     int metric_days;       /* hourly metrics for [now - days, now) */
     int cost_days;         /* daily costs for [now - days, now) */
+    /* Optional progress hook: a provider may call it as (account, region)
+     * scopes complete, with how many of this call's scopes are done. */
+    void (*progress)(void *payload, size_t scopes_done);
+    void *progress_payload;
 } fc_discovery_scope;
+
+/* The discovery driver's progress (progress.c): scopes done of the pass's
+ * total, across providers, with the inventory's resource count, shown
+ * through fc_log_progress() as "discovery 42 % (3/8 regions, 12,345
+ * resources)". */
+typedef struct {
+    size_t total;             /* (account, region) scopes of the pass */
+    size_t base;              /* scopes of providers already finished */
+    const fc_inventory *inv;
+} fc_discovery_progress;
+
+void fc_discovery_progress_init(fc_discovery_progress *p, size_t total,
+                                const fc_inventory *inv);
+/* fc_discovery_scope.progress, with payload = the fc_discovery_progress. */
+void fc_discovery_progress_report(void *payload, size_t scopes_done);
+/* One provider finished its nscopes (ok or not). */
+void fc_discovery_progress_provider_done(fc_discovery_progress *p, size_t nscopes);
 
 typedef struct fc_cloud fc_cloud;
 
@@ -283,5 +335,31 @@ typedef struct {
 } fc_aws_opts;
 
 int fc_aws_open(fc_cloud **out, const fc_aws_opts *opts);
+
+/* HTTP requests the aws client sent since the process started (each
+ * attempt counts), by service and result, and its retries by service;
+ * thread-safe (aws_http.c).  /metrics reads them. */
+#define FC_AWS_API_NSERVICES 9
+#define FC_AWS_API_NRESULTS 5
+extern const char *const fc_aws_api_services[FC_AWS_API_NSERVICES];
+extern const char *const fc_aws_api_results[FC_AWS_API_NRESULTS];
+void fc_aws_api_stats(unsigned long calls[FC_AWS_API_NSERVICES][FC_AWS_API_NRESULTS],
+                      unsigned long retries[FC_AWS_API_NSERVICES]);
+
+/* `finops-controller check` (aws_check.c): one probe's outcome. */
+typedef struct {
+    const char *account;
+    const char *region;  /* "-" for account-wide probes, "global" for s3/ce */
+    const char *service; /* "credentials", "sts:AssumeRole", "sts", "ec2", ... */
+    int ok;
+    const char *detail;  /* "ok" or a one-line reason, no secrets */
+} fc_cloud_check;
+typedef void (*fc_cloud_check_fn)(const fc_cloud_check *c, void *payload);
+
+/* Tests the credential chain, each account's role and identity, and one
+ * read-only call per service and region; fn gets every outcome.  Returns a
+ * negative code only when nothing could be tried (out of memory). */
+int fc_aws_check(const fc_aws_opts *o, const fc_scope_account *accts, size_t n,
+                 int64_t now, fc_cloud_check_fn fn, void *payload);
 
 #endif

@@ -11,6 +11,7 @@
 #include "controller/core/fc_error.h"
 #include "controller/core/fc_util.h"
 
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -151,6 +152,7 @@ void fc_inventory_dispose(fc_inventory *inv)
         free(inv->metrics[i].resource_id);
         free(inv->metrics[i].metric);
         free(inv->metrics[i].values);
+        free(inv->metrics[i].gen);
     }
     free(inv->metrics);
     for (i = 0; i < inv->ncosts; i++)
@@ -168,6 +170,7 @@ void fc_inventory_dispose(fc_inventory *inv)
     free(inv->stale);
     free(inv->currency);
     free(inv->by_id);
+    free(inv->metric_by_key);
     fc_inventory_init(inv);
 }
 
@@ -250,11 +253,61 @@ static int cmp_id_pos(const void *a, const void *b)
     return c ? c : (x->i > y->i) - (x->i < y->i);
 }
 
+typedef struct {
+    const char *id;
+    const char *metric;
+    size_t i;
+} key_pos;
+
+static int cmp_key_pos(const void *a, const void *b)
+{
+    const key_pos *x = a, *y = b;
+    int c = strcmp(x->id, y->id);
+    if (!c)
+        c = strcmp(x->metric, y->metric);
+    return c ? c : (x->i > y->i) - (x->i < y->i);
+}
+
+static int index_metrics(fc_inventory *inv)
+{
+    key_pos *tmp;
+    size_t i, n = 0;
+
+    free(inv->metric_by_key);
+    inv->metric_by_key = NULL;
+    inv->nmetric_by_key = inv->metric_index_for = 0;
+    tmp = malloc((inv->nmetrics + 1) * sizeof(*tmp));
+    inv->metric_by_key = malloc((inv->nmetrics + 1) * sizeof(*inv->metric_by_key));
+    if (!tmp || !inv->metric_by_key) {
+        free(tmp);
+        free(inv->metric_by_key);
+        inv->metric_by_key = NULL;
+        return fc_error_set(FC_ENOMEM, "out of memory indexing the inventory");
+    }
+    for (i = 0; i < inv->nmetrics; i++)
+        if (inv->metrics[i].resource_id && inv->metrics[i].metric) {
+            tmp[n].id = inv->metrics[i].resource_id;
+            tmp[n].metric = inv->metrics[i].metric;
+            tmp[n++].i = i;
+        }
+    /* Position breaks ties: the first match in array order wins, as in the scan. */
+    qsort(tmp, n, sizeof(*tmp), cmp_key_pos);
+    for (i = 0; i < n; i++)
+        inv->metric_by_key[i] = tmp[i].i;
+    inv->nmetric_by_key = n;
+    inv->metric_index_for = inv->nmetrics;
+    free(tmp);
+    return FC_OK;
+}
+
 int fc_inventory_index(fc_inventory *inv)
 {
     id_pos *tmp = NULL;
     size_t i, n = 0;
-    int rc = FC_OK;
+    int rc;
+
+    if ((rc = index_metrics(inv)) != FC_OK)
+        return rc;
 
     free(inv->by_id);
     inv->by_id = NULL;
@@ -334,6 +387,26 @@ const fc_metric_series *fc_inventory_metric(const fc_inventory *inv,
     size_t i;
     if (!inv || !resource_id || !metric)
         return NULL;
+    if (inv->metric_by_key && inv->metric_index_for == inv->nmetrics) {
+        size_t lo = 0, hi = inv->nmetric_by_key;
+        while (lo < hi) { /* first entry with (id, metric) >= the key */
+            size_t mid = lo + (hi - lo) / 2;
+            const fc_metric_series *s = &inv->metrics[inv->metric_by_key[mid]];
+            int c = strcmp(s->resource_id, resource_id);
+            if (!c)
+                c = strcmp(s->metric, metric);
+            if (c < 0)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        if (lo < inv->nmetric_by_key) {
+            const fc_metric_series *s = &inv->metrics[inv->metric_by_key[lo]];
+            if (strcmp(s->resource_id, resource_id) == 0 && strcmp(s->metric, metric) == 0)
+                return s;
+        }
+        return NULL;
+    }
     for (i = 0; i < inv->nmetrics; i++) {
         const fc_metric_series *s = &inv->metrics[i];
         if (s->resource_id && s->metric &&
@@ -392,6 +465,50 @@ int fc_inventory_add_metric_take(fc_inventory *inv, const char *resource_id,
     s->n = n;
     inv->nmetrics++;
     return FC_OK;
+}
+
+int fc_inventory_add_metric_gen(fc_inventory *inv, const char *resource_id,
+                                const char *metric, int64_t start,
+                                int32_t step, size_t n, fc_metric_fill_fn fill,
+                                void *gen, size_t gen_size)
+{
+    fc_metric_series *s;
+    int rc;
+
+    /* Appended as an empty stored series, then turned into a generated one. */
+    if ((rc = fc_inventory_add_metric_take(inv, resource_id, metric, start, step, NULL,
+                                           0)) != FC_OK) {
+        free(gen);
+        return rc;
+    }
+    s = &inv->metrics[inv->nmetrics - 1];
+    s->n = n;
+    s->fill = fill;
+    s->gen = gen;
+    s->gen_size = gen_size;
+    return FC_OK;
+}
+
+void fc_metric_series_read(const fc_metric_series *s, size_t from, size_t n,
+                           double *out)
+{
+    assert(from <= s->n && n <= s->n - from);
+    if (n == 0)
+        return;
+    if (s->values)
+        memcpy(out, s->values + from, n * sizeof(*out));
+    else if (s->fill)
+        s->fill(s->gen, s->start, s->step, from, n, out);
+    else
+        assert(!"series without values or generator");
+}
+
+uint64_t fc_metric_series_hash(const fc_metric_series *s, uint64_t h)
+{
+    h = fc_hash64(&s->n, sizeof(s->n), h);
+    if (s->values)
+        return fc_hash64(s->values, s->n * sizeof(*s->values), h);
+    return s->gen ? fc_hash64(s->gen, s->gen_size, h) : h;
 }
 
 void fc_cost_row_dispose(fc_cost_row *c)

@@ -23,6 +23,7 @@
  * deep-copy into the caller's structs.
  */
 #include "controller/cloud/fc_cloud.h"
+#include "controller/core/crashpoint.h"
 #include "controller/core/fc_error.h"
 #include "controller/core/fc_util.h"
 
@@ -135,15 +136,18 @@ static uint64_t mix64(uint64_t z)
     return z ^ (z >> 31);
 }
 
-/* Hash of a key and an integer, independent of host byte order. */
+/* Hash of a key and an integer, independent of host byte order: fc_hash64
+ * (FNV-1a) of the integer's 8 little-endian bytes, unrolled here because
+ * it runs once per generated point. */
 static uint64_t hash_at(uint64_t key, int64_t index)
 {
-    unsigned char b[8];
-    uint64_t v = (uint64_t)index;
+    uint64_t v = (uint64_t)index, h = 1469598103934665603ULL ^ key;
     int i;
-    for (i = 0; i < 8; i++)
-        b[i] = (unsigned char)(v >> (8 * i));
-    return mix64(fc_hash64(b, sizeof(b), key));
+    for (i = 0; i < 8; i++) {
+        h ^= (v >> (8 * i)) & 0xff;
+        h *= 1099511628211ULL;
+    }
+    return mix64(h);
 }
 
 static double unit01(uint64_t h) { return (double)(h >> 11) * 0x1.0p-53; }
@@ -161,9 +165,24 @@ static int weekday_of_day(int64_t day_index)
     return (int)((day_index % 7 + 7 + 4) % 7);
 }
 
+/* sin() of each hour of the day, as metric_value's wave: the same
+ * expression, so the same doubles, computed 24 times instead of per point. */
+static const double *hour_waves(void)
+{
+    static double wave[24];
+    static int ready;
+    const double two_pi = 6.283185307179586;
+    int hod;
+    if (!ready) {
+        for (hod = 0; hod < 24; hod++)
+            wave[hod] = sin(two_pi * (hod - 8) / 24.0); /* peaks 14:00 UTC */
+        ready = 1;
+    }
+    return wave;
+}
+
 static double metric_value(const sim_metric *m, int64_t hour)
 {
-    const double two_pi = 6.283185307179586;
     /* Business hours Mon-Fri 08-18 UTC are 50 of 168 hours; the off-hours
      * level is chosen so the weekly mean stays `mean`. */
     const double busy_share = 50.0 / 168.0;
@@ -171,7 +190,7 @@ static double metric_value(const sim_metric *m, int64_t hour)
     double noise = m->jitter * unit11(h);
     int hod = (int)(hour - floor_div(hour, 24) * 24);
     int dow = weekday_of_day(floor_div(hour, 24));
-    double wave = sin(two_pi * (hod - 8) / 24.0); /* peaks 14:00 UTC */
+    double wave = hour_waves()[hod];
     double v;
 
     switch (m->profile) {
@@ -875,11 +894,14 @@ static int cmp_line(const void *a, const void *b)
     return d ? d : strcmp(x->service, y->service);
 }
 
-static int parse_estate(fc_sim *s, const pctx *c)
+/* Root keys, seed, currency, accounts and regions: what resources are
+ * checked against, so the streaming loader runs it before the first one. */
+static const char *const root_keys[] = {"seed",      "currency", "accounts",
+                                         "regions",   "resources", "costs",
+                                         NULL};
+
+static int parse_head(fc_sim *s, const pctx *c)
 {
-    static const char *const keys[] = {"seed",      "currency", "accounts",
-                                       "regions",   "resources", "costs",
-                                       NULL};
     yaml_node_t *root = yaml_document_get_root_node(c->doc);
     yaml_node_t *n;
     double seed;
@@ -888,7 +910,7 @@ static int parse_estate(fc_sim *s, const pctx *c)
     if (!root)
         return fc_error_set(FC_EPARSE, "%s: empty estate file", c->path);
     if ((rc = expect(c, root, YAML_MAPPING_NODE, "(root)")) != 0 ||
-        (rc = check_keys(c, root, "(root)", keys)) != 0)
+        (rc = check_keys(c, root, "(root)", root_keys)) != 0)
         return rc;
     if ((rc = get_num(c, root, "seed", "seed", 0, &seed)) != 0)
         return rc;
@@ -906,11 +928,22 @@ static int parse_estate(fc_sim *s, const pctx *c)
         return rc;
     if (!(n = map_get(c, root, "regions")))
         return perr(c, root, "(root)", "missing required key 'regions'");
-    if ((rc = parse_regions(s, c, n)) != 0)
+    return parse_regions(s, c, n);
+}
+
+/* Resources (unless the streaming loader did them), costs, and the sorts. */
+static int parse_tail(fc_sim *s, const pctx *c, int resources_done)
+{
+    yaml_node_t *root = yaml_document_get_root_node(c->doc);
+    yaml_node_t *n;
+    int rc;
+
+    /* Keys after `resources` arrived after parse_head() when streaming. */
+    if (resources_done && (rc = check_keys(c, root, "(root)", root_keys)) != 0)
         return rc;
     if (!(n = map_get(c, root, "resources")))
         return perr(c, root, "(root)", "missing required key 'resources'");
-    if ((rc = parse_resources(s, c, n)) != 0)
+    if (!resources_done && (rc = parse_resources(s, c, n)) != 0)
         return rc;
     if ((n = map_get(c, root, "costs")) != NULL &&
         (rc = parse_costs(s, c, n)) != 0)
@@ -920,6 +953,252 @@ static int parse_estate(fc_sim *s, const pctx *c)
     if (s->nlines > 1) /* qsort(NULL, 0) is undefined */
         qsort(s->lines, s->nlines, sizeof(*s->lines), cmp_line);
     return FC_OK;
+}
+
+static int parse_estate(fc_sim *s, const pctx *c)
+{
+    int rc = parse_head(s, c);
+    return rc ? rc : parse_tail(s, c, 0);
+}
+
+/* ---- streaming estate loader ---------------------------------------------
+ *
+ * A 100k-resource estate is 30 MB of YAML; as one libyaml document tree it
+ * takes most of a gigabyte.  The streaming loader reads events
+ * (yaml_parser_parse) and builds a small document per item of `resources`,
+ * parsed by the same parse_resource() and freed at once; everything else
+ * goes into one small document for parse_head()/parse_tail().  Nodes keep
+ * their start marks, so messages name the same lines.
+ *
+ * It handles the common shape only.  Anything else (an alias, `resources`
+ * before `accounts` or `regions`, more than one `resources`) and every
+ * error make fc_sim_open() start over with the whole-document loader, so
+ * odd files and error messages behave exactly as before.
+ */
+
+#define SIM_MAX_DEPTH 64
+#define STREAM_GIVE_UP 1 /* not an fc_code: "use the whole-document loader" */
+
+typedef struct {
+    yaml_parser_t parser;
+    int have_event;
+    yaml_event_t ev;
+} stream;
+
+static int next_event(stream *st)
+{
+    if (st->have_event) {
+        yaml_event_delete(&st->ev);
+        st->have_event = 0;
+    }
+    if (!yaml_parser_parse(&st->parser, &st->ev))
+        return STREAM_GIVE_UP; /* the whole-document loader words the error */
+    st->have_event = 1;
+    return FC_OK;
+}
+
+static int set_mark(yaml_document_t *doc, int id, const yaml_event_t *ev)
+{
+    yaml_node_t *n;
+    if (!id || !(n = yaml_document_get_node(doc, id)))
+        return fc_error_set(FC_ENOMEM, "out of memory");
+    n->start_mark = ev->start_mark;
+    n->end_mark = ev->end_mark;
+    return FC_OK;
+}
+
+/* Appends to doc the node starting at the current event; *id its id.  On
+ * return the current event is the node's last one. */
+static int load_node(stream *st, yaml_document_t *doc, int depth, int *id)
+{
+    yaml_event_t *ev = &st->ev;
+    int rc, child, key;
+
+    *id = 0;
+    if (depth > SIM_MAX_DEPTH)
+        return STREAM_GIVE_UP;
+    switch (ev->type) {
+    case YAML_SCALAR_EVENT:
+        if (ev->data.scalar.anchor)
+            return STREAM_GIVE_UP;
+        *id = yaml_document_add_scalar(doc, ev->data.scalar.tag, ev->data.scalar.value,
+                                       (int)ev->data.scalar.length, ev->data.scalar.style);
+        return set_mark(doc, *id, ev);
+    case YAML_SEQUENCE_START_EVENT:
+        if (ev->data.sequence_start.anchor)
+            return STREAM_GIVE_UP;
+        *id = yaml_document_add_sequence(doc, ev->data.sequence_start.tag,
+                                         ev->data.sequence_start.style);
+        if ((rc = set_mark(doc, *id, ev)) != FC_OK)
+            return rc;
+        for (;;) {
+            if ((rc = next_event(st)) != FC_OK)
+                return rc;
+            if (ev->type == YAML_SEQUENCE_END_EVENT)
+                return FC_OK;
+            if ((rc = load_node(st, doc, depth + 1, &child)) != FC_OK)
+                return rc;
+            if (!yaml_document_append_sequence_item(doc, *id, child))
+                return fc_error_set(FC_ENOMEM, "out of memory");
+        }
+    case YAML_MAPPING_START_EVENT:
+        if (ev->data.mapping_start.anchor)
+            return STREAM_GIVE_UP;
+        *id = yaml_document_add_mapping(doc, ev->data.mapping_start.tag,
+                                        ev->data.mapping_start.style);
+        if ((rc = set_mark(doc, *id, ev)) != FC_OK)
+            return rc;
+        for (;;) {
+            if ((rc = next_event(st)) != FC_OK)
+                return rc;
+            if (ev->type == YAML_MAPPING_END_EVENT)
+                return FC_OK;
+            if ((rc = load_node(st, doc, depth + 1, &key)) != FC_OK ||
+                (rc = next_event(st)) != FC_OK ||
+                (rc = load_node(st, doc, depth + 1, &child)) != FC_OK)
+                return rc;
+            if (!yaml_document_append_mapping_pair(doc, *id, key, child))
+                return fc_error_set(FC_ENOMEM, "out of memory");
+        }
+    default: /* aliases: the whole-document loader resolves them */
+        return STREAM_GIVE_UP;
+    }
+}
+
+static int new_doc(yaml_document_t *doc)
+{
+    if (!yaml_document_initialize(doc, NULL, NULL, NULL, 1, 1))
+        return fc_error_set(FC_ENOMEM, "out of memory");
+    return FC_OK;
+}
+
+/* The items of `resources`, one small document each; the current event is
+ * the sequence start, and is its end on return. */
+static int stream_resources(fc_sim *s, stream *st, const char *path)
+{
+    size_t cap = 0, idx = 0;
+    int rc, id;
+
+    for (;;) {
+        yaml_document_t item;
+        pctx c;
+        if ((rc = next_event(st)) != FC_OK)
+            return rc;
+        if (st->ev.type == YAML_SEQUENCE_END_EVENT)
+            break;
+        if (s->nres == cap) {
+            sim_resource *p;
+            cap = cap ? cap * 2 : 1024;
+            if (!(p = realloc(s->res, (cap + 1) * sizeof(*p))))
+                return fc_error_set(FC_ENOMEM, "out of memory");
+            s->res = p;
+        }
+        memset(&s->res[s->nres], 0, sizeof(*s->res));
+        if ((rc = new_doc(&item)) != FC_OK)
+            return rc;
+        c.path = path;
+        c.doc = &item;
+        if ((rc = load_node(st, &item, 1, &id)) == FC_OK)
+            rc = parse_resource(s, &c, yaml_document_get_node(&item, id), idx++);
+        yaml_document_delete(&item);
+        if (rc != FC_OK)
+            return rc;
+    }
+    return FC_OK;
+}
+
+static int doc_has_key(const pctx *c, const char *key)
+{
+    return map_get(c, yaml_document_get_root_node(c->doc), key) != NULL;
+}
+
+/* The streaming loader: FC_OK, or anything else to start over with the
+ * whole-document loader (which then reports any error itself). */
+static int stream_estate(fc_sim *s, const char *path, const char *data, size_t len)
+{
+    stream st;
+    yaml_document_t top;
+    const char *kname;
+    pctx c;
+    int rc, root = 0, key, val, done = 0;
+
+    memset(&st, 0, sizeof(st));
+    if (!yaml_parser_initialize(&st.parser))
+        return fc_error_set(FC_ENOMEM, "out of memory");
+    yaml_parser_set_input_string(&st.parser, (const unsigned char *)data, len);
+    if ((rc = new_doc(&top)) != FC_OK) {
+        yaml_parser_delete(&st.parser);
+        return rc;
+    }
+    c.path = path;
+    c.doc = &top;
+    if ((rc = next_event(&st)) != FC_OK || st.ev.type != YAML_STREAM_START_EVENT ||
+        (rc = next_event(&st)) != FC_OK || st.ev.type != YAML_DOCUMENT_START_EVENT ||
+        (rc = next_event(&st)) != FC_OK || st.ev.type != YAML_MAPPING_START_EVENT ||
+        st.ev.data.mapping_start.anchor) {
+        rc = STREAM_GIVE_UP; /* empty, or not a mapping: the old loader says so */
+        goto done;
+    }
+    root = yaml_document_add_mapping(&top, st.ev.data.mapping_start.tag,
+                                     st.ev.data.mapping_start.style);
+    if ((rc = set_mark(&top, root, &st.ev)) != FC_OK)
+        goto done;
+    for (;;) {
+        if ((rc = next_event(&st)) != FC_OK)
+            goto done;
+        if (st.ev.type == YAML_MAPPING_END_EVENT)
+            break;
+        if ((rc = load_node(&st, &top, 1, &key)) != FC_OK ||
+            (rc = next_event(&st)) != FC_OK)
+            goto done;
+        kname = scalar(yaml_document_get_node(&top, key));
+        if (st.ev.type == YAML_SEQUENCE_START_EVENT && kname &&
+            strcmp(kname, "resources") == 0) {
+            /* The resources themselves stay out of `top`: an empty
+             * sequence with the same mark stands in for them. */
+            if (done || !doc_has_key(&c, "accounts") || !doc_has_key(&c, "regions") ||
+                doc_has_key(&c, "resources")) {
+                rc = STREAM_GIVE_UP;
+                goto done;
+            }
+            val = yaml_document_add_sequence(&top, NULL, st.ev.data.sequence_start.style);
+            if ((rc = set_mark(&top, val, &st.ev)) != FC_OK)
+                goto done;
+            if (!yaml_document_append_mapping_pair(&top, root, key, val)) {
+                rc = fc_error_set(FC_ENOMEM, "out of memory");
+                goto done;
+            }
+            if ((rc = parse_head(s, &c)) != FC_OK ||
+                (rc = stream_resources(s, &st, path)) != FC_OK ||
+                (rc = check_duplicate_ids(s, &c)) != FC_OK)
+                goto done;
+            done = 1;
+            continue;
+        }
+        if ((rc = load_node(&st, &top, 1, &val)) != FC_OK)
+            goto done;
+        if (!yaml_document_append_mapping_pair(&top, root, key, val)) {
+            rc = fc_error_set(FC_ENOMEM, "out of memory");
+            goto done;
+        }
+    }
+    /* The rest of the stream must parse too, as the whole-document loader
+     * would have checked (it stops after the first document). */
+    if ((rc = next_event(&st)) != FC_OK || st.ev.type != YAML_DOCUMENT_END_EVENT) {
+        rc = STREAM_GIVE_UP;
+        goto done;
+    }
+    if (!done) {
+        rc = STREAM_GIVE_UP; /* no resources sequence: the old loader explains */
+        goto done;
+    }
+    rc = parse_tail(s, &c, 1);
+done:
+    if (st.have_event)
+        yaml_event_delete(&st.ev);
+    yaml_parser_delete(&st.parser);
+    yaml_document_delete(&top);
+    return rc;
 }
 
 /* ---- provider ---------------------------------------------------------- */
@@ -992,11 +1271,26 @@ static int region_in_scope(const fc_scope_account *a, const char *region)
     return 0;
 }
 
+/* fc_metric_fill_fn of the sim's series: gen is a copy of the sim_metric
+ * (its name pointer cleared), so the series outlives the cloud. */
+static void fill_metric(const void *gen, int64_t start, int32_t step, size_t from,
+                        size_t n, double *out)
+{
+    const sim_metric *m = gen;
+    int64_t h0 = floor_div(start, FC_HOUR) + (int64_t)from * (step / FC_HOUR);
+    size_t k;
+    for (k = 0; k < n; k++)
+        out[k] = metric_value(m, h0 + (int64_t)k * (step / FC_HOUR));
+}
+
+/* Generated series: the points are computed when an engine reads them
+ * (fc_metric_series_read), not stored — a month of hourly points for
+ * 100k resources would be most of a gigabyte. */
 static int discover_metrics(const sim_resource *sr, int64_t end, int days,
                             fc_inventory *inv)
 {
     int64_t start = end - (int64_t)days * 24 * FC_HOUR;
-    size_t j, k, n;
+    size_t j, n;
     int rc;
 
     /* No data before the resource existed: round its birth up to an hour. */
@@ -1005,15 +1299,15 @@ static int discover_metrics(const sim_resource *sr, int64_t end, int days,
     if (start >= end)
         return FC_OK;
     n = (size_t)((end - start) / FC_HOUR);
+    hour_waves(); /* filled before any fill_metric call */
     for (j = 0; j < sr->nmetrics; j++) {
-        const sim_metric *m = &sr->metrics[j];
-        double *v = malloc(n * sizeof(*v));
-        if (!v)
+        sim_metric *g = calloc(1, sizeof(*g));
+        if (!g)
             return fc_error_set(FC_ENOMEM, "out of memory generating metrics");
-        for (k = 0; k < n; k++)
-            v[k] = metric_value(m, start / FC_HOUR + (int64_t)k);
-        if ((rc = fc_inventory_add_metric_take(inv, sr->r.id, m->metric, start,
-                                               FC_HOUR, v, n)) != 0)
+        *g = sr->metrics[j];
+        g->metric = NULL; /* hashed by memos: only the generator's numbers */
+        if ((rc = fc_inventory_add_metric_gen(inv, sr->r.id, sr->metrics[j].metric, start,
+                                              FC_HOUR, n, fill_metric, g, sizeof(*g))) != 0)
             return rc;
     }
     return FC_OK;
@@ -1242,6 +1536,38 @@ static json_object *resource_json(const sim_resource *sr)
     return o;
 }
 
+/* Fault injection for tests: the overlay's "faults" object,
+ * {"<resource id>": {"<action kind>": "<state>" | "error"}}, makes that
+ * action leave the resource in <state> (a transition that never completes,
+ * so verification times out) or fail with an error.  Read at each apply;
+ * write_overlay() keeps it.  Returns a new reference, or NULL. */
+static json_object *read_faults(const fc_sim *s)
+{
+    json_object *root, *f = NULL;
+    if (!s->overlay || access(s->overlay, F_OK) != 0 ||
+        !(root = json_object_from_file(s->overlay)))
+        return NULL;
+    if (json_object_object_get_ex(root, "faults", &f) &&
+        json_object_is_type(f, json_type_object))
+        json_object_get(f);
+    else
+        f = NULL;
+    json_object_put(root);
+    return f;
+}
+
+/* Owned copy of the injected outcome of kind on id, or NULL. */
+static char *fault_for(const fc_sim *s, const char *id, const char *kind)
+{
+    json_object *faults = read_faults(s), *per, *v;
+    char *out = NULL;
+    if (faults && json_object_object_get_ex(faults, id, &per) &&
+        json_object_object_get_ex(per, kind, &v) && json_object_is_type(v, json_type_string))
+        out = fc_strdup(json_object_get_string(v));
+    json_object_put(faults);
+    return out;
+}
+
 static int write_overlay(fc_sim *s)
 {
     json_object *root, *arr;
@@ -1261,6 +1587,11 @@ static int write_overlay(fc_sim *s)
         if (s->res[i].touched)
             json_object_array_add(arr, resource_json(&s->res[i]));
     json_object_object_add(root, "resources", arr);
+    {
+        json_object *faults = read_faults(s);
+        if (faults)
+            json_object_object_add(root, "faults", faults);
+    }
     text = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY |
                                                     JSON_C_TO_STRING_NOSLASHESCAPE);
     if (!(tmp = fc_asprintf("%s.tmp", s->overlay))) {
@@ -1375,12 +1706,33 @@ static int need_type(const sim_resource *sr, fc_resource_type t, const fc_action
     return FC_OK;
 }
 
+/* <state_dir>/sim-actions.log: one line per applied action, append-only,
+ * so a test can count how often the "cloud" was really asked to act. */
+static int log_action(const fc_sim *s, const fc_action *a)
+{
+    size_t dir = strlen(s->overlay) - strlen("sim-state.json");
+    char *path = fc_asprintf("%.*ssim-actions.log", (int)dir, s->overlay);
+    FILE *f;
+    int rc = FC_OK;
+    if (!path)
+        return fc_error_set(FC_ENOMEM, "out of memory");
+    if (!(f = fopen(path, "a")) ||
+        fprintf(f, "%s %s %s %s\n", a->kind, a->account ? a->account : "-",
+                a->region ? a->region : "-", a->resource) < 0 ||
+        fflush(f) != 0 || fsync(fileno(f)) != 0)
+        rc = fc_error_set(FC_EIO, "%s: %s", path, strerror(errno));
+    if (f && fclose(f) != 0 && rc == FC_OK)
+        rc = fc_error_set(FC_EIO, "%s: %s", path, strerror(errno));
+    free(path);
+    return rc;
+}
+
 static int sim_apply(fc_cloud *cloud, const fc_action *a, fc_action_result *out)
 {
     fc_sim *s = (fc_sim *)cloud;
     sim_resource *sr;
     const char *k = a->kind, *v;
-    char *id = NULL;
+    char *id = NULL, *fault = NULL;
     int rc;
 
     memset(out, 0, sizeof(*out));
@@ -1388,6 +1740,12 @@ static int sim_apply(fc_cloud *cloud, const fc_action *a, fc_action_result *out)
         return fc_error_set(FC_EINVALID, "sim: action without kind or resource");
     if (!(sr = find_live(s, a->account, a->region, a->resource)))
         return fc_error_set(FC_ENOTFOUND, "sim: %s: %s not found", k, a->resource);
+    if ((fault = fault_for(s, a->resource, k)) && strcmp(fault, "error") == 0) {
+        free(fault);
+        return fc_error_set(FC_EIO, "sim: %s %s: injected failure", k, a->resource);
+    }
+    free(fault); /* read again once the action succeeded */
+    fault = NULL;
     if (strcmp(k, "stop-instances") == 0 || strcmp(k, "start-instances") == 0) {
         if ((rc = need_type(sr, FC_RES_EC2_INSTANCE, a)) != FC_OK)
             return rc;
@@ -1476,8 +1834,12 @@ static int sim_apply(fc_cloud *cloud, const fc_action *a, fc_action_result *out)
     sr->touched = 1;
     if (!id)
         sr = find_any(s, a->resource);
-    if ((rc = write_overlay(s)) != FC_OK)
+    fault = fault_for(s, a->resource, k);
+    if (fault && (rc = set_str(&find_any(s, a->resource)->r.state, fault)) != FC_OK)
+        goto done; /* injected: the transition stops half-way */
+    if ((rc = write_overlay(s)) != FC_OK || (s->overlay && (rc = log_action(s, a)) != FC_OK))
         goto done;
+    fc_crashpoint("provider.sim.applied"); /* changed, before the caller hears it */
     if (!(out->state = fc_strdup(sr->r.state ? sr->r.state : ""))) {
         rc = fc_error_set(FC_ENOMEM, "out of memory");
         goto done;
@@ -1486,6 +1848,7 @@ static int sim_apply(fc_cloud *cloud, const fc_action *a, fc_action_result *out)
     id = NULL;
 done:
     free(id);
+    free(fault);
     return rc;
 }
 
@@ -1558,6 +1921,22 @@ int fc_sim_open(fc_cloud **out, const char *estate_path)
         return fc_error_set(FC_EINVALID, "sim: no estate file given");
     if ((rc = read_file(estate_path, &data, &len)) != 0)
         return rc;
+    /* The streaming loader first; anything it does not take (odd shapes,
+     * every error) goes through the whole-document loader below. */
+    if (!(s = calloc(1, sizeof(*s))) || !(s->path = fc_strdup(estate_path))) {
+        if (s)
+            sim_free(&s->base);
+        free(data);
+        return fc_error_set(FC_ENOMEM, "out of memory");
+    }
+    s->base.ops = &sim_ops;
+    if (stream_estate(s, estate_path, data, len) == FC_OK) {
+        *out = &s->base;
+        free(data);
+        return FC_OK;
+    }
+    sim_free(&s->base);
+    s = NULL;
     if (!yaml_parser_initialize(&parser)) {
         free(data);
         return fc_error_set(FC_ENOMEM, "out of memory");

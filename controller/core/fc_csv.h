@@ -25,6 +25,15 @@ typedef struct {
 int fc_csv_stream_open(fc_csv_stream **out, const char *path);
 /* Reads from memory (borrowed for the reader's life); gzip detected too. */
 int fc_csv_stream_open_mem(fc_csv_stream **out, const void *data, size_t len);
+
+/* Gzip input is inflated on a second thread by default; this flag keeps
+ * the reader on the caller's thread (same rows, same errors). */
+#define FC_CSV_NO_THREAD 1u
+int fc_csv_stream_open_ex(fc_csv_stream **out, const char *path, unsigned flags);
+int fc_csv_stream_open_mem_ex(fc_csv_stream **out, const void *data, size_t len,
+                              unsigned flags);
+/* 1 when an inflate thread runs for this reader. */
+int fc_csv_stream_is_threaded(const fc_csv_stream *c);
 void fc_csv_stream_free(fc_csv_stream *c);
 
 /*

@@ -443,11 +443,13 @@ static int add_instance(const fc_resource *r, const fc_metric_series *m,
     for (k = 0; k < m->n; k++) {
         int64_t t = m->start + (int64_t)k * m->step;
         size_t h;
+        double v;
         if (t < out->window_start || t >= out->window_end)
             continue;
         h = (size_t)((t - out->window_start) / FC_HOUR);
         observed[h] = 1;
-        if (isnan(m->values[k]))
+        fc_metric_series_read(m, k, 1, &v); /* generated series have no values[] */
+        if (isnan(v))
             continue;
         used = 1;
         if (priced) {

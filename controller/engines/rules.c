@@ -457,33 +457,89 @@ typedef struct {
     double sum, max;
 } wstats;
 
-static void window(const fc_metric_series *s, int64_t start, int64_t end,
-                   wstats *w)
+/* Index range [*first, *last) of the points of s in [start, end). */
+static void window_range(const fc_metric_series *s, int64_t start, int64_t end,
+                         size_t *first, size_t *last)
 {
-    size_t i, first = 0;
-    memset(w, 0, sizeof(*w));
+    size_t i;
+    *first = *last = 0;
     if (!s || s->step <= 0)
         return;
     if (start > s->start)
-        first = (size_t)((start - s->start) / s->step);
-    for (i = first; i < s->n; i++) {
-        int64_t t = s->start + (int64_t)i * s->step;
-        double v = s->values[i];
-        if (t >= end)
-            break;
-        if (t < start || isnan(v))
-            continue;
-        w->sum += v;
-        if (w->n == 0 || v > w->max)
-            w->max = v;
-        w->n++;
+        *first = (size_t)((start - s->start) / s->step);
+    for (i = *first; i < s->n && s->start + (int64_t)i * s->step < start; i++)
+        ;
+    *first = i < s->n ? i : s->n;
+    if (end <= s->start)
+        *last = *first;
+    else {
+        int64_t k = (end - s->start + s->step - 1) / s->step; /* first t >= end */
+        *last = k < (int64_t)s->n ? (size_t)k : s->n;
+        if (*last < *first)
+            *last = *first;
     }
 }
 
-static int cmp_double(const void *a, const void *b)
+/* Points are read in chunks: generated series (the sim) compute them on
+ * demand and nothing is allocated. */
+#define WINDOW_CHUNK 256
+
+static void window(const fc_metric_series *s, int64_t start, int64_t end,
+                   wstats *w)
 {
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
+    double buf[WINDOW_CHUNK];
+    size_t i, first, last;
+    memset(w, 0, sizeof(*w));
+    window_range(s, start, end, &first, &last);
+    for (i = first; i < last; i += WINDOW_CHUNK) {
+        size_t k, n = last - i < WINDOW_CHUNK ? last - i : WINDOW_CHUNK;
+        fc_metric_series_read(s, i, n, buf);
+        for (k = 0; k < n; k++) {
+            double v = buf[k];
+            if (isnan(v))
+                continue;
+            w->sum += v;
+            if (w->n == 0 || v > w->max)
+                w->max = v;
+            w->n++;
+        }
+    }
+}
+
+/* The k-th smallest of v[0..n) (no NaN), reordering v: the value a sort
+ * would put at v[k], in linear expected time (quickselect, Hoare
+ * partition, middle pivot).  Equal values are interchangeable, so the
+ * result is the sort's exactly. */
+static double select_kth(double *v, size_t n, size_t k)
+{
+    size_t lo = 0, hi = n - 1;
+    while (lo < hi) {
+        double pivot = v[lo + (hi - lo) / 2], t;
+        size_t i = lo, j = hi;
+        while (i <= j) {
+            while (v[i] < pivot)
+                i++;
+            while (v[j] > pivot)
+                j--;
+            if (i <= j) {
+                t = v[i];
+                v[i] = v[j];
+                v[j] = t;
+                i++;
+                if (j == 0)
+                    break;
+                j--;
+            }
+        }
+        /* v[lo..j] <= pivot <= v[i..hi], and j < i */
+        if (k <= j && j != (size_t)-1)
+            hi = j;
+        else if (k >= i)
+            lo = i;
+        else
+            return v[k];
+    }
+    return v[k];
 }
 
 /* Nearest-rank percentile of the points of s in [start, end). */
@@ -491,24 +547,26 @@ static int percentile(const fc_metric_series *s, int64_t start, int64_t end,
                       double pct, double *out, size_t *n)
 {
     double *v;
-    size_t i, k = 0, rank;
-    wstats w;
+    size_t i, k = 0, rank, first, last;
 
-    window(s, start, end, &w);
-    *n = w.n;
+    *n = 0;
     *out = 0;
-    if (w.n == 0)
+    window_range(s, start, end, &first, &last);
+    if (first == last)
         return FC_OK;
-    if (!(v = malloc(w.n * sizeof(*v))))
+    if (!(v = malloc((last - first) * sizeof(*v))))
         return fc_error_set(FC_ENOMEM, "out of memory");
-    for (i = 0; i < s->n && k < w.n; i++) {
-        int64_t t = s->start + (int64_t)i * s->step;
-        if (t >= start && t < end && !isnan(s->values[i]))
-            v[k++] = s->values[i];
+    fc_metric_series_read(s, first, last - first, v);
+    for (i = 0; i < last - first; i++)
+        if (!isnan(v[i]))
+            v[k++] = v[i];
+    *n = k;
+    if (k == 0) {
+        free(v);
+        return FC_OK;
     }
-    qsort(v, k, sizeof(*v), cmp_double);
     rank = (size_t)ceil(pct / 100.0 * (double)k);
-    *out = v[rank ? rank - 1 : 0];
+    *out = select_kth(v, k, rank ? rank - 1 : 0);
     free(v);
     return FC_OK;
 }

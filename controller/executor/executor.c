@@ -9,14 +9,21 @@
  * Order per item, and why:
  *   1. already journaled (same optimization, spec commit and action)? skip:
  *      an action never runs twice, whatever happened to the last attempt;
- *   2. window, irreversibility, per-pass limit, stale inventory: cheap and
- *      local, so they are judged before the cloud is asked anything;
- *   3. describe the target now and compare with discovery: a target that
- *      changed is skipped (TargetChanged), never acted on blindly;
+ *   2. window, rollback.requested, irreversibility, limits (per pass, per
+ *      account and pass, per account and hour from the journal), stale
+ *      inventory: cheap and local, so judged before the cloud is asked;
+ *   3. describe the target now and compare with discovery (state, type,
+ *      size, attachment): a target that changed is skipped (TargetChanged),
+ *      never acted on blindly;
  *   4. journal row `started` (before-state, action, inverse) committed;
- *   5. provider apply, step by step (a snapshot id is journaled as the
- *      inverse before the volume is deleted);
- *   6. describe again: row `done` with the after-state, or `failed`.
+ *   5. provider apply, step by step (a snapshot must complete and its id is
+ *      journaled as the inverse before the volume is deleted);
+ *   6. verification: poll describe until the expected state or the Policy's
+ *      verifyTimeoutSeconds: row `done` with the after-state, or `failed`
+ *      and, with spec.rollback.onFailure, rolled back at once.
+ *
+ * Before any of that, every pass (dry-run too) looks for executed rows to
+ * roll back (rollback_sweep); without live they are only reported.
  *
  * rightsize needs a stopped instance (EC2 cannot change the type of a
  * running one).  The executor does not stop and restart it by itself: an
@@ -29,6 +36,7 @@
 #include "controller/executor/fc_executor.h"
 #include "controller/core/fc_error.h"
 #include "controller/core/fc_log.h"
+#include "controller/core/crashpoint.h"
 #include "controller/core/fc_util.h"
 
 #include <json-c/json.h>
@@ -36,8 +44,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <errno.h>
+#include <time.h>
 
 #define DEFAULT_MAX_PER_PASS 5
+#define DEFAULT_VERIFY_TIMEOUT 300
+#define MAX_POLL_DELAY 30 /* seconds between verification polls, at most */
 #define INTERRUPTED "interrupted; not retried automatically"
 
 /* ---- report ---------------------------------------------------------- */
@@ -194,26 +206,50 @@ static int policy_covers(const fc_spec_set *specs, const fc_policy_spec *p, cons
     return 0;
 }
 
-void fc_executor_policy(const fc_spec_set *specs, const char *account, unsigned *max_per_pass,
-                        int *irreversible)
+/* The stricter of two limits where 0 means none. */
+static unsigned min_limit(unsigned a, unsigned b)
+{
+    if (!a)
+        return b;
+    if (!b)
+        return a;
+    return a < b ? a : b;
+}
+
+void fc_executor_limits(const fc_spec_set *specs, const char *account, fc_exec_limits *out)
 {
     size_t i;
     int any = 0, all = 1, seen = 0;
-    *max_per_pass = DEFAULT_MAX_PER_PASS;
+    memset(out, 0, sizeof(*out));
+    out->per_pass = DEFAULT_MAX_PER_PASS;
+    out->verify_timeout = DEFAULT_VERIFY_TIMEOUT;
     for (i = 0; specs && i < specs->nobjects; i++) {
         const fc_object *ob = &specs->objects[i];
         const fc_policy_spec *p;
         if (ob->kind != FC_KIND_POLICY || ob->suspended)
             continue;
         p = ob->spec.policy;
-        if (!seen++ || p->limits.max_actions_per_pass < *max_per_pass)
-            *max_per_pass = p->limits.max_actions_per_pass;
+        if (!seen++ || p->limits.max_actions_per_pass < out->per_pass)
+            out->per_pass = p->limits.max_actions_per_pass;
+        if (seen == 1 || p->limits.verify_timeout_seconds < out->verify_timeout)
+            out->verify_timeout = p->limits.verify_timeout_seconds;
         if (account && policy_covers(specs, p, account)) {
             any = 1;
             all &= p->irreversible != 0;
+            out->per_account = min_limit(out->per_account, p->limits.max_actions_per_account);
+            out->per_hour = min_limit(out->per_hour, p->limits.max_actions_per_hour);
         }
     }
-    *irreversible = any && all;
+    out->irreversible = any && all;
+}
+
+void fc_executor_policy(const fc_spec_set *specs, const char *account, unsigned *max_per_pass,
+                        int *irreversible)
+{
+    fc_exec_limits l;
+    fc_executor_limits(specs, account, &l);
+    *max_per_pass = l.per_pass;
+    *irreversible = l.irreversible;
 }
 
 /* ---- JSON helpers ----------------------------------------------------- */
@@ -354,6 +390,8 @@ static int settle(fc_state *s, const fc_exec_record *r, fc_executor_cloud_fn clo
     if (change_happened(expect, gone, &cur)) {
         after = gone ? gone_json(r->resource) : json_text(resource_json(&cur));
         rc = fc_journal_update(s, r->id, FC_EXEC_DONE, after, NULL, NULL, now);
+        if (rc == FC_OK && r->parent) /* an interrupted rollback that happened */
+            rc = fc_journal_update(s, r->parent, FC_EXEC_ROLLED_BACK, NULL, NULL, NULL, 0);
         fc_info("execution %s: interrupted after the change; marked done", r->id);
     } else {
         if (!gone)
@@ -409,13 +447,16 @@ static int same_str(const char *a, const char *b)
     return (!a && !b) || (a && b && strcmp(a, b) == 0);
 }
 
-/* Applies one provider step built from a JSON step. */
+/* Applies one provider step built from a JSON step.  A step whose resource
+ * is CREATED acts on the id the previous step created (re-tagging a volume
+ * restored from its snapshot). */
+#define CREATED "@created"
 static int apply_step(fc_cloud *cloud, const char *role, const char *account,
                       const char *region, const char *token, json_object *step,
-                      fc_action_result *res)
+                      const char *created, fc_action_result *res)
 {
     json_object *params = NULL;
-    fc_tag tags[4];
+    fc_tag tags[16];
     fc_action a;
     size_t n = 0;
 
@@ -433,6 +474,12 @@ static int apply_step(fc_cloud *cloud, const char *role, const char *account,
     a.account = account;
     a.region = region;
     a.resource = jget(step, "resource");
+    if (a.resource && strcmp(a.resource, CREATED) == 0) {
+        if (!created)
+            return fc_error_set(FC_EINVALID, "%s: no resource was created before it",
+                                a.kind ? a.kind : "step");
+        a.resource = created;
+    }
     a.params = tags;
     a.nparams = n;
     a.role_arn = role;
@@ -440,11 +487,118 @@ static int apply_step(fc_cloud *cloud, const char *role, const char *account,
     return fc_cloud_apply(cloud, &a, res);
 }
 
+static void default_sleep(void *payload, unsigned seconds)
+{
+    struct timespec ts = {(time_t)seconds, 0};
+    (void)payload;
+    while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+        ;
+}
+
+/*
+ * Verification: describes the resource until it shows what expect says
+ * (change_happened), waiting 1, 2, 4 ... MAX_POLL_DELAY seconds between
+ * polls and giving up once the waits add up to timeout.  Returns 1 when
+ * reached (cur holds the resource, or *gone is set), 0 when not.  The time
+ * is the sum of the waits, not a clock: the same answers poll the same way.
+ */
+static int verify(const fc_executor_input *in, fc_cloud *cloud, const char *role,
+                  fc_resource_type type, const char *account, const char *region,
+                  const char *id, json_object *expect, unsigned timeout, fc_resource *cur,
+                  int *gone)
+{
+    void (*sleep_fn)(void *, unsigned) = in->sleep_fn ? in->sleep_fn : default_sleep;
+    unsigned waited = 0, delay = 1;
+    int rc;
+
+    for (;;) {
+        fc_resource_dispose(cur);
+        rc = fc_cloud_describe(cloud, type, account, region, role, id, cur);
+        *gone = rc == FC_ENOTFOUND;
+        if ((rc == FC_OK || *gone) && change_happened(expect, *gone, cur))
+            return 1;
+        if (waited >= timeout)
+            return 0;
+        if (delay > timeout - waited)
+            delay = timeout - waited;
+        sleep_fn(in->sleep_payload, delay);
+        waited += delay;
+        delay = delay * 2 > MAX_POLL_DELAY ? MAX_POLL_DELAY : delay * 2;
+    }
+}
+
+typedef struct {
+    char *account;
+    unsigned n;
+} account_count;
+
 typedef struct {
     const fc_executor_input *in;
     fc_exec_report *rep;
     unsigned executed;
+    account_count *accounts; /* actions sent this pass, per account */
+    size_t naccounts;
 } run_ctx;
+
+static unsigned *account_slot(run_ctx *x, const char *account)
+{
+    account_count *p;
+    size_t i;
+    for (i = 0; i < x->naccounts; i++)
+        if (strcmp(x->accounts[i].account, account) == 0)
+            return &x->accounts[i].n;
+    if (!(p = realloc(x->accounts, (x->naccounts + 1) * sizeof(*p))))
+        return NULL;
+    x->accounts = p;
+    if (!(p[x->naccounts].account = fc_strdup(account)))
+        return NULL;
+    p[x->naccounts].n = 0;
+    return &p[x->naccounts++].n;
+}
+
+/* Counts an action sent in account (limits are judged before sending). */
+static int count_action(run_ctx *x, const char *account)
+{
+    unsigned *n = account_slot(x, account);
+    if (!n)
+        return fc_error_set(FC_ENOMEM, "out of memory");
+    x->executed++;
+    (*n)++;
+    return FC_OK;
+}
+
+/* Same resource as discovery saw it: type, state, size and attachment. */
+static int target_changed(const fc_resource *seen, const fc_resource *cur, char *why,
+                          size_t size)
+{
+    if (!seen) {
+        snprintf(why, size, "%s was not seen at discovery", cur->id ? cur->id : "?");
+        return 1;
+    }
+    if (seen->type != cur->type)
+        snprintf(why, size, "%s is a %s now, a %s at discovery", cur->id,
+                 fc_resource_type_name(cur->type), fc_resource_type_name(seen->type));
+    else if (!same_str(seen->state, cur->state))
+        snprintf(why, size, "%s is %s now, %s at discovery", cur->id,
+                 cur->state ? cur->state : "unknown", seen->state ? seen->state : "unknown");
+    else if (!same_str(seen->size_class, cur->size_class))
+        snprintf(why, size, "%s is of type %s now, %s at discovery", cur->id,
+                 cur->size_class ? cur->size_class : "unknown",
+                 seen->size_class ? seen->size_class : "unknown");
+    else if (seen->size != cur->size)
+        snprintf(why, size, "%s has size %g now, %g at discovery", cur->id, cur->size,
+                 seen->size);
+    else if (!same_str(seen->attached_to, cur->attached_to))
+        snprintf(why, size, "%s is attached to %s now, %s at discovery", cur->id,
+                 cur->attached_to ? cur->attached_to : "nothing",
+                 seen->attached_to ? seen->attached_to : "nothing");
+    else
+        return 0;
+    return 1;
+}
+
+static int run_rollback(run_ctx *x, const fc_exec_record *orig, const char *reason,
+                        const char *why);
 
 static int run_item(run_ctx *x, const fc_plan_item *it)
 {
@@ -459,10 +613,10 @@ static int run_item(run_ctx *x, const fc_plan_item *it)
     fc_cloud *cloud = NULL;
     const char *role = NULL, *want = NULL;
     json_object *action = NULL, *steps = NULL, *expect = NULL, *inverse = NULL;
-    char id[256], token[64];
+    char id[256], token[64], why[512];
     char *after = NULL, *inverse_s = NULL, *err = NULL;
-    unsigned max_per_pass;
-    int irreversible, rc, gone = 0;
+    fc_exec_limits lim;
+    int rc, gone = 0;
     size_t k;
 
     memset(&row, 0, sizeof(row));
@@ -496,17 +650,47 @@ static int run_item(run_ctx *x, const fc_plan_item *it)
                      spec->window->timezone ? spec->window->timezone : "UTC");
         goto done;
     }
-    fc_executor_policy(in->specs, it->account, &max_per_pass, &irreversible);
-    if (!m.inverse && !irreversible) {
+    if (spec->rollback.requested) {
+        rc = outcome(x->rep, it->optimization, NULL, "skipped", "RollbackRequested",
+                     "spec.rollback.requested is set: nothing runs forward");
+        goto done;
+    }
+    fc_executor_limits(in->specs, it->account, &lim);
+    if (!m.inverse && !lim.irreversible) {
         rc = outcome(x->rep, it->optimization, NULL, "skipped", "Irreversible",
                      "%s cannot be undone; a Policy covering account %s must set "
                      "irreversible: true", it->action, it->account);
         goto done;
     }
-    if (x->executed >= max_per_pass) {
+    if (x->executed >= lim.per_pass) {
         rc = outcome(x->rep, it->optimization, NULL, "skipped", "LimitReached",
-                     "Policy limits.maxActionsPerPass (%u) reached this pass", max_per_pass);
+                     "Policy limits.maxActionsPerPass (%u) reached this pass", lim.per_pass);
         goto done;
+    }
+    if (lim.per_account) {
+        unsigned *n = account_slot(x, it->account);
+        if (!n) {
+            rc = fc_error_set(FC_ENOMEM, "out of memory");
+            goto done;
+        }
+        if (*n >= lim.per_account) {
+            rc = outcome(x->rep, it->optimization, NULL, "skipped", "LimitReached",
+                         "Policy limits.maxActionsPerAccount (%u) reached this pass in %s",
+                         lim.per_account, it->account);
+            goto done;
+        }
+    }
+    if (lim.per_hour) {
+        size_t n;
+        if ((rc = fc_journal_count_since(in->state, it->account, in->now - 3600 + 1, &n)) !=
+            FC_OK)
+            goto done;
+        if (n >= lim.per_hour) {
+            rc = outcome(x->rep, it->optimization, NULL, "skipped", "LimitReached",
+                         "Policy limits.maxActionsPerHour (%u) reached in %s: %zu in the "
+                         "last hour", lim.per_hour, it->account, n);
+            goto done;
+        }
     }
     if (in->inv && fc_inventory_is_stale(in->inv, it->account, it->region)) {
         rc = outcome(x->rep, it->optimization, NULL, "skipped", "StaleInventory",
@@ -542,12 +726,9 @@ static int run_item(run_ctx *x, const fc_plan_item *it)
         goto done;
     }
     seen = in->inv ? fc_inventory_find(in->inv, it->account, it->region, it->resource) : NULL;
-    if (!seen || !same_str(seen->state, cur.state) ||
-        !same_str(seen->size_class, cur.size_class)) {
+    if (target_changed(seen, &cur, why, sizeof(why))) {
         rc = outcome(x->rep, it->optimization, NULL, "skipped", "TargetChanged",
-                     "%s is %s now, %s at discovery", it->resource,
-                     cur.state ? cur.state : "unknown",
-                     seen && seen->state ? seen->state : "unseen");
+                     "%s; not acted on", why);
         goto done;
     }
     if (m.from_state && (!cur.state || strcmp(cur.state, m.from_state) != 0)) {
@@ -612,20 +793,47 @@ static int run_item(run_ctx *x, const fc_plan_item *it)
     /* Journal first: committed before the provider hears of it. */
     if ((rc = fc_journal_insert(in->state, &row)) != FC_OK)
         goto done;
-    x->executed++;
+    fc_crashpoint("executor.journal-started");
+    if ((rc = count_action(x, it->account)) != FC_OK)
+        goto done;
     snprintf(token, sizeof(token), "%.63s", id + (strlen(id) > 63 ? strlen(id) - 63 : 0));
     for (k = 0; k < json_object_array_length(steps); k++) {
         json_object *st = json_object_array_get_idx(steps, k);
         fc_action_result_dispose(&res);
-        rc = apply_step(cloud, role, it->account, it->region, token, st, &res);
+        rc = apply_step(cloud, role, it->account, it->region, token, st, NULL, &res);
         if (rc != FC_OK)
             break;
         if (strcmp(jget(st, "kind"), "create-snapshot") == 0 && res.new_id) {
-            /* The snapshot is what makes the delete reversible: journal it
-             * before the delete goes out. */
+            /* The snapshot is what makes the delete reversible: wait until
+             * it is complete and journal it before the delete goes out. */
+            json_object *snap_expect = json_object_new_object();
+            fc_resource snap;
+            int snap_gone, ok;
+            memset(&snap, 0, sizeof(snap));
+            json_object_object_add(snap_expect, "state", json_object_new_string("completed"));
+            ok = verify(in, cloud, role, FC_RES_EBS_SNAPSHOT, it->account, it->region,
+                        res.new_id, snap_expect, lim.verify_timeout, &snap, &snap_gone);
+            fc_resource_dispose(&snap);
+            json_object_put(snap_expect);
+            if (!ok) {
+                rc = fc_error_set(FC_ETIMEOUT, "snapshot %s did not complete within %u s; "
+                                  "the volume was not deleted", res.new_id,
+                                  lim.verify_timeout);
+                break;
+            }
             json_object_array_add(inverse,
                                   step_json(m.inverse, res.new_id, "snapshotId", res.new_id,
                                             "volumeType", cur.size_class));
+            if (cur.ntags) { /* restore the tags on the new volume */
+                json_object *tagstep = step_json("create-tags", CREATED, NULL, NULL, NULL,
+                                                 NULL), *tp;
+                size_t t;
+                json_object_object_get_ex(tagstep, "params", &tp);
+                for (t = 0; t < cur.ntags; t++)
+                    json_object_object_add(tp, cur.tags[t].key,
+                                           json_object_new_string(cur.tags[t].value));
+                json_object_array_add(inverse, tagstep);
+            }
             free(inverse_s);
             inverse_s = fc_strdup(json_object_to_json_string_ext(inverse,
                                                                  JSON_C_TO_STRING_PLAIN));
@@ -650,15 +858,37 @@ static int run_item(run_ctx *x, const fc_plan_item *it)
         rc = outcome(x->rep, it->optimization, id, "failed", "ProviderError", "%s", err);
         goto done;
     }
-    fc_resource_dispose(&cur);
-    rc = fc_cloud_describe(cloud, m.type, it->account, it->region, role, it->resource, &cur);
-    gone = rc == FC_ENOTFOUND;
-    if (rc != FC_OK && !gone)
-        fc_warn("execution %s: after-state unknown: %s", id, fc_error_last());
-    after = gone ? gone_json(it->resource) : rc == FC_OK ? json_text(resource_json(&cur)) : NULL;
+    /* Verification: poll until the resource shows the change, or time out. */
+    if (!verify(in, cloud, role, m.type, it->account, it->region, it->resource, expect,
+                lim.verify_timeout, &cur, &gone)) {
+        fc_exec_record failed;
+        after = gone ? gone_json(it->resource) : cur.id ? json_text(resource_json(&cur)) : NULL;
+        snprintf(why, sizeof(why), "verification: %s did not reach the expected state "
+                 "within %u s (it is %s)", it->resource, lim.verify_timeout,
+                 gone ? "gone" : cur.state ? cur.state : "unknown");
+        if ((rc = fc_journal_update(in->state, id, FC_EXEC_FAILED, after, NULL, why,
+                                    in->now)) != FC_OK)
+            goto done;
+        fc_warn("execution %s (%s %s) failed: %s", id, it->action, it->resource, why);
+        if ((rc = outcome(x->rep, it->optimization, id, "failed", "VerificationFailed", "%s",
+                          why)) != FC_OK)
+            goto done;
+        if (!spec->rollback.on_failure)
+            goto done;
+        /* rollback.onFailure: undo it now, journal first like any action. */
+        if ((rc = fc_journal_get(in->state, id, &failed)) != FC_OK)
+            goto done;
+        rc = run_rollback(x, &failed, "AutoRollback",
+                          "verification failed and spec.rollback.onFailure is true");
+        fc_exec_record_dispose(&failed);
+        goto done;
+    }
+    after = gone ? gone_json(it->resource) : json_text(resource_json(&cur));
+    fc_crashpoint("executor.applied");
     if ((rc = fc_journal_update(in->state, id, FC_EXEC_DONE, after, NULL, NULL, in->now)) !=
         FC_OK)
         goto done;
+    fc_crashpoint("executor.journal-done");
     fc_info("executed %s: %s %s (%s)", id, it->action, it->resource, it->optimization);
     rc = outcome(x->rep, it->optimization, id, "done", "Executed", "%s %s", it->action,
                  it->resource);
@@ -680,6 +910,304 @@ done:
     return rc;
 }
 
+/* ---- rollback ------------------------------------------------------------ */
+
+static const char *row_kind(const fc_exec_record *r)
+{
+    return r->kind ? r->kind : "forward";
+}
+
+/*
+ * Undoes one executed row: its recorded inverse steps, journal first, as a
+ * row of kind "rollback" whose id derives from the original's (never
+ * attempted twice), then verification; the original becomes rolled-back.
+ * Rollbacks ignore spec.window and the limits (they restore what a human
+ * had before; see README, "Rollback") but count towards the limits of
+ * forward actions.  Without live the rollback is only reported, "planned".
+ */
+static int run_rollback(run_ctx *x, const fc_exec_record *orig, const char *reason,
+                        const char *why)
+{
+    const fc_executor_input *in = x->in;
+    json_object *oaction = NULL, *steps = NULL, *before = NULL, *expect = NULL;
+    json_object *action = NULL;
+    fc_exec_record row, old;
+    fc_resource cur;
+    fc_action_result res;
+    fc_exec_limits lim;
+    fc_cloud *cloud = NULL;
+    const char *role = NULL, *type_s = NULL, *fwd = NULL, *target;
+    char id[256], token[64], msg[512];
+    char *created = NULL, *after = NULL, *err = NULL;
+    int rc = FC_OK, type = -1, gone = 0, restore;
+    size_t k;
+
+    memset(&row, 0, sizeof(row));
+    memset(&old, 0, sizeof(old));
+    memset(&cur, 0, sizeof(cur));
+    memset(&res, 0, sizeof(res));
+    if (!orig->inverse) {
+        rc = outcome(x->rep, orig->optimization, orig->id, "skipped", "NotRollbackable",
+                     "%s cannot be undone: the action has no inverse", orig->id);
+        goto done;
+    }
+    if (!(oaction = json_tokener_parse(orig->action ? orig->action : "")) ||
+        !(type_s = jget(oaction, "type")) || (type = fc_resource_type_parse(type_s)) < 0 ||
+        !(steps = json_tokener_parse(orig->inverse)) ||
+        !json_object_is_type(steps, json_type_array) || !json_object_array_length(steps)) {
+        rc = outcome(x->rep, orig->optimization, orig->id, "skipped", "NotRollbackable",
+                     "%s: the rollback record is unreadable", orig->id);
+        goto done;
+    }
+    fwd = jget(oaction, "action");
+    restore = fwd && strcmp(fwd, "snapshot-and-delete") == 0;
+    if ((rc = fc_journal_id(id, sizeof(id), orig->optimization, orig->id, "rollback")) !=
+        FC_OK)
+        goto done;
+    rc = fc_journal_get(in->state, id, &old);
+    if (rc == FC_OK) {
+        rc = outcome(x->rep, orig->optimization, id, "skipped", "RollbackAlreadyAttempted",
+                     "rollback %s of %s is %s; never run twice", id, orig->id,
+                     fc_exec_state_name(old.state));
+        goto done;
+    }
+    if (rc != FC_ENOTFOUND)
+        goto done;
+    if (!in->live) {
+        rc = outcome(x->rep, orig->optimization, NULL, "planned", reason,
+                     "dry-run: would undo %s (%s %s): %s", orig->id, fwd ? fwd : "?",
+                     orig->resource, why);
+        goto done;
+    }
+    if (in->cloud_for(in->payload, orig->account, &cloud, &role) != FC_OK) {
+        rc = outcome(x->rep, orig->optimization, NULL, "skipped", "ProviderUnavailable", "%s",
+                     fc_error_last());
+        goto done;
+    }
+    /* What the inverse must lead back to: the before-state's state or type,
+     * or for a deleted volume a new, available one. */
+    before = json_tokener_parse(orig->before ? orig->before : "");
+    expect = json_object_new_object();
+    if (restore)
+        json_object_object_add(expect, "state", json_object_new_string("available"));
+    else if (fwd && (strcmp(fwd, "stop") == 0 || strcmp(fwd, "start") == 0))
+        json_object_object_add(expect, "state",
+                               json_object_new_string(jget(before, "state") ? jget(before, "state")
+                                                                            : "running"));
+    else if (jget(before, "sizeClass"))
+        json_object_object_add(expect, "sizeClass",
+                               json_object_new_string(jget(before, "sizeClass")));
+    if (!restore) {
+        /* Re-check: act only on the target as the action left it. */
+        rc = fc_cloud_describe(cloud, (fc_resource_type)type, orig->account, orig->region,
+                               role, orig->resource, &cur);
+        if (rc == FC_ENOTFOUND) {
+            rc = outcome(x->rep, orig->optimization, NULL, "skipped", "TargetChanged",
+                         "%s no longer exists; nothing to undo", orig->resource);
+            goto done;
+        }
+        if (rc != FC_OK) {
+            rc = outcome(x->rep, orig->optimization, NULL, "skipped", "DescribeFailed", "%s",
+                         fc_error_last());
+            goto done;
+        }
+        if (change_happened(expect, 0, &cur)) {
+            rc = outcome(x->rep, orig->optimization, NULL, "skipped", "TargetChanged",
+                         "%s is already back to its previous state; not acted on",
+                         orig->resource);
+            goto done;
+        }
+    }
+    action = json_object_new_object();
+    json_object_object_add(action, "action", json_object_new_string("rollback"));
+    json_object_object_add(action, "of", json_object_new_string(orig->id));
+    json_object_object_add(action, "reason", json_object_new_string(reason));
+    json_object_object_add(action, "message", json_object_new_string(why));
+    json_object_object_add(action, "type",
+                           json_object_new_string(restore ? "ebs-volume" : type_s));
+    json_object_object_add(action, "steps", json_object_get(steps));
+    json_object_object_add(action, "expect", json_object_get(expect));
+    row.id = id;
+    row.optimization = orig->optimization;
+    row.commit = (char *)in->commit;
+    row.account = orig->account;
+    row.region = orig->region;
+    row.resource = orig->resource;
+    row.state = FC_EXEC_STARTED;
+    row.created = row.started = in->now;
+    row.kind = "rollback";
+    row.parent = orig->id;
+    row.approvers = approvers_json(in, orig->optimization);
+    row.action = json_text(json_object_get(action));
+    row.before = restore ? fc_strdup(orig->after ? orig->after : "{}")
+                         : json_text(resource_json(&cur));
+    if (!row.approvers || !row.action || !row.before) {
+        rc = fc_error_set(FC_ENOMEM, "out of memory");
+        goto done;
+    }
+    if ((rc = fc_journal_insert(in->state, &row)) != FC_OK)
+        goto done;
+    if ((rc = count_action(x, orig->account)) != FC_OK)
+        goto done;
+    snprintf(token, sizeof(token), "%.63s", id + (strlen(id) > 63 ? strlen(id) - 63 : 0));
+    for (k = 0; k < json_object_array_length(steps); k++) {
+        fc_action_result_dispose(&res);
+        rc = apply_step(cloud, role, orig->account, orig->region, token,
+                        json_object_array_get_idx(steps, k), created, &res);
+        if (rc != FC_OK)
+            break;
+        if (res.new_id) {
+            free(created);
+            if (!(created = fc_strdup(res.new_id))) {
+                rc = fc_error_set(FC_ENOMEM, "out of memory");
+                break;
+            }
+        }
+    }
+    if (rc == FC_OK && restore && !created)
+        rc = fc_error_set(FC_EINVALID, "the restore created no volume");
+    if (rc != FC_OK) {
+        if (!(err = fc_strdup(fc_error_last()))) {
+            rc = fc_error_set(FC_ENOMEM, "out of memory");
+            goto done;
+        }
+        if ((rc = fc_journal_update(in->state, id, FC_EXEC_FAILED, NULL, NULL, err, in->now)) !=
+            FC_OK)
+            goto done;
+        fc_warn("rollback %s of %s failed: %s", id, orig->id, err);
+        rc = outcome(x->rep, orig->optimization, id, "failed", "RollbackFailed", "%s", err);
+        goto done;
+    }
+    fc_executor_limits(in->specs, orig->account, &lim);
+    target = restore ? created : orig->resource;
+    if (!verify(in, cloud, role, restore ? FC_RES_EBS_VOLUME : (fc_resource_type)type,
+                orig->account, orig->region, target, expect, lim.verify_timeout, &cur, &gone)) {
+        after = !gone && cur.id ? json_text(resource_json(&cur)) : NULL;
+        snprintf(msg, sizeof(msg), "verification: %s did not return to its previous state "
+                 "within %u s", target, lim.verify_timeout);
+        if ((rc = fc_journal_update(in->state, id, FC_EXEC_FAILED, after, NULL, msg,
+                                    in->now)) != FC_OK)
+            goto done;
+        fc_warn("rollback %s of %s failed: %s", id, orig->id, msg);
+        rc = outcome(x->rep, orig->optimization, id, "failed", "RollbackFailed", "%s", msg);
+        goto done;
+    }
+    after = json_text(resource_json(&cur));
+    if ((rc = fc_journal_update(in->state, id, FC_EXEC_DONE, after, NULL, NULL, in->now)) !=
+            FC_OK ||
+        (rc = fc_journal_update(in->state, orig->id, FC_EXEC_ROLLED_BACK, NULL, NULL, NULL,
+                                0)) != FC_OK)
+        goto done;
+    fc_info("rolled back %s with %s (%s): %s", orig->id, id, reason, why);
+    rc = outcome(x->rep, orig->optimization, id, "done", "RolledBack", "%s undone (%s): %s",
+                 orig->id, reason, why);
+done:
+    free(row.approvers);
+    free(row.action);
+    free(row.before);
+    free(created);
+    free(after);
+    free(err);
+    json_object_put(oaction);
+    json_object_put(steps);
+    json_object_put(before);
+    json_object_put(expect);
+    json_object_put(action);
+    fc_action_result_dispose(&res);
+    fc_resource_dispose(&cur);
+    fc_exec_record_dispose(&old);
+    return rc;
+}
+
+static const fc_plan_item *plan_item_of(const fc_plan *plan, const char *optimization)
+{
+    size_t i;
+    for (i = 0; plan && i < plan->n; i++)
+        if (plan->items[i].optimization &&
+            strcmp(plan->items[i].optimization, optimization) == 0)
+            return &plan->items[i];
+    return NULL;
+}
+
+/* Which executed rows to undo, and why (NULL = keep).  why gets a message. */
+static const char *rollback_reason(const fc_executor_input *in, const fc_exec_record *r,
+                                   char *why, size_t size)
+{
+    const fc_spec_set *all = in->all_specs ? in->all_specs : in->specs;
+    const fc_object *ob;
+    const fc_plan_item *it;
+
+    if (in->rollback_id) {
+        if (strcmp(r->id, in->rollback_id) != 0)
+            return NULL;
+        snprintf(why, size, "requested by hand (finops-controller rollback %s)", r->id);
+        return "RollbackByHand";
+    }
+    ob = fc_specs_find(all, FC_KIND_OPTIMIZATION, r->optimization);
+    if (!ob) {
+        snprintf(why, size, "Optimization %s was deleted", r->optimization);
+        return "OptimizationDeleted";
+    }
+    if (ob->suspended || !ob->spec.optimization)
+        return NULL; /* suspended or invalid: neither forward nor back */
+    if (ob->spec.optimization->rollback.requested) {
+        snprintf(why, size, "spec.rollback.requested is set");
+        return "RollbackRequested";
+    }
+    it = plan_item_of(in->plan, r->optimization);
+    if (it && !it->approved) {
+        snprintf(why, size, "Optimization %s is no longer approved at %.12s", r->optimization,
+                 in->commit ? in->commit : "the current commit");
+        return "ApprovalWithdrawn";
+    }
+    return NULL;
+}
+
+static int rollback_sweep(run_ctx *x)
+{
+    const fc_executor_input *in = x->in;
+    fc_exec_list rows;
+    char why[512];
+    size_t i;
+    int rc, found = 0;
+
+    fc_exec_list_init(&rows);
+    if ((rc = fc_journal_list(in->state, -1, &rows)) != FC_OK)
+        goto done;
+    for (i = 0; i < rows.n; i++) {
+        const fc_exec_record *r = &rows.items[i];
+        const char *reason;
+        if (in->rollback_id && strcmp(r->id, in->rollback_id) == 0)
+            found = 1;
+        if (strcmp(row_kind(r), "forward") != 0) {
+            if (in->rollback_id && strcmp(r->id, in->rollback_id) == 0 &&
+                (rc = outcome(x->rep, r->optimization, r->id, "skipped", "NotRollbackable",
+                              "%s is itself a rollback; approve the Optimization again to "
+                              "re-apply it", r->id)) != FC_OK)
+                goto done;
+            continue;
+        }
+        if (r->state != FC_EXEC_DONE) {
+            if (in->rollback_id && strcmp(r->id, in->rollback_id) == 0)
+                rc = outcome(x->rep, r->optimization, r->id, "skipped", "NotRollbackable",
+                             "execution %s is %s; only a done execution is undone", r->id,
+                             fc_exec_state_name(r->state));
+            if (rc != FC_OK)
+                goto done;
+            continue;
+        }
+        if (!(reason = rollback_reason(in, r, why, sizeof(why))))
+            continue;
+        if ((rc = run_rollback(x, r, reason, why)) != FC_OK)
+            goto done;
+    }
+    if (in->rollback_id && !found)
+        rc = fc_error_set(FC_ENOTFOUND, "no execution %s in the journal", in->rollback_id);
+done:
+    fc_exec_list_dispose(&rows);
+    return rc;
+}
+
 int fc_executor_run(fc_exec_report *out, const fc_executor_input *in)
 {
     run_ctx x;
@@ -693,16 +1221,23 @@ int fc_executor_run(fc_exec_report *out, const fc_executor_input *in)
     if ((rc = fc_executor_resume(in->state, in->cloud_for, in->payload, in->now, NULL)) !=
         FC_OK)
         return rc;
-    if (!in->live)
-        return FC_OK; /* dry-run: the status already shows the plan */
     memset(&x, 0, sizeof(x));
     x.in = in;
     x.rep = out;
+    /* Rollbacks first: they are planned (and shown) even in a dry run. */
+    if ((rc = rollback_sweep(&x)) != FC_OK)
+        goto done;
+    if (!in->live || in->rollback_id)
+        goto done; /* dry-run: the status already shows the plan */
     for (i = 0; in->plan && i < in->plan->n; i++) {
         if (in->plan->items[i].state != FC_PLAN_PLANNED)
             continue;
         if ((rc = run_item(&x, &in->plan->items[i])) != FC_OK)
-            return rc;
+            goto done;
     }
-    return FC_OK;
+done:
+    for (i = 0; i < x.naccounts; i++)
+        free(x.accounts[i].account);
+    free(x.accounts);
+    return rc;
 }

@@ -9,10 +9,17 @@
  * the store (table executions) and a report of what ran and what was
  * skipped and why.  Dry-run (live = 0) executes nothing.
  *
- * Journal rows move started -> done | failed (| rolled-back, later); a row is
+ * Journal rows move started -> done | failed | rolled-back; a row is
  * committed before its provider call, so a crash never runs an action twice:
  * fc_executor_resume() settles rows left in `started` by reading the
  * resource's real state, and never retries them.
+ *
+ * Rollback: a `done` forward row whose Optimization is deleted, no longer
+ * approved at the current commit, or asks for it (spec.rollback.requested),
+ * or the row named by `rollback ID`, gets its inverse steps run journal
+ * first as a row of kind "rollback" (parent = the row it undoes); the
+ * original becomes rolled-back when the inverse is verified.  A rollback
+ * row's id is derived from its parent's, so it is never attempted twice.
  */
 #ifndef FC_EXECUTOR_H
 #define FC_EXECUTOR_H
@@ -53,6 +60,8 @@ typedef struct fc_exec_record {
     char *inverse;       /* JSON: the provider steps that undo it, or NULL */
     char *error;         /* why it failed, or NULL */
     int64_t created, started, finished;
+    char *kind;          /* "forward" or "rollback" (NULL reads as forward) */
+    char *parent;        /* rollback: the id of the row it undoes */
 } fc_exec_record;
 
 typedef struct fc_exec_list {
@@ -79,6 +88,8 @@ int fc_journal_update(fc_state *s, const char *id, fc_exec_state state,
 int fc_journal_get(fc_state *s, const char *id, fc_exec_record *out);
 /* Every row (state < 0) or the rows in one state, by id. */
 int fc_journal_list(fc_state *s, int state, fc_exec_list *out);
+/* Rows (any kind) started at or after since, in one account (NULL = all). */
+int fc_journal_count_since(fc_state *s, const char *account, int64_t since, size_t *n);
 
 /* ---- executor (executor.c) ---- */
 
@@ -98,12 +109,21 @@ typedef struct {
     void *payload;
     int64_t now;
     int live;                     /* 0 = dry-run: nothing executes */
+    const fc_spec_set *all_specs; /* with suspended objects, to tell a
+                                     deleted Optimization from a suspended
+                                     one; NULL = specs */
+    const char *rollback_id;      /* `rollback ID`: run only this row's
+                                     inverse, no forward action */
+    /* Waits between verification polls; NULL = nanosleep.  Tests pass a
+     * function that only counts. */
+    void (*sleep_fn)(void *payload, unsigned seconds);
+    void *sleep_payload;
 } fc_executor_input;
 
 typedef struct {
     char *optimization;
     char *id;                     /* journal id, or NULL when not journaled */
-    char *result;                 /* done, failed, skipped */
+    char *result;                 /* done, failed, skipped, planned */
     char *reason;                 /* CamelCase, e.g. OutsideWindow */
     char *message;
 } fc_exec_outcome;
@@ -149,5 +169,17 @@ int fc_executor_map(const char *action, fc_exec_mapping *out);
  * account must say irreversible: true).  Without Policies: 5, no. */
 void fc_executor_policy(const fc_spec_set *specs, const char *account,
                         unsigned *max_per_pass, int *irreversible);
+
+/* Every executor limit for account, the strictest of the active Policies
+ * (0 = no limit for per_account and per_hour). */
+typedef struct {
+    unsigned per_pass;            /* default 5 */
+    unsigned per_account;         /* per pass, in this account; default 0 */
+    unsigned per_hour;            /* journal rows started in the last hour */
+    unsigned verify_timeout;      /* seconds, default 300 */
+    int irreversible;
+} fc_exec_limits;
+
+void fc_executor_limits(const fc_spec_set *specs, const char *account, fc_exec_limits *out);
 
 #endif

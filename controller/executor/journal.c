@@ -37,6 +37,9 @@ static const char *const journal_steps[] = {
     " started INTEGER NOT NULL DEFAULT 0,"
     " finished INTEGER NOT NULL DEFAULT 0)",
     "CREATE INDEX executions_state ON executions(state)",
+    /* Rollbacks are rows of their own, linked to the row they undo. */
+    "ALTER TABLE executions ADD COLUMN kind TEXT NOT NULL DEFAULT 'forward'",
+    "ALTER TABLE executions ADD COLUMN parent TEXT",
 };
 
 static const char *const state_names[] = {
@@ -75,6 +78,8 @@ void fc_exec_record_dispose(fc_exec_record *r)
     free(r->after);
     free(r->inverse);
     free(r->error);
+    free(r->kind);
+    free(r->parent);
     memset(r, 0, sizeof(*r));
 }
 
@@ -122,7 +127,8 @@ int fc_journal_insert(fc_state *s, const fc_exec_record *r)
     static const char sql[] =
         "INSERT INTO executions (id, optimization, spec_commit, approvers, account,"
         " region, resource, action, state, before_state, after_state, inverse, error,"
-        " created, started, finished) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
+        " created, started, finished, kind, parent)"
+        " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
     sqlite3_stmt *st = NULL;
     int rc;
 
@@ -144,6 +150,8 @@ int fc_journal_insert(fc_state *s, const fc_exec_record *r)
     sqlite3_bind_int64(st, 14, r->created);
     sqlite3_bind_int64(st, 15, r->started);
     sqlite3_bind_int64(st, 16, r->finished);
+    bind_text(st, 17, r->kind ? r->kind : "forward");
+    bind_text(st, 18, r->parent);
     /* Autocommit: the statement is its own durable transaction. */
     rc = sqlite3_step(st);
     if (rc == SQLITE_CONSTRAINT)
@@ -199,7 +207,7 @@ static int col_dup(sqlite3_stmt *st, int i, char **out)
 #define SELECT_COLS                                                                      \
     "SELECT id, optimization, spec_commit, approvers, account, region, resource,"      \
     " action, state, before_state, after_state, inverse, error, created, started,"     \
-    " finished FROM executions"
+    " finished, kind, parent FROM executions"
 
 static int read_row(sqlite3_stmt *st, fc_exec_record *r)
 {
@@ -210,7 +218,8 @@ static int read_row(sqlite3_stmt *st, fc_exec_record *r)
         (rc = col_dup(st, 4, &r->account)) || (rc = col_dup(st, 5, &r->region)) ||
         (rc = col_dup(st, 6, &r->resource)) || (rc = col_dup(st, 7, &r->action)) ||
         (rc = col_dup(st, 9, &r->before)) || (rc = col_dup(st, 10, &r->after)) ||
-        (rc = col_dup(st, 11, &r->inverse)) || (rc = col_dup(st, 12, &r->error))) {
+        (rc = col_dup(st, 11, &r->inverse)) || (rc = col_dup(st, 12, &r->error)) ||
+        (rc = col_dup(st, 16, &r->kind)) || (rc = col_dup(st, 17, &r->parent))) {
         fc_exec_record_dispose(r);
         return rc;
     }
@@ -272,6 +281,31 @@ int fc_journal_list(fc_state *s, int state, fc_exec_list *out)
     }
     rc = rc == SQLITE_DONE ? FC_OK : fc_state_error(s, "journal list");
 done:
+    sqlite3_finalize(st);
+    return rc;
+}
+
+int fc_journal_count_since(fc_state *s, const char *account, int64_t since, size_t *n)
+{
+    static const char sql[] =
+        "SELECT count(*) FROM executions WHERE started >= ? AND state <> 'planned'"
+        " AND (? IS NULL OR account = ?)";
+    sqlite3_stmt *st = NULL;
+    int rc;
+
+    *n = 0;
+    if (sqlite3_prepare_v2(fc_state_db(s), sql, -1, &st, NULL) != SQLITE_OK)
+        return fc_state_error(s, "journal count");
+    sqlite3_bind_int64(st, 1, since);
+    bind_text(st, 2, account);
+    bind_text(st, 3, account);
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        *n = (size_t)sqlite3_column_int64(st, 0);
+        rc = FC_OK;
+    } else {
+        rc = fc_state_error(s, "journal count");
+    }
     sqlite3_finalize(st);
     return rc;
 }

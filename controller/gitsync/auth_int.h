@@ -19,6 +19,10 @@
 
 void fc_gitsync__sha1(const void *data, size_t len, unsigned char out[20]);
 void fc_gitsync__sha256(const void *data, size_t len, unsigned char out[32]);
+/* HMAC-SHA256 of a message of any length: FC_OK or FC_ENOMEM. */
+int fc_gitsync__hmac_sha256(const void *key, size_t klen, const void *msg, size_t mlen,
+                            unsigned char out[32]);
+/* Secrets are compared with fc_secure_equal (controller/core/secure.h). */
 void fc_gitsync__hmac_sha1(const void *key, size_t klen, const void *msg, size_t mlen,
                            unsigned char out[20]);
 

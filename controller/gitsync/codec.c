@@ -172,6 +172,36 @@ void fc_gitsync__hmac_sha1(const void *key, size_t klen, const void *msg, size_t
     fc_gitsync__sha1(buf, 64 + 20, out);
 }
 
+/* RFC 2104 with SHA-256 (webhook signatures, RFC 4231 vectors in
+ * tests/unit/test_http.c).  The message is a request body of any length,
+ * so the padded inner block is built on the heap.  FC_ENOMEM or FC_OK. */
+int fc_gitsync__hmac_sha256(const void *key, size_t klen, const void *msg, size_t mlen,
+                            unsigned char out[32])
+{
+    unsigned char k[64] = {0};
+    unsigned char outer[64 + 32];
+    unsigned char *buf;
+    size_t i;
+
+    if (!(buf = malloc(64 + mlen + 1)))
+        return fc_error_set(FC_ENOMEM, "hmac-sha256: %zu bytes", mlen);
+    if (klen > 64)
+        fc_gitsync__sha256(key, klen, k);
+    else if (klen)
+        memcpy(k, key, klen);
+    for (i = 0; i < 64; i++) {
+        buf[i] = k[i] ^ 0x36;
+        outer[i] = k[i] ^ 0x5c;
+    }
+    if (mlen)
+        memcpy(buf + 64, msg, mlen);
+    fc_gitsync__sha256(buf, 64 + mlen, outer + 64);
+    fc_gitsync__sha256(outer, sizeof(outer), out);
+    memset(k, 0, sizeof(k));
+    free(buf);
+    return FC_OK;
+}
+
 /* ---- base64 ------------------------------------------------------------- */
 
 static const char B64[] =

@@ -92,6 +92,11 @@ int fc_gitsync_commit_status(fc_gitsync *g, const char *head_hex,
  * remote rejects it as non-fast-forward. */
 int fc_gitsync_push(fc_gitsync *g, const char *commit_hex);
 
+/* `check` (probe.c): after fc_gitsync_fetch(), pushes the remote head to
+ * refs/finops-controller/check and deletes it again, proving push rights
+ * without touching the branch.  FC_EDENIED when the remote refuses. */
+int fc_gitsync_probe_push(fc_gitsync *g);
+
 
 /* ---- file history (approvals) ------------------------------------------ */
 

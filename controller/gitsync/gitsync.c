@@ -21,6 +21,7 @@
 
 #include "../core/fc_error.h"
 #include "../core/fc_log.h"
+#include "../http/fc_http.h"
 
 #include <assert.h>
 #include <dirent.h>
@@ -508,7 +509,8 @@ int fc_gitsync_fetch(fc_gitsync *g, char head_hex[FC_OID_HEX])
     size_t nheads = 0;
     size_t i;
     int found = 0;
-    git_oid oid;
+    int had_old;
+    git_oid oid, old_oid;
     int err;
     int rc = FC_OK;
 
@@ -557,6 +559,8 @@ int fc_gitsync_fetch(fc_gitsync *g, char head_hex[FC_OID_HEX])
         rc = remote_error(g, &ctx, err, "cannot fetch from");
         goto done;
     }
+    /* The tracking ref is the last head we synced (fetched or pushed). */
+    had_old = git_reference_name_to_id(&old_oid, g->repo, dst) == 0;
     err = git_remote_update_tips(remote, &fo.callbacks, 0,
                                  GIT_REMOTE_DOWNLOAD_TAGS_NONE,
                                  "finops-controller: fetch");
@@ -568,6 +572,18 @@ int fc_gitsync_fetch(fc_gitsync *g, char head_hex[FC_OID_HEX])
         rc = fc_gitsync__error(FC_EGIT, err, "gitsync: fetched %s but cannot resolve %s",
                                g->url_safe, dst);
         goto done;
+    }
+    /* A force-push: sync to the new history as it is.  Status commits are
+     * built on the head returned here and pushed without force, so nothing
+     * based on the old history can land over the new one. */
+    if (had_old && !git_oid_equal(&old_oid, &oid) &&
+        git_graph_descendant_of(g->repo, &oid, &old_oid) != 1) {
+        char o[FC_OID_HEX], n[FC_OID_HEX];
+        git_oid_tostr(o, sizeof(o), &old_oid);
+        git_oid_tostr(n, sizeof(n), &oid);
+        fc_warn("gitsync: history rewritten: %s is not an ancestor of %s (%s %s); "
+                "re-syncing to the new history", o, n, g->url_safe, g->branch);
+        fc_metrics_add(fc_metrics_global(), "finops_git_history_rewrites_total", NULL, 0, 1);
     }
     git_oid_tostr(head_hex, FC_OID_HEX, &oid);
     fc_debug("gitsync: fetched %s %s at %.12s", g->url_safe, g->branch, head_hex);

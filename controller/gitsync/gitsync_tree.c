@@ -182,6 +182,48 @@ done:
     return rc;
 }
 
+/* 1 for a tree entry name that is a plausible file name: 1..255 bytes of
+ * well-formed UTF-8 without control characters, not "." or "..", no '/'. */
+static int good_entry_name(const char *name)
+{
+    const unsigned char *p = (const unsigned char *)name;
+    size_t n = strlen(name);
+
+    if (n == 0 || n > 255 || strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
+        return 0;
+    while (*p) {
+        unsigned c = *p;
+        size_t k, len;
+        unsigned cp;
+
+        if (c < 0x20 || c == 0x7f || c == '/' || c == '\\')
+            return 0;
+        if (c < 0x80) {
+            p++;
+            continue;
+        }
+        if (c >= 0xc2 && c <= 0xdf)
+            len = 2, cp = c & 0x1f;
+        else if (c >= 0xe0 && c <= 0xef)
+            len = 3, cp = c & 0x0f;
+        else if (c >= 0xf0 && c <= 0xf4)
+            len = 4, cp = c & 0x07;
+        else
+            return 0;
+        for (k = 1; k < len; k++) {
+            if ((p[k] & 0xc0) != 0x80)
+                return 0;
+            cp = (cp << 6) | (p[k] & 0x3f);
+        }
+        /* overlong forms, surrogates, beyond U+10FFFF */
+        if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
+            (cp >= 0xd800 && cp <= 0xdfff))
+            return 0;
+        p += len;
+    }
+    return 1;
+}
+
 /* prefix is "" or "dir/sub/" (repo-relative, ending in '/'). */
 static int walk_tree(walk_ctx *w, const git_tree *tree, const char *prefix, int depth)
 {
@@ -198,13 +240,29 @@ static int walk_tree(walk_ctx *w, const git_tree *tree, const char *prefix, int 
         git_filemode_t mode = git_tree_entry_filemode(e);
         char *path;
 
+        /* A crafted tree can hold names git itself would refuse: "..",
+         * "a/b", bytes that are not UTF-8, control characters, names
+         * longer than any file system's.  Never a spec, whatever it is. */
+        if (!good_entry_name(name)) {
+            fc_warn("gitsync: ignoring an entry with a bad name under '%s' at %s "
+                    "(not UTF-8, control bytes, '..', '/' or over 255 bytes)",
+                    prefix[0] ? prefix : "/", w->short_id);
+            continue;
+        }
         /* hidden files and dirs (.github, .git-crypt) are tooling, not specs */
         if (name[0] == '.')
             continue;
-        if (mode == GIT_FILEMODE_LINK || mode == GIT_FILEMODE_COMMIT)
-            continue;
         if (mode == GIT_FILEMODE_TREE && !prefix[0] && is_status_name(name))
             continue;
+        /* never followed: a symlink's blob is a path, a gitlink is another
+         * repository's commit that the clone does not have */
+        if (mode == GIT_FILEMODE_LINK || mode == GIT_FILEMODE_COMMIT) {
+            if (mode == GIT_FILEMODE_COMMIT || has_yaml_ext(name) || !prefix[0])
+                fc_warn("gitsync: ignoring %s %s%s at %s (not followed)",
+                        mode == GIT_FILEMODE_LINK ? "symlink" : "submodule", prefix, name,
+                        w->short_id);
+            continue;
+        }
         if (mode != GIT_FILEMODE_TREE && !has_yaml_ext(name))
             continue;
         if (!(path = fc_asprintf("%s%s", prefix, name)))
@@ -585,6 +643,9 @@ static int build_tree(fc_gitsync *g, const fc_status_file **files, size_t n, siz
         if (!slash) {
             const git_tree_entry *e = old ? git_tree_entry_byname(old, it->name) : NULL;
             const char *data = files[i]->data ? files[i]->data : "";
+            /* the writer only ever writes paths it built under status/ and
+             * proposals/, with no "..", "." or empty component */
+            assert(check_status_path(files[i]->path) == FC_OK);
             if ((err = git_odb_hash(&it->oid, data, files[i]->len, GIT_OBJECT_BLOB)) < 0) {
                 rc = fc_gitsync__error(FC_EGIT, err, "gitsync: cannot hash %s", files[i]->path);
                 goto done;
@@ -652,13 +713,23 @@ static int replace_entry(fc_gitsync *g, git_treebuilder *root, git_tree *head_tr
                          const char *name, const fc_status_file **files, size_t n,
                          write_stats *ws)
 {
+    const git_tree_entry *cur;
     git_tree *old;
     git_oid oid;
     int err;
     int rc;
 
+    assert(is_status_name(name));
+    cur = git_treebuilder_get(root, name);
+    /* status and proposals are the controller's: a symlink, file or
+     * submodule there is replaced by the tree (never written through). */
+    if (cur && git_tree_entry_filemode(cur) != GIT_FILEMODE_TREE)
+        fc_warn("gitsync: top-level '%s' is a %s, not a directory; replacing it", name,
+                git_tree_entry_filemode(cur) == GIT_FILEMODE_LINK     ? "symlink"
+                : git_tree_entry_filemode(cur) == GIT_FILEMODE_COMMIT ? "submodule"
+                                                                      : "file");
     if (n == 0) {
-        if (git_treebuilder_get(root, name) && (err = git_treebuilder_remove(root, name)) < 0)
+        if (cur && (err = git_treebuilder_remove(root, name)) < 0)
             return fc_gitsync__error(FC_EGIT, err, "gitsync: cannot drop %s/", name);
         return FC_OK;
     }

@@ -1,6 +1,9 @@
 /*
  * fc_http.h - the controller's HTTP server (libmicrohttpd): /healthz,
- * /readyz, /metrics (Prometheus text) and read-only JSON under /api/v1/.
+ * /readyz, /metrics (Prometheus text) and read-only JSON under /api/v1/,
+ * plus the scheduler's two write endpoints, POST /hooks/git (signed
+ * webhooks) and POST /api/v1/tasks/<name>/<verb> (bearer token), which only
+ * call back into the run loop (fc_http_tasks; checks in hooks.c).
  *
  * Handlers never touch git, the cloud or a pass's live data.  After each
  * pass that computed findings, the pass publishes an immutable, refcounted
@@ -54,6 +57,8 @@ fc_metrics *fc_metrics_global(void);
 double fc_metrics_clock(void);
 /* One git operation ("sync" = fetch, "push") took seconds and ended rc. */
 void fc_metrics_git(const char *op, double seconds, int rc);
+/* The executor handled one plan item with this result ("done", "failed"). */
+void fc_metrics_action(const char *result);
 
 /* ---- API lists, pagination and filters (api.c) -------------------------- */
 
@@ -131,9 +136,45 @@ fc_metrics *fc_http_snapshot_gauges(const fc_http_snapshot *s);
 
 typedef struct fc_http fc_http;
 
+/* The run loop's side of the write endpoints (controller/sched/loop.c).
+ * They run on the server thread and must only flag work and wake the loop. */
+typedef struct {
+    /* GET /api/v1/tasks: appends {"items":[...]} to out. */
+    int (*tasks_json)(fc_buf *out, void *payload);
+    /* POST /api/v1/tasks/<name>/<verb>, verb run|enable|disable:
+     * FC_OK, FC_ENOTFOUND (no such task) or FC_EINVALID (verb). */
+    int (*task_action)(const char *name, const char *verb, void *payload);
+    /* POST /hooks/git with a valid signature: sync now (coalesced). */
+    void (*git_hook)(void *payload);
+    void *payload;
+} fc_http_tasks;
+
 typedef struct {
     const char *state_dir; /* for /api/v1/runs; NULL = no runs */
+    /* Shared secret of POST /hooks/git (copied); NULL = the hook is 404. */
+    const char *webhook_secret;
+    /* Bearer token of the POST /api/v1/tasks/ endpoints (copied); NULL =
+     * writes are refused (403). */
+    const char *api_token;
+    const fc_http_tasks *tasks; /* NULL = no task endpoints (404) */
 } fc_http_opts;
+
+/* ---- write endpoints' checks (hooks.c) ----------------------------------- */
+
+#define FC_HTTP_BODY_MAX (1024 * 1024) /* POST bodies; larger is 413 */
+
+/* 1 when a webhook body is signed with secret by any of: GitHub
+ * X-Hub-Signature-256 "sha256=<hex HMAC-SHA256>", Gitea X-Gitea-Signature
+ * "<hex HMAC-SHA256>", GitLab X-Gitlab-Token "<secret>" (NULL = header
+ * absent).  Comparisons are constant-time; nothing is logged. */
+int fc_http_hook_verify(const char *secret, const void *body, size_t len,
+                        const char *github_sig256, const char *gitea_sig,
+                        const char *gitlab_token);
+/* 1 when the Authorization header is "Bearer <token>" (constant-time). */
+int fc_http_bearer_ok(const char *token, const char *authorization);
+/* Reads a secret file: the first line, trailing CR/LF/space removed.
+ * FC_EIO / FC_EINVALID (empty) with a message naming the file only. */
+int fc_http_read_secret(const char *path, char **out);
 
 /* Listens on "HOST:PORT" (IPv4 or [IPv6]; port 0 = any free port) and
  * serves from a libmicrohttpd thread.  FC_EINVALID for a bad address,

@@ -346,10 +346,15 @@ static int render_family(fc_buf *out, const family *f)
     return rc;
 }
 
+static fc_metrics *global;
+static void sync_api_calls(fc_metrics *m);
+
 int fc_metrics_render(fc_metrics *m, fc_buf *out)
 {
     size_t i;
     int rc = FC_OK;
+    if (m == global) /* counters kept lock-free by the aws client */
+        sync_api_calls(m);
     pthread_mutex_lock(&m->mu);
     for (i = 0; i < m->n && rc == FC_OK; i++)
         if (m->f[i].n)
@@ -362,7 +367,6 @@ int fc_metrics_render(fc_metrics *m, fc_buf *out)
 
 /* ---- the process registry ------------------------------------------------ */
 
-static fc_metrics *global;
 static pthread_once_t global_once = PTHREAD_ONCE_INIT;
 
 static const double pass_buckets[] = {0.1, 0.25, 0.5, 1,   2.5, 5,
@@ -393,7 +397,24 @@ static void global_init(void)
     fc_metrics_define(m, "finops_git_push_failures_total", FC_METRIC_COUNTER,
                       "Failed status pushes (a rejected push that is retried counts).",
                       NULL, 0);
+    fc_metrics_define(m, "finops_api_calls_total", FC_METRIC_COUNTER,
+                      "Cloud API requests sent (each attempt), by service and result "
+                      "(ok, throttled, client_error, server_error, network_error).",
+                      NULL, 0);
+    fc_metrics_define(m, "finops_api_retries_total", FC_METRIC_COUNTER,
+                      "Cloud API requests retried after throttling, 5xx or a "
+                      "connection error, by service.",
+                      NULL, 0);
+    fc_metrics_define(m, "finops_actions_executed_total", FC_METRIC_COUNTER,
+                      "Plan items the executor handled, by result (done, failed, "
+                      "skipped, ...).",
+                      NULL, 0);
+    fc_metrics_define(m, "finops_git_history_rewrites_total", FC_METRIC_COUNTER,
+                      "Fetches where the branch was rewritten (the last synced head is "
+                      "not an ancestor of the new one); the controller re-synced.",
+                      NULL, 0);
     /* Failure counters exist from the start, so rate() sees the first one. */
+    fc_metrics_add(m, "finops_git_history_rewrites_total", NULL, 0, 0);
     fc_metrics_add(m, "finops_git_sync_failures_total", NULL, 0, 0);
     fc_metrics_add(m, "finops_git_push_failures_total", NULL, 0, 0);
     global = m;
@@ -425,4 +446,36 @@ void fc_metrics_git(const char *op, double seconds, int rc)
         fc_metrics_add(
             m, push ? "finops_git_push_failures_total" : "finops_git_sync_failures_total",
             NULL, 0, 1);
+}
+
+/* Copies the aws client's counters (fc_aws_api_stats) into the registry;
+ * a service appears once it made a call. */
+static void sync_api_calls(fc_metrics *m)
+{
+    unsigned long calls[FC_AWS_API_NSERVICES][FC_AWS_API_NRESULTS];
+    unsigned long retries[FC_AWS_API_NSERVICES];
+    size_t i, j;
+
+    fc_aws_api_stats(calls, retries);
+    for (i = 0; i < FC_AWS_API_NSERVICES; i++) {
+        const char *l[4] = {"service", fc_aws_api_services[i], "result", NULL};
+        unsigned long total = 0;
+        for (j = 0; j < FC_AWS_API_NRESULTS; j++) {
+            total += calls[i][j];
+            if (!calls[i][j])
+                continue;
+            l[3] = fc_aws_api_results[j];
+            fc_metrics_set(m, "finops_api_calls_total", l, 2, (double)calls[i][j]);
+        }
+        if (total)
+            fc_metrics_set(m, "finops_api_retries_total", l, 1, (double)retries[i]);
+    }
+}
+
+void fc_metrics_action(const char *result)
+{
+    fc_metrics *m = fc_metrics_global();
+    const char *l[2] = {"result", result};
+    if (m)
+        fc_metrics_add(m, "finops_actions_executed_total", l, 1, 1);
 }

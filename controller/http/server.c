@@ -8,7 +8,10 @@
  * state store opened read-only per request.  Output: responses; nothing
  * here writes anywhere.  MHD serves from its own thread; everything shared
  * with the run loop sits behind a mutex or a snapshot reference.
- * Only GET and HEAD; paths with ".." and oversized queries are refused.
+ * GET and HEAD everywhere; POST only on the write endpoints: /hooks/git
+ * (signed webhooks) and /api/v1/tasks/<name>/<verb> (bearer token), which
+ * only flag work for the run loop through its callbacks.  Paths with ".."
+ * and oversized queries are refused.
  */
 #include "controller/http/fc_http.h"
 #include "controller/core/fc_error.h"
@@ -31,7 +34,17 @@ struct fc_http {
     struct MHD_Daemon *d;
     char *state_dir;
     unsigned port;
+    char *webhook_secret; /* NULL = no /hooks/git */
+    char *api_token;      /* NULL = task writes refused */
+    fc_http_tasks tasks;
+    int has_tasks;
 };
+
+/* A POST body being received (MHD calls the handler once per chunk). */
+typedef struct {
+    fc_buf body;
+    int too_big;
+} post_ctx;
 
 /* ---- readiness ----------------------------------------------------------- */
 
@@ -340,6 +353,91 @@ static enum MHD_Result do_api(struct MHD_Connection *c, const fc_http *srv,
     return ret;
 }
 
+/* ---- write endpoints ------------------------------------------------------ */
+
+static enum MHD_Result do_tasks(struct MHD_Connection *c, const fc_http *srv)
+{
+    fc_buf b;
+    enum MHD_Result ret;
+    if (!srv->has_tasks)
+        return reply_error(c, MHD_HTTP_NOT_FOUND, "no scheduler in this process");
+    fc_buf_init(&b);
+    if (srv->tasks.tasks_json(&b, srv->tasks.payload) == FC_OK)
+        ret = reply_buf(c, MHD_HTTP_OK, "application/json", &b);
+    else
+        ret = reply_text(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
+    fc_buf_dispose(&b);
+    return ret;
+}
+
+static const char *header(struct MHD_Connection *c, const char *k)
+{
+    return MHD_lookup_connection_value(c, MHD_HEADER_KIND, k);
+}
+
+static enum MHD_Result do_hook(struct MHD_Connection *c, const fc_http *srv, post_ctx *p)
+{
+    if (!srv->webhook_secret || !srv->has_tasks)
+        return reply_error(c, MHD_HTTP_NOT_FOUND, "no webhook secret configured");
+    if (p->too_big)
+        return reply_error(c, MHD_HTTP_CONTENT_TOO_LARGE, "body too large");
+    if (!fc_http_hook_verify(srv->webhook_secret, p->body.data ? p->body.data : "",
+                             p->body.len, header(c, "X-Hub-Signature-256"),
+                             header(c, "X-Gitea-Signature"), header(c, "X-Gitlab-Token"))) {
+        fc_warn("http: webhook refused: missing or bad signature");
+        return reply_error(c, MHD_HTTP_UNAUTHORIZED, "bad or missing signature");
+    }
+    fc_info("http: webhook accepted: sync requested");
+    srv->tasks.git_hook(srv->tasks.payload);
+    return reply(c, MHD_HTTP_ACCEPTED, "application/json", fc_strdup("{\"triggered\":\"sync\"}"),
+                 strlen("{\"triggered\":\"sync\"}"));
+}
+
+/* POST /api/v1/tasks/<name>/<verb> */
+static enum MHD_Result do_task_action(struct MHD_Connection *c, const fc_http *srv,
+                                      const char *rest)
+{
+    char name[64], *msg;
+    const char *slash = strchr(rest, '/'), *verb;
+    int rc;
+    if (!srv->has_tasks)
+        return reply_error(c, MHD_HTTP_NOT_FOUND, "no scheduler in this process");
+    if (!srv->api_token)
+        return reply_error(c, MHD_HTTP_FORBIDDEN,
+                           "task writes are disabled: start with --api-token-file");
+    if (!fc_http_bearer_ok(srv->api_token, header(c, MHD_HTTP_HEADER_AUTHORIZATION)))
+        return reply_error(c, MHD_HTTP_UNAUTHORIZED, "missing or bad bearer token");
+    if (!slash || (size_t)(slash - rest) >= sizeof(name) || slash == rest)
+        return reply_error(c, MHD_HTTP_NOT_FOUND, "expected /api/v1/tasks/NAME/VERB");
+    memcpy(name, rest, (size_t)(slash - rest));
+    name[slash - rest] = '\0';
+    verb = slash + 1;
+    rc = srv->tasks.task_action(name, verb, srv->tasks.payload);
+    if (rc == FC_ENOTFOUND)
+        return reply_error(c, MHD_HTTP_NOT_FOUND, "no such task");
+    if (rc != FC_OK)
+        return reply_error(c, MHD_HTTP_BAD_REQUEST, "verb must be run, enable or disable");
+    fc_info("http: task %s: %s", name, verb);
+    if (!(msg = fc_asprintf("{\"task\":\"%s\",\"action\":\"%s\"}", name, verb)))
+        return MHD_NO;
+    return reply(c, strcmp(verb, "run") == 0 ? MHD_HTTP_ACCEPTED : MHD_HTTP_OK,
+                 "application/json", msg, strlen(msg));
+}
+
+static enum MHD_Result do_post(struct MHD_Connection *c, const fc_http *srv, const char *url,
+                               post_ctx *p)
+{
+    if (strcmp(url, "/hooks/git") == 0)
+        return do_hook(c, srv, p);
+    if (strncmp(url, "/api/v1/tasks/", 14) == 0) {
+        /* Task names are [a-z0-9-]: nothing else is looked up. */
+        if (strspn(url + 14, "abcdefghijklmnopqrstuvwxyz0123456789-_/") != strlen(url + 14))
+            return reply_error(c, MHD_HTTP_NOT_FOUND, "no such task");
+        return do_task_action(c, srv, url + 14);
+    }
+    return reply_text(c, MHD_HTTP_METHOD_NOT_ALLOWED, "GET and HEAD only here");
+}
+
 static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *url,
                               const char *method, const char *version,
                               const char *upload_data, size_t *upload_data_size,
@@ -349,12 +447,30 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
     arg_check args = {0, 0};
     char why[512];
     (void)version;
-    (void)upload_data;
-    (void)upload_data_size;
-    (void)con_cls;
 
+    if (strcmp(method, "POST") == 0) {
+        post_ctx *p = *con_cls;
+        if (!p) { /* headers only: set up the body */
+            if (!(p = calloc(1, sizeof(*p))))
+                return MHD_NO;
+            fc_buf_init(&p->body);
+            *con_cls = p;
+            return MHD_YES;
+        }
+        if (*upload_data_size) {
+            if (p->body.len + *upload_data_size > FC_HTTP_BODY_MAX)
+                p->too_big = 1;
+            else if (fc_buf_append(&p->body, upload_data, *upload_data_size) != FC_OK)
+                return MHD_NO;
+            *upload_data_size = 0;
+            return MHD_YES;
+        }
+        if (strlen(url) > URL_MAX)
+            return reply_text(c, MHD_HTTP_URI_TOO_LONG, "path too long");
+        return do_post(c, srv, url, p);
+    }
     if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
-        return reply_text(c, MHD_HTTP_METHOD_NOT_ALLOWED, "read-only: GET and HEAD only");
+        return reply_text(c, MHD_HTTP_METHOD_NOT_ALLOWED, "GET and HEAD only (POST on hooks and tasks)");
     if (strlen(url) > URL_MAX)
         return reply_text(c, MHD_HTTP_URI_TOO_LONG, "path too long");
     if (strstr(url, ".."))
@@ -371,9 +487,25 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
     }
     if (strcmp(url, "/metrics") == 0)
         return do_metrics(c);
+    if (strcmp(url, "/api/v1/tasks") == 0)
+        return do_tasks(c, srv);
     if (strncmp(url, "/api/v1/", 8) == 0)
         return do_api(c, srv, url + 8);
     return reply_text(c, MHD_HTTP_NOT_FOUND, "not found");
+}
+
+static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
+                         enum MHD_RequestTerminationCode toe)
+{
+    post_ctx *p = *con_cls;
+    (void)cls;
+    (void)c;
+    (void)toe;
+    if (p) {
+        fc_buf_dispose(&p->body);
+        free(p);
+        *con_cls = NULL;
+    }
 }
 
 /* ---- lifecycle ----------------------------------------------------------- */
@@ -410,6 +542,63 @@ static int split_listen(const char *listen, char *host, size_t hsize, char *port
     return strtol(port, NULL, 10) > 65535 ? -1 : 0;
 }
 
+static void free_secret(char *s)
+{
+    if (s)
+        memset(s, 0, strlen(s));
+    free(s);
+}
+
+static void free_server(fc_http *srv)
+{
+    if (!srv)
+        return;
+    free(srv->state_dir);
+    free_secret(srv->webhook_secret);
+    free_secret(srv->api_token);
+    free(srv);
+}
+
+/*
+ * Limits that keep slow or idle clients from starving the server: at most
+ * max_conn connections (further ones are accepted and closed at once), at
+ * most max_per_ip from one address, and a connection idle (nothing received
+ * or sent) for timeout_s seconds is closed, including one stalled half-way
+ * through its request headers.  Handlers run on a pool of threads, so one
+ * large /api/v1 page does not hold up /healthz.  Environment only:
+ * FINOPS_HTTP_MAX_CONNECTIONS, FINOPS_HTTP_MAX_CONNECTIONS_PER_IP,
+ * FINOPS_HTTP_TIMEOUT (seconds), FINOPS_HTTP_THREADS.
+ */
+typedef struct {
+    unsigned max_conn, max_per_ip, timeout_s, threads;
+} http_limits;
+
+static unsigned env_unsigned(const char *name, unsigned def, unsigned lo, unsigned hi)
+{
+    const char *v = getenv(name);
+    char *end = NULL;
+    unsigned long n;
+
+    if (!v || !*v)
+        return def;
+    n = strtoul(v, &end, 10);
+    if (*end || n < lo || n > hi) {
+        fc_warn("http: %s=%s is not a number in %u..%u; using %u", name, v, lo, hi, def);
+        return def;
+    }
+    return (unsigned)n;
+}
+
+static void get_limits(http_limits *l)
+{
+    l->max_conn = env_unsigned("FINOPS_HTTP_MAX_CONNECTIONS", 64, 4, 100000);
+    l->max_per_ip = env_unsigned("FINOPS_HTTP_MAX_CONNECTIONS_PER_IP", 16, 1, 100000);
+    l->timeout_s = env_unsigned("FINOPS_HTTP_TIMEOUT", 10, 1, 3600);
+    l->threads = env_unsigned("FINOPS_HTTP_THREADS", 2, 1, 64);
+    if (l->max_per_ip > l->max_conn)
+        l->max_per_ip = l->max_conn;
+}
+
 int fc_http_start(fc_http **out, const char *listen, const fc_http_opts *opts)
 {
     struct addrinfo hints, *ai = NULL;
@@ -419,6 +608,7 @@ int fc_http_start(fc_http **out, const char *listen, const fc_http_opts *opts)
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO;
     int rc = FC_OK, gai;
     sigset_t block, old_mask;
+    http_limits lim;
 
     *out = NULL;
     if (!listen || split_listen(listen, host, sizeof(host), port, sizeof(port)) != 0)
@@ -431,9 +621,16 @@ int fc_http_start(fc_http **out, const char *listen, const fc_http_opts *opts)
     if ((gai = getaddrinfo(host, port, &hints, &ai)) != 0)
         return fc_error_set(FC_EINVALID, "--listen %s: %s", listen, gai_strerror(gai));
     if (!(srv = calloc(1, sizeof(*srv))) ||
-        (opts && opts->state_dir && !(srv->state_dir = fc_strdup(opts->state_dir)))) {
+        (opts && opts->state_dir && !(srv->state_dir = fc_strdup(opts->state_dir))) ||
+        (opts && opts->webhook_secret &&
+         !(srv->webhook_secret = fc_strdup(opts->webhook_secret))) ||
+        (opts && opts->api_token && !(srv->api_token = fc_strdup(opts->api_token)))) {
         rc = fc_error_set(FC_ENOMEM, "http server");
         goto done;
+    }
+    if (opts && opts->tasks) {
+        srv->tasks = *opts->tasks;
+        srv->has_tasks = 1;
     }
     if (ai->ai_family == AF_INET6)
         flags |= MHD_USE_IPv6;
@@ -443,11 +640,14 @@ int fc_http_start(fc_http **out, const char *listen, const fc_http_opts *opts)
     sigaddset(&block, SIGTERM);
     sigaddset(&block, SIGINT);
     pthread_sigmask(SIG_BLOCK, &block, &old_mask);
+    get_limits(&lim);
     srv->d = MHD_start_daemon(
         flags, 0, NULL, NULL, handle, srv, MHD_OPTION_SOCK_ADDR, ai->ai_addr,
-        MHD_OPTION_CONNECTION_LIMIT, (unsigned)64, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
-        (unsigned)16, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)10,
-        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(32 * 1024), MHD_OPTION_END);
+        MHD_OPTION_CONNECTION_LIMIT, lim.max_conn, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+        lim.max_per_ip, MHD_OPTION_CONNECTION_TIMEOUT, lim.timeout_s,
+        MHD_OPTION_THREAD_POOL_SIZE, lim.threads, MHD_OPTION_LISTEN_BACKLOG_SIZE,
+        lim.max_conn, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(32 * 1024),
+        MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL, MHD_OPTION_END);
     pthread_sigmask(SIG_SETMASK, &old_mask, NULL);
     if (!srv->d) {
         rc = fc_error_set(FC_EIO, "cannot listen on %s (address in use or not local?)",
@@ -459,13 +659,13 @@ int fc_http_start(fc_http **out, const char *listen, const fc_http_opts *opts)
     pthread_mutex_lock(&ready_mu);
     serving = 1;
     pthread_mutex_unlock(&ready_mu);
-    fc_info("http: listening on %s (port %u)", listen, srv->port);
+    fc_info("http: listening on %s (port %u; %u connections, %u per client, %u s idle "
+            "timeout, %u threads)", listen, srv->port, lim.max_conn, lim.max_per_ip,
+            lim.timeout_s, lim.threads);
 done:
     freeaddrinfo(ai);
     if (rc != FC_OK) {
-        if (srv)
-            free(srv->state_dir);
-        free(srv);
+        free_server(srv);
         return rc;
     }
     *out = srv;
@@ -486,6 +686,5 @@ void fc_http_stop(fc_http *srv)
     pthread_mutex_unlock(&ready_mu);
     MHD_stop_daemon(srv->d); /* joins the thread: no handler runs after this */
     fc_http_snapshot_publish(NULL);
-    free(srv->state_dir);
-    free(srv);
+    free_server(srv);
 }

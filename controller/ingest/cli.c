@@ -9,6 +9,7 @@
  */
 #include "controller/ingest/fc_ingest.h"
 #include "controller/core/fc_error.h"
+#include "controller/core/fc_log.h"
 #include "controller/core/fc_util.h"
 
 #include <limits.h>
@@ -161,6 +162,9 @@ int fc_ingest_command(int argc, char **argv, const char *default_state_dir)
             failed++;
             continue;
         }
+        r.progress = fc_log_progress_rows; /* a bar on a terminal, else log lines */
+        r.progress_payload = (void *)"ingest";
+        r.total_bytes = (uint64_t)st.st_size;
         rc = fc_ingest_file(&r, real);
         if (rc == FC_OK)
             rc = fc_cost_store_save(s, &r, real, (int64_t)st.st_size, (int64_t)st.st_mtime,

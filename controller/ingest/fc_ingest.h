@@ -68,6 +68,12 @@ typedef struct {
     char fingerprint[64];   /* of the raw bytes */
     uint64_t bytes;
     fc_cost_agg *agg;       /* the aggregated rows, owned */
+    /* Optional progress (set after _init): every 65,536 rows and at the
+     * end, raw bytes read of total_bytes (0 = unknown) and rows so far;
+     * fc_log_progress_rows fits, with a label ("ingest") as payload. */
+    void (*progress)(void *payload, uint64_t bytes, uint64_t total, uint64_t rows);
+    void *progress_payload;
+    uint64_t total_bytes;
 } fc_ingest_result;
 
 void fc_ingest_result_init(fc_ingest_result *r);

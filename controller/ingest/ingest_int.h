@@ -39,14 +39,20 @@ typedef struct {
     uint32_t len;
 } fc_agg_str;
 
+typedef struct {
+    uint64_t h;                 /* hash of the string; 0 = empty slot */
+    const char *s;              /* the string itself: no detour through strs */
+    uint32_t id;
+    uint32_t len;
+} fc_agg_islot;
+
 struct fc_cost_agg {
     char **chunks;              /* string arena */
     size_t nchunks;
     size_t chunk_used, chunk_cap;
     fc_agg_str *strs;           /* id -> string; id 0 is "" */
     uint32_t nstrs, strs_cap;
-    uint32_t *itab;             /* intern table: id + 1, 0 = empty */
-    uint64_t *ihash;
+    fc_agg_islot *itab;         /* intern table (one cache line visit per probe) */
     size_t icap;
     fc_agg_table daily;         /* day x account x service x region x currency */
     fc_agg_table detail;        /* ... x usage type x resource id */

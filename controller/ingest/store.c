@@ -5,6 +5,8 @@
  * Stage: cost ingest / observation.  Tables:
  *   cost_files           one row per ingested file name: size, mtime, content
  *                        fingerprint, format, row counts
+ *   cost_strings         every account, service, region, usage type, resource
+ *                        id and currency once; the cost rows hold their ids
  *   cost_daily           day x account x service x region x currency, per file
  *   cost_resource_daily  ... x usage type x resource id, per file
  * Every cost row names its file (source), so re-ingesting a file deletes
@@ -61,6 +63,58 @@ static const char *const cost_steps[] = {
     "  amount REAL NOT NULL,"
     "  PRIMARY KEY (source, day, account, service, region, usage_type, resource_id,"
     "               currency)) WITHOUT ROWID;",
+    /* 2: strings once in cost_strings, rows of integer ids (a row of a big
+     * export shrinks from ~150 to ~25 bytes: the store wrote 4x the
+     * compressed export before). Existing rows are carried over. */
+    "CREATE TABLE cost_strings ("
+    "  id INTEGER PRIMARY KEY,"
+    "  s TEXT NOT NULL UNIQUE);"
+    "INSERT OR IGNORE INTO cost_strings(s)"
+    "  SELECT account FROM cost_daily UNION SELECT service FROM cost_daily"
+    "  UNION SELECT region FROM cost_daily UNION SELECT currency FROM cost_daily"
+    "  UNION SELECT account FROM cost_resource_daily"
+    "  UNION SELECT service FROM cost_resource_daily"
+    "  UNION SELECT region FROM cost_resource_daily"
+    "  UNION SELECT usage_type FROM cost_resource_daily"
+    "  UNION SELECT resource_id FROM cost_resource_daily"
+    "  UNION SELECT currency FROM cost_resource_daily;"
+    "CREATE TABLE cost_daily2 ("
+    "  source INTEGER NOT NULL REFERENCES cost_files(id) ON DELETE CASCADE,"
+    "  day INTEGER NOT NULL,"
+    "  account INTEGER NOT NULL,"
+    "  service INTEGER NOT NULL,"
+    "  region INTEGER NOT NULL,"
+    "  currency INTEGER NOT NULL,"
+    "  amount REAL NOT NULL,"
+    "  PRIMARY KEY (source, day, account, service, region, currency)) WITHOUT ROWID;"
+    "INSERT INTO cost_daily2 SELECT source, day,"
+    "  (SELECT id FROM cost_strings WHERE s = account),"
+    "  (SELECT id FROM cost_strings WHERE s = service),"
+    "  (SELECT id FROM cost_strings WHERE s = region),"
+    "  (SELECT id FROM cost_strings WHERE s = currency), amount FROM cost_daily;"
+    "DROP TABLE cost_daily;"
+    "ALTER TABLE cost_daily2 RENAME TO cost_daily;"
+    "CREATE TABLE cost_resource_daily2 ("
+    "  source INTEGER NOT NULL REFERENCES cost_files(id) ON DELETE CASCADE,"
+    "  day INTEGER NOT NULL,"
+    "  account INTEGER NOT NULL,"
+    "  service INTEGER NOT NULL,"
+    "  region INTEGER NOT NULL,"
+    "  usage_type INTEGER NOT NULL,"
+    "  resource_id INTEGER NOT NULL,"
+    "  currency INTEGER NOT NULL,"
+    "  amount REAL NOT NULL,"
+    "  PRIMARY KEY (source, day, account, service, region, usage_type, resource_id,"
+    "               currency)) WITHOUT ROWID;"
+    "INSERT INTO cost_resource_daily2 SELECT source, day,"
+    "  (SELECT id FROM cost_strings WHERE s = account),"
+    "  (SELECT id FROM cost_strings WHERE s = service),"
+    "  (SELECT id FROM cost_strings WHERE s = region),"
+    "  (SELECT id FROM cost_strings WHERE s = usage_type),"
+    "  (SELECT id FROM cost_strings WHERE s = resource_id),"
+    "  (SELECT id FROM cost_strings WHERE s = currency), amount FROM cost_resource_daily;"
+    "DROP TABLE cost_resource_daily;"
+    "ALTER TABLE cost_resource_daily2 RENAME TO cost_resource_daily;",
 };
 
 int fc_cost_store_migrate(fc_state *s)
@@ -102,131 +156,220 @@ static int step_done(fc_state *s, sqlite3_stmt *st, const char *what)
     return rc == SQLITE_DONE ? FC_OK : fc_state_error(s, what);
 }
 
-/* Sort order of the rows: the primary key's (day, then the strings in
- * key order), so inserts append to the tree instead of landing at random. */
+/* A row ready to insert: the primary key after the source (day, then
+ * cost_strings ids in key order) in k, contiguous so the sort stays in
+ * cache lines instead of chasing pointers into the hash table. */
 typedef struct {
-    const fc_cost_agg *a;
-    const uint32_t *rank;   /* string id -> rank in byte order */
-} sort_ctx;
+    uint32_t k[8];          /* k[7] = 0; compared as four big-endian-ordered words */
+    double amount;
+} out_row;
 
-static sort_ctx g_sort;     /* qsort has no payload; only used under the
-                               store's transaction, one at a time */
-
-static int cmp_str_id(const void *x, const void *y)
+static uint64_t row_word(const uint32_t *k, int i)
 {
-    uint32_t i = *(const uint32_t *)x, j = *(const uint32_t *)y;
-    return strcmp(fc_agg_s(g_sort.a, i), fc_agg_s(g_sort.a, j));
+    return (uint64_t)k[2 * i] << 32 | k[2 * i + 1];
 }
 
-static int cmp_entry(const void *x, const void *y)
+static int cmp_out_row(const void *x, const void *y)
 {
-    static const int order[] = {AGG_ACCOUNT, AGG_SERVICE, AGG_REGION, AGG_USAGE,
-                                AGG_RESOURCE, AGG_CURRENCY};
-    const fc_agg_entry *p = *(const fc_agg_entry *const *)x;
-    const fc_agg_entry *q = *(const fc_agg_entry *const *)y;
-    size_t k;
-    if (p->day != q->day)
-        return p->day < q->day ? -1 : 1;
-    for (k = 0; k < FC_ARRAY_LEN(order); k++) {
-        uint32_t a = g_sort.rank[p->k[order[k]]], b = g_sort.rank[q->k[order[k]]];
+    const uint32_t *p = ((const out_row *)x)->k, *q = ((const out_row *)y)->k;
+    int i;
+    for (i = 0; i < 4; i++) {
+        uint64_t a = row_word(p, i), b = row_word(q, i);
         if (a != b)
             return a < b ? -1 : 1;
     }
     return 0;
 }
 
-/* Entries of t in primary-key order (free the array). */
-static int sorted_entries(const fc_cost_agg *a, const fc_agg_table *t, const uint32_t *rank,
-                          const fc_agg_entry ***out)
+/* Rows of t in primary-key order, keyed by cost_strings ids (free them).
+ * The daily key is (day, account, service, region, currency); the detail
+ * key (day, account, service, region, usage type, resource, currency). */
+static int sorted_rows(const fc_agg_table *t, const uint32_t *sid, int detail,
+                       out_row **out)
 {
-    const fc_agg_entry **v = malloc((t->n ? t->n : 1) * sizeof(*v));
+    out_row *v = malloc((t->n ? t->n : 1) * sizeof(*v));
     size_t i, n = 0;
     if (!v)
         return fc_error_set(FC_ENOMEM, "cost store");
-    for (i = 0; i < t->cap; i++)
-        if (t->slots[i].h)
-            v[n++] = &t->slots[i];
-    g_sort.a = a;
-    g_sort.rank = rank;
+    for (i = 0; i < t->cap; i++) {
+        const fc_agg_entry *e = &t->slots[i];
+        out_row *o;
+        if (!e->h)
+            continue;
+        o = &v[n++];
+        o->k[0] = (uint32_t)e->day;
+        o->k[1] = sid[e->k[AGG_ACCOUNT]];
+        o->k[2] = sid[e->k[AGG_SERVICE]];
+        o->k[3] = sid[e->k[AGG_REGION]];
+        if (detail) {
+            o->k[4] = sid[e->k[AGG_USAGE]];
+            o->k[5] = sid[e->k[AGG_RESOURCE]];
+            o->k[6] = sid[e->k[AGG_CURRENCY]];
+        } else {
+            o->k[4] = sid[e->k[AGG_CURRENCY]];
+            o->k[5] = o->k[6] = 0;
+        }
+        o->k[7] = 0;
+        o->amount = e->amount;
+    }
     if (n > 1)
-        qsort(v, n, sizeof(*v), cmp_entry);
+        qsort(v, n, sizeof(*v), cmp_out_row);
     *out = v;
     return FC_OK;
 }
 
-static void bind_str(sqlite3_stmt *st, int i, const fc_cost_agg *a, uint32_t id)
+/* Marks the strings the rows of t use. */
+static void mark_used(const fc_agg_table *t, unsigned char *used, int detail)
 {
-    sqlite3_bind_text(st, i, a->strs[id].s, (int)a->strs[id].len, SQLITE_STATIC);
+    size_t i;
+    int k;
+    for (i = 0; i < t->cap; i++) {
+        if (!t->slots[i].h)
+            continue;
+        for (k = 0; k < (detail ? AGG__KEYS : AGG_USAGE); k++)
+            used[t->slots[i].k[k]] = 1;
+    }
+}
+
+/* cost_strings ids of the strings the rows use, in sid (indexed by the
+ * aggregation's ids); new strings are added.  One statement per distinct
+ * string, not per row. */
+static int store_strings(fc_state *s, const fc_cost_agg *a, uint32_t *sid)
+{
+    sqlite3_stmt *ins = NULL, *sel = NULL;
+    unsigned char *used = calloc(a->nstrs, 1);
+    uint32_t i;
+    int rc;
+
+    if (!used)
+        return fc_error_set(FC_ENOMEM, "cost store");
+    mark_used(&a->daily, used, 0);
+    mark_used(&a->detail, used, 1);
+    if ((rc = prepare(s, &ins, "INSERT INTO cost_strings(s) VALUES(?) "
+                               "ON CONFLICT(s) DO NOTHING")) != FC_OK ||
+        (rc = prepare(s, &sel, "SELECT id FROM cost_strings WHERE s = ?")) != FC_OK)
+        goto done;
+    for (i = 0; i < a->nstrs && rc == FC_OK; i++) {
+        int64_t id;
+        sid[i] = 0;
+        if (!used[i])
+            continue;
+        sqlite3_bind_text(ins, 1, a->strs[i].s, (int)a->strs[i].len, SQLITE_STATIC);
+        if ((rc = step_done(s, ins, "cost strings")) != FC_OK)
+            break;
+        if (sqlite3_changes(fc_state_db(s)) == 1) {
+            id = sqlite3_last_insert_rowid(fc_state_db(s));
+        } else {
+            sqlite3_bind_text(sel, 1, a->strs[i].s, (int)a->strs[i].len, SQLITE_STATIC);
+            if (sqlite3_step(sel) != SQLITE_ROW) {
+                rc = fc_state_error(s, "cost strings");
+                sqlite3_reset(sel);
+                break;
+            }
+            id = sqlite3_column_int64(sel, 0);
+            sqlite3_reset(sel);
+        }
+        if (id <= 0 || id > UINT32_MAX) {
+            rc = fc_error_set(FC_ELIMIT, "cost store: string table full");
+            break;
+        }
+        sid[i] = (uint32_t)id;
+    }
+done:
+    free(used);
+    sqlite3_finalize(ins);
+    sqlite3_finalize(sel);
+    return rc;
+}
+
+/* INSERT INTO <into> VALUES (...), ... with `tuples` tuples of 2 + nkeys
+ * placeholders (source, day, keys..., amount). */
+static int prepare_insert(fc_state *s, sqlite3_stmt **st, const char *into, int nkeys,
+                          size_t tuples)
+{
+    size_t per = (size_t)(nkeys + 3) * 2 + 2, i; /* "(?,?,...)," */
+    size_t cap = strlen(into) + 32 + tuples * (per + 1);
+    char *sql = malloc(cap), *w;
+    int j, rc;
+    if (!sql)
+        return fc_error_set(FC_ENOMEM, "cost store");
+    w = sql + sprintf(sql, "INSERT INTO %s VALUES", into);
+    for (i = 0; i < tuples; i++) {
+        *w++ = i ? ',' : ' ';
+        *w++ = '(';
+        for (j = 0; j < nkeys + 3; j++) {
+            *w++ = '?';
+            *w++ = j < nkeys + 2 ? ',' : ')';
+        }
+    }
+    *w = '\0';
+    rc = prepare(s, st, sql);
+    free(sql);
+    return rc;
+}
+
+/* Rows are written BATCH to a statement: a row then costs a few binds and
+ * its b-tree insert, not a whole statement step. */
+#define BATCH 128
+
+/* Inserts n sorted rows of nkeys (4 or 6) string ids.  The source is a new
+ * cost_files id, so no row can conflict. */
+static int insert_sorted(fc_state *s, const char *into, int nkeys, const out_row *rows,
+                         size_t n, int64_t source)
+{
+    sqlite3_stmt *many = NULL, *one = NULL;
+    size_t k = 0;
+    int rc, per = nkeys + 3;
+
+    if ((rc = prepare_insert(s, &many, into, nkeys, BATCH)) != FC_OK ||
+        (rc = prepare_insert(s, &one, into, nkeys, 1)) != FC_OK)
+        goto done;
+    while (k < n && rc == FC_OK) {
+        sqlite3_stmt *st = n - k >= BATCH ? many : one;
+        size_t m = st == many ? BATCH : 1, i;
+        for (i = 0; i < m; i++, k++) {
+            int b = (int)i * per, j;
+            sqlite3_bind_int64(st, b + 1, source);
+            sqlite3_bind_int64(st, b + 2, (int64_t)rows[k].k[0] * FC_DAY);
+            for (j = 1; j <= nkeys; j++)
+                sqlite3_bind_int64(st, b + 2 + j, rows[k].k[j]);
+            sqlite3_bind_double(st, b + nkeys + 3, rows[k].amount);
+        }
+        rc = step_done(s, st, into);
+    }
+done:
+    sqlite3_finalize(many);
+    sqlite3_finalize(one);
+    return rc;
 }
 
 static int insert_rows(fc_state *s, const fc_cost_agg *a, int64_t source)
 {
-    sqlite3_stmt *d = NULL, *r = NULL;
-    const fc_agg_entry **rows = NULL;
-    uint32_t *ids = NULL, *rank = NULL, i;
-    size_t k;
+    out_row *rows = NULL;
+    uint32_t *sid = NULL;
     int rc;
 
-    /* Rank the interned strings once; rows then sort by integers. */
-    ids = malloc(a->nstrs * sizeof(*ids));
-    rank = malloc(a->nstrs * sizeof(*rank));
-    if (!ids || !rank) {
+    if (!(sid = malloc(a->nstrs * sizeof(*sid)))) {
         rc = fc_error_set(FC_ENOMEM, "cost store");
         goto done;
     }
-    for (i = 0; i < a->nstrs; i++)
-        ids[i] = i;
-    g_sort.a = a;
-    qsort(ids, a->nstrs, sizeof(*ids), cmp_str_id);
-    for (i = 0; i < a->nstrs; i++)
-        rank[ids[i]] = i;
+    if ((rc = store_strings(s, a, sid)) != FC_OK)
+        goto done;
 
-    if ((rc = prepare(s, &d,
-                      "INSERT INTO cost_daily(source, day, account, service, region, "
-                      "currency, amount) VALUES(?, ?, ?, ?, ?, ?, ?) "
-                      "ON CONFLICT DO UPDATE SET amount = excluded.amount")) != FC_OK ||
-        (rc = prepare(s, &r,
-                      "INSERT INTO cost_resource_daily(source, day, account, service, "
-                      "region, usage_type, resource_id, currency, amount) "
-                      "VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?) "
-                      "ON CONFLICT DO UPDATE SET amount = excluded.amount")) != FC_OK)
+    if ((rc = sorted_rows(&a->daily, sid, 0, &rows)) != FC_OK ||
+        (rc = insert_sorted(s, "cost_daily(source, day, account, service, region, "
+                               "currency, amount)", 4, rows, a->daily.n, source)) != FC_OK)
         goto done;
-    if ((rc = sorted_entries(a, &a->daily, rank, &rows)) != FC_OK)
-        goto done;
-    for (k = 0; k < a->daily.n && rc == FC_OK; k++) {
-        const fc_agg_entry *e = rows[k];
-        sqlite3_bind_int64(d, 1, source);
-        sqlite3_bind_int64(d, 2, e->day * FC_DAY);
-        bind_str(d, 3, a, e->k[AGG_ACCOUNT]);
-        bind_str(d, 4, a, e->k[AGG_SERVICE]);
-        bind_str(d, 5, a, e->k[AGG_REGION]);
-        bind_str(d, 6, a, e->k[AGG_CURRENCY]);
-        sqlite3_bind_double(d, 7, e->amount);
-        rc = step_done(s, d, "cost_daily");
-    }
     free(rows);
     rows = NULL;
-    if (rc != FC_OK || (rc = sorted_entries(a, &a->detail, rank, &rows)) != FC_OK)
+    if ((rc = sorted_rows(&a->detail, sid, 1, &rows)) != FC_OK ||
+        (rc = insert_sorted(s, "cost_resource_daily(source, day, account, service, "
+                               "region, usage_type, resource_id, currency, amount)", 6,
+                            rows, a->detail.n, source)) != FC_OK)
         goto done;
-    for (k = 0; k < a->detail.n && rc == FC_OK; k++) {
-        const fc_agg_entry *e = rows[k];
-        sqlite3_bind_int64(r, 1, source);
-        sqlite3_bind_int64(r, 2, e->day * FC_DAY);
-        bind_str(r, 3, a, e->k[AGG_ACCOUNT]);
-        bind_str(r, 4, a, e->k[AGG_SERVICE]);
-        bind_str(r, 5, a, e->k[AGG_REGION]);
-        bind_str(r, 6, a, e->k[AGG_USAGE]);
-        bind_str(r, 7, a, e->k[AGG_RESOURCE]);
-        bind_str(r, 8, a, e->k[AGG_CURRENCY]);
-        sqlite3_bind_double(r, 9, e->amount);
-        rc = step_done(s, r, "cost_resource_daily");
-    }
 done:
     free(rows);
-    free(ids);
-    free(rank);
-    sqlite3_finalize(d);
-    sqlite3_finalize(r);
+    free(sid);
     return rc;
 }
 
@@ -342,12 +485,17 @@ int fc_cost_store_load(fc_state *s, int64_t from, int64_t to, fc_inventory *inv)
 
     if ((rc = fc_cost_store_migrate(s)) != FC_OK)
         return rc;
-    if ((rc = prepare(s, &st, "SELECT day, account, service, region, currency, SUM(amount) "
-                              "FROM cost_daily WHERE source IN (SELECT id FROM cost_files "
+    /* Grouped by string ids (one id per string), ordered by the strings. */
+    if ((rc = prepare(s, &st, "SELECT d.day, a.s, v.s, g.s, c.s, SUM(d.amount) "
+                              "FROM cost_daily d JOIN cost_strings a ON a.id = d.account "
+                              "JOIN cost_strings v ON v.id = d.service "
+                              "JOIN cost_strings g ON g.id = d.region "
+                              "JOIN cost_strings c ON c.id = d.currency "
+                              "WHERE d.source IN (SELECT id FROM cost_files "
                               "WHERE last_day >= ?1 AND first_day < ?2) "
-                              "AND day >= ?1 AND day < ?2 "
-                              "GROUP BY account, service, region, currency, day "
-                              "ORDER BY account, service, region, currency, day")) != FC_OK)
+                              "AND d.day >= ?1 AND d.day < ?2 "
+                              "GROUP BY d.account, d.service, d.region, d.currency, d.day "
+                              "ORDER BY a.s, v.s, g.s, c.s, d.day")) != FC_OK)
         return rc;
     sqlite3_bind_int64(st, 1, from);
     sqlite3_bind_int64(st, 2, to);
@@ -377,14 +525,20 @@ int fc_cost_store_load(fc_state *s, int64_t from, int64_t to, fc_inventory *inv)
     st = NULL;
     if (rc != FC_OK)
         return rc;
-    if ((rc = prepare(s, &st, "SELECT day, account, service, region, usage_type, "
-                              "resource_id, currency, SUM(amount) "
-                              "FROM cost_resource_daily WHERE source IN (SELECT id FROM "
+    if ((rc = prepare(s, &st, "SELECT d.day, a.s, v.s, g.s, u.s, r.s, c.s, SUM(d.amount) "
+                              "FROM cost_resource_daily d "
+                              "JOIN cost_strings a ON a.id = d.account "
+                              "JOIN cost_strings v ON v.id = d.service "
+                              "JOIN cost_strings g ON g.id = d.region "
+                              "JOIN cost_strings u ON u.id = d.usage_type "
+                              "JOIN cost_strings r ON r.id = d.resource_id "
+                              "JOIN cost_strings c ON c.id = d.currency "
+                              "WHERE d.source IN (SELECT id FROM "
                               "cost_files WHERE last_day >= ?1 AND first_day < ?2) "
-                              "AND day >= ?1 AND day < ?2 "
-                              "GROUP BY account, service, region, usage_type, resource_id, "
-                              "currency, day ORDER BY account, service, region, usage_type, "
-                              "resource_id, currency, day")) != FC_OK)
+                              "AND d.day >= ?1 AND d.day < ?2 "
+                              "GROUP BY d.account, d.service, d.region, d.usage_type, "
+                              "d.resource_id, d.currency, d.day "
+                              "ORDER BY a.s, v.s, g.s, u.s, r.s, c.s, d.day")) != FC_OK)
         return rc;
     sqlite3_bind_int64(st, 1, from);
     sqlite3_bind_int64(st, 2, to);

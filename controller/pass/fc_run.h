@@ -9,6 +9,7 @@
 #define FC_RUN_H
 
 #include "controller/gitsync/fc_gitsync.h"
+#include "controller/sched/fc_sched.h"
 
 #include <stdint.h>
 #include <stdio.h>
@@ -16,7 +17,9 @@
 typedef enum {
     FC_RUN_RECONCILE, /* write and push status */
     FC_RUN_PLAN,      /* print what would change; write nothing */
-    FC_RUN_VALIDATE   /* load and validate specs only */
+    FC_RUN_VALIDATE,  /* load and validate specs only */
+    FC_RUN_REPORT     /* `report`: a plan-like pass (no commit, no push, no
+                       * state written) that writes report_kind to report_out */
 } fc_run_mode;
 
 typedef struct {
@@ -48,6 +51,21 @@ typedef struct {
                               * approvers.yaml says */
     int live;                /* --live: the executor applies approved plans;
                               * 0 = dry-run (default) */
+    const char *rollback_id; /* `rollback ID`: the pass undoes only this
+                                execution (dry-run unless live) */
+    const char *run_retention; /* --run-retention: runs older are pruned;
+                                * NULL = 14d */
+    /* Set by the run loop's scheduler (controller/sched): */
+    int discovery_due;       /* the discovery task is due: the pass memo
+                              * must not skip discovery */
+    int report_due;          /* the weekly report task is due: write the
+                              * report this pass */
+    const char *report_kind; /* FC_RUN_REPORT: all | discovery | optimization |
+                              * anomaly | budget (controller/report); NULL = all */
+    const char *report_out;  /* FC_RUN_REPORT: folder; NULL = ./finops-report */
+    /* --shards > 1 (controller/shard): the Leases this replica holds; the
+     * pass reconciles only their Accounts and files.  NULL = all. */
+    struct fc_shard_mgr *shards;
 } fc_run_opts;
 
 typedef struct {
@@ -63,9 +81,16 @@ typedef struct {
     size_t nresources;
     double monthly_saving;
     char interval[32];              /* Schedule.interval when a spec sets it */
+    fc_sched_config schedule;       /* the Schedule spec read (found = 0 when
+                                     * none, or the pass stopped before specs) */
 } fc_run_result;
 
 int fc_run_pass(const fc_run_opts *opts, fc_run_result *res);
+
+/* `finops-controller status [--state-dir D] [--limit N] [--json]`: the
+ * recent workflow runs and their phases (status_cmd.c).  Returns the exit
+ * code. */
+int fc_status_command(int argc, char **argv);
 
 /* Parses "30s", "5m", "1h", "1d" into seconds; -1 when malformed. */
 long fc_parse_duration(const char *s);

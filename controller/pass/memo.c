@@ -115,7 +115,7 @@ uint64_t fc_inventory_fingerprint(const fc_inventory *inv)
         h = mix_str(h, m->resource_id);
         h = mix_str(h, m->metric);
         h = fc_hash64(&m->start, sizeof(m->start), h);
-        h = fc_hash64(m->values, m->n * sizeof(*m->values), h);
+        h = fc_metric_series_hash(m, h); /* generated series: their generator */
     }
     for (i = 0; i < inv->ncosts; i++) {
         const fc_cost_row *c = &inv->costs[i];

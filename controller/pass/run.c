@@ -18,6 +18,10 @@
 #include "controller/notify/fc_notify.h"
 #include "controller/pass/fc_approvals.h"
 #include "controller/pass/fc_memo.h"
+#include "controller/report/fc_report.h"
+#include "controller/core/crashpoint.h"
+#include "controller/state/fc_runs.h"
+#include "controller/shard/fc_shard.h"
 #include "reconcilers/fc_reconcilers.h"
 #include "specs/fc_approvers.h"
 #include "specs/fc_specs.h"
@@ -124,17 +128,22 @@ static int discover(const fc_run_opts *o, const fc_spec_set *set, int64_t now,
     static const char *const providers[] = {"sim", "aws"};
     fc_scope_account *accts = NULL;
     fc_discovery_scope scope;
-    size_t i, p, n, ok = 0, tried = 0;
+    fc_discovery_progress prog;
+    size_t i, p, n, ok = 0, tried = 0, nscopes = 0, pscopes;
     int rc = FC_OK, last = FC_OK;
 
     accts = calloc(set->nobjects ? set->nobjects : 1, sizeof(*accts));
     if (!accts)
         return fc_error_set(FC_ENOMEM, "scope");
+    for (i = 0; i < set->nobjects; i++) /* progress: regions of every Account */
+        if (set->objects[i].kind == FC_KIND_ACCOUNT)
+            nscopes += set->objects[i].spec.account->nregions;
+    fc_discovery_progress_init(&prog, nscopes, inv);
     /* Nothing declared: an empty inventory, not the whole estate. */
     inv->observed_at = now - now % FC_HOUR;
     for (p = 0; p < FC_ARRAY_LEN(providers); p++) {
         fc_cloud *cloud = NULL;
-        for (i = 0, n = 0; i < set->nobjects; i++) {
+        for (i = 0, n = 0, pscopes = 0; i < set->nobjects; i++) {
             const fc_object *ob = &set->objects[i];
             const fc_account_spec *a;
             if (ob->kind != FC_KIND_ACCOUNT)
@@ -146,6 +155,7 @@ static int discover(const fc_run_opts *o, const fc_spec_set *set, int64_t now,
             accts[n].role_arn = a->role_arn;
             accts[n].regions = (const char *const *)a->regions;
             accts[n].nregions = a->nregions;
+            pscopes += a->nregions;
             n++;
         }
         if (n == 0)
@@ -156,16 +166,23 @@ static int discover(const fc_run_opts *o, const fc_spec_set *set, int64_t now,
         scope.now = now;
         scope.metric_days = metric_days_for(set);
         scope.cost_days = cost_days_for(set);
+        scope.progress = fc_discovery_progress_report;
+        scope.progress_payload = &prog;
         tried++;
         if ((rc = open_provider(o, providers[p], now, &cloud)) == FC_OK)
             rc = fc_cloud_discover(cloud, &scope, inv);
         fc_cloud_free(cloud);
+        fc_discovery_progress_provider_done(&prog, pscopes);
         if (rc == FC_OK) {
             ok++;
             continue;
         }
         last = rc;
-        fc_err("%s discovery failed: %s", providers[p], fc_error_last());
+        {
+            char obj[32];
+            snprintf(obj, sizeof(obj), "provider/%s", providers[p]);
+            fc_log_obj(FC_LOG_ERROR, obj, "discovery failed: %s", fc_error_last());
+        }
         for (i = 0; i < n; i++)
             if (fc_inventory_add_stale(inv, accts[i].account, "", "", fc_error_last()))
                 break;
@@ -376,7 +393,8 @@ static int exec_cloud_for(void *payload, const char *account, fc_cloud **cloud,
 static int execute(const fc_run_opts *o, fc_state *state, const fc_spec_set *set,
                    const fc_inventory *inv, const fc_plan *plan,
                    const fc_approval_evidence *ev, size_t nev, const char *commit,
-                   int64_t now, fc_exec_list *rows, size_t *executed)
+                   int64_t now, fc_exec_list *rows, size_t *executed,
+                   const fc_spec_set *all)
 {
     exec_clouds x = {o, set, now, {NULL, NULL}};
     fc_executor_input in;
@@ -396,12 +414,18 @@ static int execute(const fc_run_opts *o, fc_state *state, const fc_spec_set *set
     in.payload = &x;
     in.now = now;
     in.live = o->live;
+    in.all_specs = all;              /* a suspended Optimization is not deleted */
+    in.rollback_id = o->rollback_id; /* `rollback ID` */
     fc_exec_report_init(&rep);
     rc = fc_executor_run(&rep, &in);
-    for (i = 0; i < rep.n; i++)
-        fc_info("execution %s: %s%s%s: %s", rep.items[i].optimization, rep.items[i].result,
-                rep.items[i].reason ? " " : "", rep.items[i].reason ? rep.items[i].reason : "",
-                rep.items[i].message);
+    for (i = 0; i < rep.n; i++) {
+        char obj[300];
+        snprintf(obj, sizeof(obj), "optimization/%s", rep.items[i].optimization);
+        fc_metrics_action(rep.items[i].result);
+        fc_log_obj(FC_LOG_INFO, obj, "execution: %s%s%s: %s", rep.items[i].result,
+                   rep.items[i].reason ? " " : "",
+                   rep.items[i].reason ? rep.items[i].reason : "", rep.items[i].message);
+    }
     *executed = rep.done + rep.failed;
     fc_exec_report_dispose(&rep);
     fc_cloud_free(x.clouds[0]);
@@ -415,8 +439,57 @@ static int execute(const fc_run_opts *o, fc_state *state, const fc_spec_set *set
 
 /* ---- end executor wiring */
 
+/* ---- reports (controller/report) */
+
+/* Reconcile and plan: status/reports/ in the status tree (the dated weekly
+ * report when the scheduler says it is due, or on the Schedule's report
+ * weekday: `reconcile --once` has no scheduler).  `report`: only the asked
+ * report, written to --out and nowhere else. */
+static int write_reports(const fc_run_opts *o, const fc_spec_set *active,
+                         const fc_inventory *inv, const fc_price_table *prices,
+                         const fc_recommendation_list *recs, const fc_anomaly_list *anomalies,
+                         const fc_plan *plan, const fc_exec_list *execs, fc_status_tree *st,
+                         prev_ctx *prev, int64_t now)
+{
+    const char *dir = o->report_out ? o->report_out : "finops-report";
+    fc_report_input in;
+    fc_status_tree local;
+    int kind, rc, dated = o->report_due || fc_report_due(active, now);
+
+    memset(&in, 0, sizeof(in));
+    in.now = now;
+    in.currency = prices ? prices->currency : NULL;
+    in.specs = active;
+    in.inv = inv;
+    in.recs = recs;
+    in.anomalies = anomalies;
+    in.plan = plan;
+    in.executions = execs;
+    in.status = st;
+    in.prev = read_prev;
+    in.prev_payload = prev;
+    if (o->mode != FC_RUN_REPORT)
+        return fc_report_build(st, &in, FC_REPORT_ALL, "status/reports", dated);
+    if ((kind = fc_report_kind_parse(o->report_kind ? o->report_kind : "all")) < 0)
+        return fc_error_set(FC_EINVALID, "report: unknown kind '%s'", o->report_kind);
+    in.prev = NULL; /* a folder has no history of dated reports */
+    fc_status_tree_init(&local);
+    rc = fc_report_build(&local, &in, (fc_report_kind)kind, "", dated);
+    if (rc == FC_OK) {
+        fc_status_tree_sort(&local);
+        rc = fc_report_write_dir(&local, dir);
+    }
+    if (rc == FC_OK)
+        fprintf(o->out ? o->out : stdout, "%s report: %zu files in %s\n",
+                fc_report_kind_name((fc_report_kind)kind), local.n, dir);
+    fc_status_tree_dispose(&local);
+    return rc;
+}
+
+/* ---- end reports */
+
 static int attempt(const fc_run_opts *o, fc_gitsync *git, fc_state *state, int64_t now,
-                   fc_run_result *res)
+                   fc_run_result *res, fc_run_track *tr)
 {
     FILE *out = o->out ? o->out : stdout;
     fc_file_list files = {0};
@@ -433,7 +506,9 @@ static int attempt(const fc_run_opts *o, fc_gitsync *git, fc_state *state, int64
     char memo_key[1024];
     /* --live never skips on the memo: a window opening is a change the memo
      * cannot see, and an approved action must not wait for discovery. */
-    int use_memo = state && o->mode == FC_RUN_RECONCILE && !o->force && !o->live;
+    int use_memo = state && o->mode == FC_RUN_RECONCILE && !o->force && !o->live &&
+                   !o->shards; /* the memo knows no shards: always rediscover */
+    unsigned char held[FC_SHARD_MAX]; /* --shards: the shards this pass serves */
     fc_anomaly_list anomalies;
     fc_budget_alert_list alerts;
     fc_recommendation_list recs;
@@ -448,6 +523,7 @@ static int attempt(const fc_run_opts *o, fc_gitsync *git, fc_state *state, int64
     size_t i;
     int rc, changed = 0, alerts_on = 0;
     double t_git;
+    char line_detail[64];
 
     fc_inventory_init(&inv);
     fc_anomaly_list_init(&anomalies);
@@ -458,6 +534,7 @@ static int attempt(const fc_run_opts *o, fc_gitsync *git, fc_state *state, int64
     fc_exec_list_init(&execs);
     fc_buf_init(&msg);
 
+    fc_run_track_phase(tr, "sync"); /* workflow run checkpoints (fc_runs.h) */
     t_git = fc_metrics_clock(); /* http metrics: git sync duration */
     rc = fc_gitsync_fetch(git, res->head);
     fc_metrics_git("sync", fc_metrics_clock() - t_git, rc);
@@ -465,6 +542,7 @@ static int attempt(const fc_run_opts *o, fc_gitsync *git, fc_state *state, int64
         goto done;
     if ((rc = fc_gitsync_spec_commit(git, res->head, res->spec_commit)) != FC_OK)
         goto done;
+    fc_run_track_head(tr, res->head);
     if (use_memo) {
         snprintf(memo_key, sizeof(memo_key), "%s\n%s\n%s", o->repo,
                  o->branch ? o->branch : "main", o->path ? o->path : "");
@@ -476,7 +554,7 @@ static int attempt(const fc_run_opts *o, fc_gitsync *git, fc_state *state, int64
     /* Same head, same specs, discovery not due: nothing can have changed. */
     if (use_memo && memo.found && strcmp(memo.head_after, res->head) == 0 &&
         strcmp(memo.spec_commit, res->spec_commit) == 0 && now >= memo.discovered_at &&
-        now - memo.discovered_at < memo.discovery_every) {
+        now - memo.discovered_at < memo.discovery_every && !o->discovery_due) {
         res->skipped = 1;
         fc_info("nothing due at %.12s: discovery due in %lld s", res->head,
                 (long long)(memo.discovery_every - (now - memo.discovered_at)));
@@ -496,10 +574,12 @@ static int attempt(const fc_run_opts *o, fc_gitsync *git, fc_state *state, int64
     res->nobjects = set->nobjects;
     res->nerrors = set->nerrors;
     for (i = 0; i < set->nobjects; i++)
-        if (set->objects[i].kind == FC_KIND_SCHEDULE &&
-            set->objects[i].spec.schedule->interval)
-            snprintf(res->interval, sizeof(res->interval), "%s",
-                     set->objects[i].spec.schedule->interval);
+        if (set->objects[i].kind == FC_KIND_SCHEDULE) {
+            if (set->objects[i].spec.schedule->interval)
+                snprintf(res->interval, sizeof(res->interval), "%s",
+                         set->objects[i].spec.schedule->interval);
+            fc_sched_config_from_spec(&res->schedule, set->objects[i].spec.schedule);
+        }
     fc_info("specs at %.12s: %zu files, %zu valid objects, %zu errors", res->head,
             files.n, set->nobjects, set->nerrors);
     if (o->mode == FC_RUN_VALIDATE) {
@@ -511,11 +591,23 @@ static int attempt(const fc_run_opts *o, fc_gitsync *git, fc_state *state, int64
     for (i = 0; i < set->nerrors; i++) {
         char line[1024];
         fc_spec_error_format(&set->errors[i], line, sizeof(line));
-        fc_warn("invalid spec: %s", line);
+        fc_log_obj(FC_LOG_WARN, set->errors[i].file ? set->errors[i].file : "",
+                   "invalid spec: %s", line);
     }
 
     if ((rc = fc_specs_active_view(&active, set)) != FC_OK)
         goto done;
+    /* ---- sharding (controller/shard): only the held shards' Accounts */
+    if (o->shards) {
+        if (!fc_shard_snapshot(o->shards, held)) {
+            res->skipped = 1;
+            fc_info("sharding: %s holds no shard yet", fc_shard_replica(o->shards));
+            goto done;
+        }
+        fc_shard_filter_view(&active, held, fc_shard_count(o->shards));
+    }
+    /* ---- end sharding */
+    fc_run_track_phase(tr, "discovery");
     rc = discover(o, &active, now, &inv);
     if (rc != FC_OK) {
         /* Reported in status; the pass still writes what it knows. */
@@ -530,7 +622,7 @@ static int attempt(const fc_run_opts *o, fc_gitsync *git, fc_state *state, int64
         fc_warn("inventory not indexed: %s", fc_error_last());
     /* Billing exports (Account costExports) and stored costs: they win over
      * the provider's for the days they cover, before any engine runs. */
-    fc_costs_pass_observe(state, &active, now, cost_days_for(&active), o->mode != FC_RUN_PLAN, &inv);
+    fc_costs_pass_observe(state, &active, now, cost_days_for(&active), o->mode == FC_RUN_RECONCILE, &inv);
     if (use_memo) {
         uint64_t fp = fc_inventory_fingerprint(&inv);
         int same = memo.found && strcmp(memo.head_after, res->head) == 0 &&
@@ -549,13 +641,14 @@ static int attempt(const fc_run_opts *o, fc_gitsync *git, fc_state *state, int64
             goto done;
         }
     }
+    fc_run_track_phase(tr, "analysis");
     if ((rc = fc_prices_load(&prices, o->prices_file)) != FC_OK)
         goto done;
     if ((rc = fc_sp_rates_load_beside(&sp_rates, o->prices_file)) != FC_OK)
         goto done;
     /* Alerts are raised before the status is built, which shows them; a
      * plan rolls them back.  Notifications wait for the push. */
-    alerts_on = fc_notify_pass_alerts(state, &active, &inv, now, o->mode != FC_RUN_PLAN, &alerts);
+    alerts_on = fc_notify_pass_alerts(state, &active, &inv, now, o->mode == FC_RUN_RECONCILE, &alerts);
     /* The built-in default policy stands in only when the repo has no Policy
      * at all; suspending every Policy pauses the rules. */
     if ((rc = (all_policies_suspended(set) ? FC_OK
@@ -565,10 +658,11 @@ static int attempt(const fc_run_opts *o, fc_gitsync *git, fc_state *state, int64
     res->nrecommendations = recs.n;
     for (i = 0; i < recs.n; i++)
         res->monthly_saving += recs.items[i].monthly_saving;
-    if ((rc = fc_costs_anomalies(state, &active, &inv, now, o->mode != FC_RUN_PLAN,
+    if ((rc = fc_costs_anomalies(state, &active, &inv, now, o->mode == FC_RUN_RECONCILE,
                                  &anomalies)) != FC_OK)
         goto done;
 
+    fc_run_track_phase(tr, "planning");
     prev.git = git;
     prev.head = res->head;
     memset(&pass, 0, sizeof(pass));
@@ -600,20 +694,31 @@ static int attempt(const fc_run_opts *o, fc_gitsync *git, fc_state *state, int64
         goto done;
     }
     pass.executions = &execs;
+    pass.live = o->live;
     if ((rc = fc_reconcile_all(&pass)) != FC_OK)
         goto done;
     for (i = 0; i < plan.n; i++)
         res->nplanned += plan.items[i].state == FC_PLAN_PLANNED;
     /* ---- executor: journal first, provider after; only with --live */
     if (o->mode == FC_RUN_RECONCILE && state) {
+        fc_run_track_phase(tr, "execution");
+        if (o->shards && (rc = fc_shard_check(o->shards, held, "execution")) != FC_OK)
+            goto done;
         if ((rc = execute(o, state, &active, &inv, &plan, evidence, nevidence,
-                          res->spec_commit, now, &execs, &nexecuted)) != FC_OK ||
+                          res->spec_commit, now, &execs, &nexecuted, set)) != FC_OK ||
             (rc = fc_reconcile_after_execution(&pass)) != FC_OK)
             goto done;
         if (nexecuted)
             use_memo = 0; /* the cloud changed: the next pass must rediscover */
+        snprintf(line_detail, sizeof(line_detail), "%zu actions", nexecuted);
+        fc_run_track_end(tr, "ok", line_detail);
     }
     /* ---- end executor */
+    /* ---- reports: status/reports/, or --out alone for `report` */
+    if ((rc = write_reports(o, &active, &inv, prices, &recs, &anomalies, &plan, &execs, &st,
+                            &prev, now)) != FC_OK || o->mode == FC_RUN_REPORT)
+        goto done;
+    /* ---- end reports */
     /* ---- HTTP API (controller/http): publish this pass's data read-only;
      * a no-op unless `run` serves.  Handlers never see the live structs. */
     if (o->mode == FC_RUN_RECONCILE)
@@ -624,7 +729,13 @@ static int attempt(const fc_run_opts *o, fc_gitsync *git, fc_state *state, int64
         print_plan(out, &plan, &recs, &st, &prev);
         goto done;
     }
+    fc_run_track_phase(tr, "status");
     commit_message(&msg, res, &plan, pass.budgets_over);
+    /* Sharded: only the held shards' files, the rest as at the head. */
+    if (o->shards && (rc = fc_shard_pass_status(o->shards, held, o->state_dir, res->head,
+                                                &active, &st)) != FC_OK)
+        goto done;
+    fc_crashpoint("pass.before-status-commit");
     /* Commit metadata carries the wall clock; status content the pass clock. */
     if ((rc = fc_gitsync_commit_status(git, res->head, &st, msg.data, (int64_t)time(NULL),
                                        res->status_commit, &changed)) != FC_OK)
@@ -636,6 +747,7 @@ static int attempt(const fc_run_opts *o, fc_gitsync *git, fc_state *state, int64
         remember(use_memo ? state : NULL, memo_key, &memo, res->head);
         goto done;
     }
+    fc_crashpoint("pass.after-status-commit"); /* committed locally, not pushed */
     t_git = fc_metrics_clock(); /* http metrics: git push duration */
     rc = fc_gitsync_push(git, res->status_commit);
     fc_metrics_git("push", fc_metrics_clock() - t_git, rc);
@@ -646,6 +758,8 @@ static int attempt(const fc_run_opts *o, fc_gitsync *git, fc_state *state, int64
     fc_info("pushed status commit %.12s on %.12s", res->status_commit, res->head);
     fc_notify_pass_flush(state, now);
 done:
+    fc_run_track_end(tr, rc != FC_OK ? fc_code_name(rc) : res->skipped ? "skipped" : "ok",
+                     rc != FC_OK ? fc_error_last() : NULL);
     free(disc_err);
     fc_buf_dispose(&msg);
     fc_plan_dispose(&plan);
@@ -673,6 +787,9 @@ int fc_run_pass(const fc_run_opts *o, fc_run_result *res)
     fc_state *state = NULL;
     int64_t now = o->now ? o->now : (int64_t)time(NULL);
     int64_t run_id = 0;
+    fc_run_track track = {NULL, 0, NULL};
+    long retention = fc_parse_duration(o->run_retention ? o->run_retention : "14d");
+    size_t nruns;
     int tries, rc;
     unsigned delay_ms = 200;
 
@@ -694,12 +811,32 @@ int fc_run_pass(const fc_run_opts *o, fc_run_result *res)
         fc_warn("state store unavailable, running without memory: %s", fc_error_last());
         state = NULL;
     }
+    /* Workflow runs: settle the ones a crash left open, drop old ones. */
+    if (retention < 0)
+        fc_warn("run retention '%s' is not a duration like 14d: keeping every run",
+                o->run_retention);
+    if (state && o->mode == FC_RUN_RECONCILE &&
+        (fc_runs_migrate(state) != FC_OK || fc_runs_recover(state, &nruns) != FC_OK ||
+         (retention > 0 &&
+          fc_runs_prune(state, (int64_t)time(NULL) - retention, &nruns) != FC_OK)))
+        fc_warn("run bookkeeping: %s", fc_error_last());
     if (state && o->mode == FC_RUN_RECONCILE &&
         fc_state_run_begin(state, (int64_t)time(NULL), NULL, &run_id) != FC_OK)
         run_id = 0;
+    track.s = run_id ? state : NULL;
+    track.run_id = run_id;
+    { /* every log line of this pass (and the loop's summary) carries its run */
+        static unsigned long local_runs;
+        char id[40];
+        if (run_id)
+            snprintf(id, sizeof(id), "%lld", (long long)run_id);
+        else
+            snprintf(id, sizeof(id), "%ld-%lu", (long)getpid(), ++local_runs);
+        fc_log_set_run(id);
+    }
     for (tries = 0;; tries++) {
         memset(res, 0, sizeof(*res));
-        rc = attempt(o, git, state, now, res);
+        rc = attempt(o, git, state, now, res, &track);
         if (rc != FC_ECONFLICT || tries >= o->push_retries)
             break;
         /* Someone pushed meanwhile: rebuild on their head, never force. */
@@ -712,6 +849,9 @@ int fc_run_pass(const fc_run_opts *o, fc_run_result *res)
         if (delay_ms < 5000)
             delay_ms *= 2;
     }
+    if (run_id && res->head[0])
+        fc_runs_set_head(state, run_id, res->head);
+    fc_crashpoint("pass.before-run-end");
     if (run_id)
         fc_state_run_end(state, run_id, (int64_t)time(NULL),
                          rc != FC_OK ? fc_code_name(rc)

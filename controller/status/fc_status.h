@@ -47,6 +47,13 @@ const fc_status_file *fc_status_tree_get(const fc_status_tree *t,
 
 /* Deterministic YAML: sorted keys, block style, strings quoted when needed. */
 int fc_yaml_emit(fc_buf *out, struct json_object *doc);
+/* The same through libyaml's emitter for every document: the reference
+ * fc_yaml_emit() matches byte for byte (it writes the common shapes
+ * itself, several times faster). */
+int fc_yaml_emit_libyaml(fc_buf *out, struct json_object *doc);
+/* Only the direct writer: FC_EUNSUPPORTED (out unchanged) for a document
+ * it leaves to libyaml.  For tests. */
+int fc_yaml_emit_direct(fc_buf *out, struct json_object *doc);
 
 /* A double printed with `decimals` places, kept as that text in YAML. */
 struct json_object *fc_status_number(double v, int decimals);

@@ -2,7 +2,8 @@
  * status.c - the status tree and its deterministic YAML emitter.
  *
  * Stage: last of a pass.  Reconcilers add json-c documents; this file turns
- * each into YAML with libyaml's emitter, keys sorted at every level, and keeps
+ * each into YAML, keys sorted at every level (a direct writer for the usual
+ * shapes, libyaml's emitter for the rest, byte for byte alike), and keeps
  * (path, bytes) pairs that gitsync writes into the status commit.  The tree
  * owns its paths and bytes.
  */
@@ -144,6 +145,10 @@ const fc_status_file *fc_status_tree_get(const fc_status_tree *t,
                                          const char *path)
 {
     size_t i;
+    if (t->index && t->indexed == t->n) { /* the index is current: no scan */
+        i = index_get(t, path);
+        return i ? &t->files[i - 1] : NULL;
+    }
     for (i = 0; i < t->n; i++)
         if (strcmp(t->files[i].path, path) == 0)
             return &t->files[i];
@@ -167,12 +172,18 @@ static int needs_quotes(const char *s)
 
     if (!*s)
         return 1;
-    for (i = 0; i < FC_ARRAY_LEN(words); i++)
-        if (strcasecmp(s, words[i]) == 0)
+    /* Every word starts with one of these letters (either case). */
+    if (strchr("tfyno~TFYNO", s[0]))
+        for (i = 0; i < FC_ARRAY_LEN(words); i++)
+            if (strcasecmp(s, words[i]) == 0)
+                return 1;
+    /* strtod can only consume all of s from one of these (space, sign,
+     * digit, point, inf, nan); any other first byte leaves it unconsumed. */
+    if (strchr(" \t\n\v\f\r+-.0123456789iInN", s[0])) {
+        strtod(s, &end);
+        if (*end == '\0')
             return 1;
-    strtod(s, &end);
-    if (*end == '\0')
-        return 1;
+    }
     /* Leading digits with ':' or '-' can read as sexagesimals or dates. */
     if (isdigit((unsigned char)s[0]) && strpbrk(s, ":-"))
         return 1;
@@ -288,7 +299,287 @@ static int emit(yaml_emitter_t *em, struct json_object *o)
     return fc_error_set(FC_EINVALID, "unknown json type");
 }
 
+/* ---- direct writer ---------------------------------------------------------
+ *
+ * libyaml's emitter costs most of a 100k-resource pass.  The writer below
+ * produces the same bytes for the documents the reconcilers build, and
+ * gives up (the caller then uses libyaml) on anything outside the shapes
+ * it knows: root not a mapping, a sequence directly in a sequence, a key
+ * over 100 bytes, or a scalar with bytes outside printable ASCII or with
+ * " \ # or a leading or trailing space.  The layout is libyaml's block
+ * style with indent 2: sequences in mappings are not indented, a scalar
+ * continues 2 past its collection, and plain, single- and double-quoted
+ * scalars fold at the first space of a run once the column passes the
+ * width (100), as libyaml's writers do.  Style choice follows libyaml's
+ * analysis in block context: plain unless an indicator forbids it, then
+ * single quotes; double quotes when needs_quotes() asks.
+ */
+#define DW_WIDTH 100
+
+typedef struct {
+    fc_buf *out;
+    int column;
+    int failed;     /* out of memory */
+} dwriter;
+
+static void dw_put(dwriter *w, const char *s, size_t n)
+{
+    if (fc_buf_append(w->out, s, n) != FC_OK)
+        w->failed = 1;
+    w->column += (int)n;
+}
+
+static void dw_indent(dwriter *w, int indent)
+{
+    static const char spaces[] = "                                                                ";
+    if (fc_buf_append(w->out, "\n", 1) != FC_OK)
+        w->failed = 1;
+    w->column = 0;
+    while (indent > 0) {
+        int k = indent < 64 ? indent : 64;
+        dw_put(w, spaces, (size_t)k);
+        indent -= k;
+    }
+}
+
+enum { DW_PLAIN, DW_SINGLE, DW_DOUBLE };
+
+/* Style for s, or -1 when the writer does not handle it. */
+static int dw_style(const char *s, int want_double)
+{
+    size_t n = strlen(s), i;
+    int block_ind = 0;
+
+    for (i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c < 0x20 || c > 0x7e || c == '"' || c == '\\' || c == '#')
+            return -1;
+    }
+    if (want_double)
+        return n && (s[0] == ' ' || s[n - 1] == ' ') ? -1 : DW_DOUBLE;
+    if (!n || s[0] == ' ' || s[n - 1] == ' ')
+        return -1;
+    if (n >= 3 && (strncmp(s, "---", 3) == 0 || strncmp(s, "...", 3) == 0))
+        block_ind = 1;
+    if (strchr(",[]{}&*!|>%@`'", s[0]))
+        block_ind = 1;
+    if (strchr("?:-", s[0]) && (n == 1 || s[1] == ' '))
+        block_ind = 1;
+    for (i = 1; i < n && !block_ind; i++)
+        if (s[i] == ':' && (i + 1 == n || s[i + 1] == ' '))
+            block_ind = 1;
+    return block_ind ? DW_SINGLE : DW_PLAIN;
+}
+
+/* Writes s[0..n), doubling ' in single quotes. */
+static void dw_text_out(dwriter *w, const char *s, size_t n, int style)
+{
+    const char *q;
+    while (style == DW_SINGLE && n && (q = memchr(s, '\'', n)) != NULL) {
+        dw_put(w, s, (size_t)(q - s) + 1);
+        dw_put(w, "'", 1);
+        n -= (size_t)(q - s) + 1;
+        s = q + 1;
+    }
+    dw_put(w, s, n);
+}
+
+/* Writes a scalar after its indicator (": " or "- " minus the space);
+ * breaks only when allowed (values, not keys), continuing at indent. */
+static void dw_scalar(dwriter *w, const char *s, int style, int breaks, int indent)
+{
+    size_t n = strlen(s), i, run = 0;
+    int spaces = 0, runw = 0; /* runw: columns of the pending run */
+
+    dw_put(w, " ", 1);
+    if (style == DW_SINGLE)
+        dw_put(w, "'", 1);
+    else if (style == DW_DOUBLE)
+        dw_put(w, "\"", 1);
+    for (i = 0; i < n; i++) {
+        int fold;
+        if (s[i] != ' ') {
+            run++;
+            runw += style == DW_SINGLE && s[i] == '\'' ? 2 : 1;
+            spaces = 0;
+            continue;
+        }
+        fold = breaks && !spaces && w->column + runw > DW_WIDTH;
+        if (style == DW_PLAIN)
+            fold = fold && s[i + 1] != ' ';
+        else if (style == DW_SINGLE)
+            fold = fold && i != 0 && i != n - 1 && s[i + 1] != ' ';
+        else
+            fold = fold && i != 0 && i != n - 1;
+        dw_text_out(w, s + i - run, run, style);
+        run = 0;
+        runw = 0;
+        if (fold) {
+            dw_indent(w, indent);
+            if (style == DW_DOUBLE && s[i + 1] == ' ')
+                dw_put(w, "\\", 1);
+        } else {
+            dw_put(w, " ", 1);
+        }
+        spaces = 1;
+    }
+    dw_text_out(w, s + n - run, run, style);
+    if (style == DW_SINGLE)
+        dw_put(w, "'", 1);
+    else if (style == DW_DOUBLE)
+        dw_put(w, "\"", 1);
+}
+
+/* Text and style of a scalar json value; 0 when not a scalar. */
+static int dw_text(struct json_object *o, char *num, size_t size, const char **text,
+                   int *want_double)
+{
+    *want_double = 0;
+    switch (json_object_get_type(o)) {
+    case json_type_null:
+        *text = "null";
+        return 1;
+    case json_type_boolean:
+        *text = json_object_get_boolean(o) ? "true" : "false";
+        return 1;
+    case json_type_int:
+        snprintf(num, size, "%" PRId64, json_object_get_int64(o));
+        *text = num;
+        return 1;
+    case json_type_double:
+        *text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
+        return 1;
+    case json_type_string:
+        *text = json_object_get_string(o);
+        *want_double = needs_quotes(*text);
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+static int dw_mapping(dwriter *w, struct json_object *o, int indent, int inline_first);
+
+/* A value after "key:" or "-": scalar, empty flow collection, or block. */
+static int dw_value(dwriter *w, struct json_object *v, int indent, int in_sequence)
+{
+    char num[64];
+    const char *text;
+    int dq, style;
+
+    if (dw_text(v, num, sizeof(num), &text, &dq)) {
+        if ((style = dw_style(text, dq)) < 0)
+            return 0;
+        dw_scalar(w, text, style, 1, indent + 2);
+        return 1;
+    }
+    if (json_object_is_type(v, json_type_object)) {
+        if (json_object_object_length(v) == 0) {
+            dw_put(w, " {}", 3);
+            return 1;
+        }
+        if (in_sequence) {
+            dw_put(w, " ", 1);
+            return dw_mapping(w, v, indent + 2, 1);
+        }
+        return dw_mapping(w, v, indent + 2, 0);
+    }
+    if (json_object_is_type(v, json_type_array)) {
+        size_t n = json_object_array_length(v), i;
+        if (n == 0) {
+            dw_put(w, " []", 3);
+            return 1;
+        }
+        if (in_sequence)
+            return 0; /* "- - x": not needed, left to libyaml */
+        for (i = 0; i < n; i++) {
+            dw_indent(w, indent); /* in a mapping: not indented */
+            dw_put(w, "-", 1);
+            if (!dw_value(w, json_object_array_get_idx(v, i), indent, 1))
+                return 0;
+        }
+        return 1;
+    }
+    return 0;
+}
+
+static int dw_mapping(dwriter *w, struct json_object *o, int indent, int inline_first)
+{
+    const char *stack_keys[32], **keys = stack_keys;
+    size_t n = 0, i;
+    int len = json_object_object_length(o), ok = 1;
+
+    if (len > 32 && !(keys = malloc((size_t)len * sizeof(*keys)))) {
+        w->failed = 1;
+        return 0;
+    }
+    {
+        json_object_object_foreach(o, k, v)
+        {
+            (void)v;
+            keys[n++] = k;
+        }
+    }
+    qsort(keys, n, sizeof(*keys), key_cmp);
+    for (i = 0; i < n && ok; i++) {
+        int style = dw_style(keys[i], needs_quotes(keys[i]));
+        if (style < 0 || strlen(keys[i]) > 100) {
+            ok = 0;
+            break;
+        }
+        if (i > 0 || !inline_first)
+            dw_indent(w, indent);
+        /* A key is a simple key: no space before it, never folded. */
+        if (style == DW_SINGLE)
+            dw_put(w, "'", 1);
+        else if (style == DW_DOUBLE)
+            dw_put(w, "\"", 1);
+        dw_text_out(w, keys[i], strlen(keys[i]), style);
+        if (style == DW_SINGLE)
+            dw_put(w, "'", 1);
+        else if (style == DW_DOUBLE)
+            dw_put(w, "\"", 1);
+        dw_put(w, ":", 1);
+        ok = dw_value(w, json_object_object_get(o, keys[i]), indent, 0);
+    }
+    if (keys != stack_keys)
+        free(keys);
+    return ok;
+}
+
+/* 1 with the document in out, 0 (out unchanged) to use libyaml. */
+static int direct_emit(fc_buf *out, struct json_object *doc)
+{
+    size_t mark = out->len;
+    dwriter w;
+
+    memset(&w, 0, sizeof(w));
+    w.out = out;
+    if (!json_object_is_type(doc, json_type_object) || json_object_object_length(doc) == 0)
+        return 0;
+    if (dw_mapping(&w, doc, 0, 1) && !w.failed) {
+        if (fc_buf_append(out, "\n", 1) == FC_OK)
+            return 1;
+    }
+    out->len = mark; /* the libyaml path appends from here */
+    if (out->data)
+        out->data[mark] = '\0';
+    return 0;
+}
+
+int fc_yaml_emit_direct(fc_buf *out, struct json_object *doc)
+{
+    return direct_emit(out, doc) ? FC_OK : FC_EUNSUPPORTED;
+}
+
 int fc_yaml_emit(fc_buf *out, struct json_object *doc)
+{
+    if (direct_emit(out, doc))
+        return FC_OK;
+    return fc_yaml_emit_libyaml(out, doc);
+}
+
+int fc_yaml_emit_libyaml(fc_buf *out, struct json_object *doc)
 {
     yaml_emitter_t em;
     yaml_event_t ev;

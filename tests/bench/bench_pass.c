@@ -7,8 +7,12 @@
  *   cmake --build build --target bench_pass
  *   for n in 10000 30000 100000; do
  *     python3 examples/sim/gen_estate.py --size $n > /tmp/estate-$n.yaml
- *     build/bench_pass /tmp/estate-$n.yaml [nspecs] [prices]
+ *     build/bench_pass /tmp/estate-$n.yaml [nspecs] [prices] [bare-repo]
  *   done
+ *
+ * With a bare repository (seeded like tests/integration/lib.sh seed_repo),
+ * the status tree is also committed on its head and pushed (gitsync, in a
+ * temporary state directory), so the git stages are timed too.
  *
  * Stages, in the pass's order of data (controller/pass/run.c without git,
  * the state store and notifications): sim open (estate parse) -> discover
@@ -24,6 +28,7 @@
 #include "controller/core/fc_error.h"
 #include "controller/core/fc_util.h"
 #include "controller/engines/fc_engines.h"
+#include "controller/gitsync/fc_gitsync.h"
 #include "controller/status/fc_status.h"
 #include "reconcilers/fc_reconcilers.h"
 #include "specs/fc_specs.h"
@@ -146,6 +151,7 @@ int main(int argc, char **argv)
     size_t nspecs = argc > 2 ? (size_t)strtoul(argv[2], NULL, 10) : 10000;
     const char *pfile = argc > 3 ? argv[3] : "examples/prices/aws-price-list";
     size_t ndemo = FC_ARRAY_LEN(demo_files), nfiles = ndemo + nspecs, i, npoints = 0;
+    size_t status_bytes = 0;
     fc_spec_file *files = calloc(nfiles, sizeof(*files));
     char **bufs = calloc(nfiles, sizeof(*bufs));
     fc_cloud *c = NULL;
@@ -211,9 +217,32 @@ int main(int argc, char **argv)
     STAGE("reconcilers + status", fc_reconcile_all(&pass));
     for (i = 0; i < inv.nmetrics; i++)
         npoints += inv.metrics[i].n;
+    for (i = 0; i < st.n; i++)
+        status_bytes += st.files[i].len;
+    if (argc > 4) {
+        char tmpl[] = "/tmp/bench-pass-XXXXXX", head[FC_OID_HEX], out[FC_OID_HEX];
+        fc_gitsync_opts go;
+        fc_gitsync *g = NULL;
+        int changed = 0;
+        memset(&go, 0, sizeof(go));
+        go.url = argv[4];
+        go.state_dir = mkdtemp(tmpl);
+        if (!go.state_dir) {
+            fprintf(stderr, "bench_pass: mkdtemp failed\n");
+            return 1;
+        }
+        STAGE("git fetch", fc_gitsync_open(&g, &go) || fc_gitsync_fetch(g, head));
+        fc_status_tree_sort(&st);
+        STAGE("status commit", fc_gitsync_commit_status(g, head, &st, "bench", now, out,
+                                                        &changed));
+        STAGE("push", fc_gitsync_push(g, out));
+        fc_gitsync_free(g);
+        printf("  git state in %s (remove by hand)\n", tmpl);
+    }
     printf("  %zu resources, %zu series, %zu points, %zu objects (%zu invalid), "
-           "%zu recommendations, %zu status files\n",
-           inv.nresources, inv.nmetrics, npoints, set->nobjects, set->nerrors, recs.n, st.n);
+           "%zu recommendations, %zu status files (%.1f MiB)\n",
+           inv.nresources, inv.nmetrics, npoints, set->nobjects, set->nerrors, recs.n, st.n,
+           (double)status_bytes / 1048576.0);
     printf("  TOTAL                  %7.3f s CPU   peak %7.1f MiB  (process CPU %.3f s)\n",
            total, peak_mib(), cpu_s() - t0);
 

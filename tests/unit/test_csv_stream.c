@@ -1,7 +1,8 @@
 /*
  * test_csv_stream.c - the streaming CSV reader of controller/ingest: RFC 4180
  * quoting, CRLF, BOM, gzip (whole, multi-member, truncated), malformed
- * records with line numbers, records larger than the buffer.
+ * records with line numbers, records larger than the buffer; the threaded
+ * gzip reader against the single-threaded one.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -255,6 +256,154 @@ static void test_csv_stream__records_across_buffers(void **s)
     assert_int_equal(rows, 200000);
 }
 
+/* A text of several MB that exercises everything the parser resumes
+ * across buffer and ring-block boundaries: quoted fields with commas, ""
+ * and newlines, CRLF and LF endings, blank lines, malformed records. */
+static char *mixed_text(size_t *len)
+{
+    size_t cap = 12u * 1024u * 1024u, n = 0, i;
+    char *t = malloc(cap);
+    assert_non_null(t);
+    n += (size_t)sprintf(t, "\xEF\xBB\xBFid,desc,amount\r\n");
+    for (i = 0; n + 1024 < cap - 1024u * 1024u; i++) {
+        switch (i % 7) {
+        case 0:
+            n += (size_t)sprintf(t + n, "%zu,\"a, \"\"quoted\"\" %zu\",%zu.25\r\n", i, i, i);
+            break;
+        case 1:
+            n += (size_t)sprintf(t + n, "%zu,\"two\nlines %zu\",1\n", i, i);
+            break;
+        case 2:
+            n += (size_t)sprintf(t + n, "%zu,plain %zu,%zu\n\n", i, i * 3, i);
+            break;
+        case 3:
+            n += (size_t)sprintf(t + n, "%zu,bad\"quote,2\n", i);
+            break;
+        case 4:
+            n += (size_t)sprintf(t + n, "%zu,\"after\"x,3\r\n", i);
+            break;
+        case 5:
+            n += (size_t)sprintf(t + n, "%zu,\"%0*zu\",4\n", i, (int)(i % 300), i);
+            break;
+        default:
+            n += (size_t)sprintf(t + n, "%zu,,\n", i);
+            break;
+        }
+    }
+    *len = n;
+    return t;
+}
+
+/* Reads c and ref (the reference reader over the same text) side by side
+ * and checks every record is the same; returns the last rc. */
+static int same_rows(fc_csv_stream *c, fc_csv_stream *ref, size_t *rows)
+{
+    fc_csv_stream_row a, b;
+    int ra, rb;
+    *rows = 0;
+    for (;;) {
+        size_t i;
+        ra = fc_csv_stream_next(c, &a);
+        rb = fc_csv_stream_next(ref, &b);
+        assert_int_equal(ra, rb);
+        if (ra != 1)
+            return ra;
+        assert_int_equal(a.line, b.line);
+        assert_int_equal(a.n, b.n);
+        assert_true((a.error == NULL) == (b.error == NULL));
+        if (a.error)
+            assert_string_equal(a.error, b.error);
+        for (i = 0; i < a.n; i++) {
+            assert_int_equal(a.lens[i], b.lens[i]);
+            assert_memory_equal(a.fields[i], b.fields[i], a.lens[i] + 1);
+        }
+        (*rows)++;
+    }
+}
+
+static void test_csv_stream__threaded_gzip_same_rows_as_single(void **s)
+{
+    size_t n, h, z1n, z2n, rows;
+    char *text = mixed_text(&n);
+    unsigned char *z1, *z2, *both;
+    fc_csv_stream *c = NULL, *ref = NULL;
+    char fa[64], fb[64];
+    (void)s;
+
+    /* Two gzip members, split in the middle of a record. */
+    h = n / 2 + 3;
+    z1 = gz(text, h, &z1n);
+    z2 = gz(text + h, n - h, &z2n);
+    both = malloc(z1n + z2n);
+    memcpy(both, z1, z1n);
+    memcpy(both + z1n, z2, z2n);
+
+    assert_int_equal(fc_csv_stream_open_mem_ex(&c, both, z1n + z2n, 0), FC_OK);
+    assert_int_equal(fc_csv_stream_open_mem_ex(&ref, both, z1n + z2n, FC_CSV_NO_THREAD),
+                     FC_OK);
+    assert_true(fc_csv_stream_is_threaded(c));
+    assert_false(fc_csv_stream_is_threaded(ref));
+    assert_int_equal(same_rows(c, ref, &rows), 0);
+    assert_true(rows > 100000);
+    assert_int_equal(fc_csv_stream_raw_bytes(c), z1n + z2n);
+    assert_int_equal(fc_csv_stream_raw_bytes(ref), z1n + z2n);
+    fc_csv_stream_fingerprint(c, fa, sizeof(fa));
+    fc_csv_stream_fingerprint(ref, fb, sizeof(fb));
+    assert_string_equal(fa, fb);
+    fc_csv_stream_free(c);
+    fc_csv_stream_free(ref);
+
+    /* And against the plain text. */
+    assert_int_equal(fc_csv_stream_open_mem_ex(&c, both, z1n + z2n, 0), FC_OK);
+    assert_int_equal(fc_csv_stream_open_mem(&ref, text, n), FC_OK);
+    assert_false(fc_csv_stream_is_threaded(ref));
+    assert_int_equal(same_rows(c, ref, &rows), 0);
+    fc_csv_stream_free(c);
+    fc_csv_stream_free(ref);
+    free(z1);
+    free(z2);
+    free(both);
+    free(text);
+}
+
+/* Corrupt and truncated input: the threaded reader delivers the same
+ * records before the same error, which then sticks. */
+static void test_csv_stream__threaded_gzip_errors_match_single(void **s)
+{
+    size_t n, zn, rows, cut;
+    char *text = mixed_text(&n);
+    unsigned char *z = gz(text, n, &zn), *bad = malloc(zn);
+    fc_csv_stream *c = NULL, *ref = NULL;
+    fc_csv_stream_row r;
+    (void)s;
+
+    memcpy(bad, z, zn);
+    for (cut = zn / 2; cut < zn / 2 + 64; cut++)
+        bad[cut] ^= 0x5a;
+    assert_int_equal(fc_csv_stream_open_mem_ex(&c, bad, zn, 0), FC_OK);
+    assert_int_equal(fc_csv_stream_open_mem_ex(&ref, bad, zn, FC_CSV_NO_THREAD), FC_OK);
+    assert_int_equal(same_rows(c, ref, &rows), FC_EPARSE);
+    assert_true(rows > 1000);
+    assert_int_equal(fc_csv_stream_next(c, &r), FC_EPARSE);
+    fc_csv_stream_free(c);
+    fc_csv_stream_free(ref);
+
+    assert_int_equal(fc_csv_stream_open_mem_ex(&c, z, zn - 100, 0), FC_OK);
+    assert_int_equal(fc_csv_stream_open_mem_ex(&ref, z, zn - 100, FC_CSV_NO_THREAD), FC_OK);
+    assert_int_equal(same_rows(c, ref, &rows), FC_EPARSE);
+    assert_non_null(strstr(fc_error_last(), "truncated gzip"));
+    fc_csv_stream_free(c);
+    fc_csv_stream_free(ref);
+
+    /* Freed half way: the thread is stopped while it waits for room. */
+    assert_int_equal(fc_csv_stream_open_mem_ex(&c, z, zn, 0), FC_OK);
+    assert_int_equal(fc_csv_stream_next(c, &r), 1);
+    fc_csv_stream_free(c);
+    free(z);
+    free(bad);
+    free(text);
+}
+
 static void test_csv_stream__missing_file(void **s)
 {
     fc_csv_stream *c = NULL;
@@ -273,6 +422,8 @@ int main(void)
         cmocka_unit_test(test_csv_stream__gzip_multi_member),
         cmocka_unit_test(test_csv_stream__truncated_gzip_is_an_error),
         cmocka_unit_test(test_csv_stream__records_across_buffers),
+        cmocka_unit_test(test_csv_stream__threaded_gzip_same_rows_as_single),
+        cmocka_unit_test(test_csv_stream__threaded_gzip_errors_match_single),
         cmocka_unit_test(test_csv_stream__missing_file),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

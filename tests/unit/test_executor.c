@@ -13,6 +13,7 @@
 #include "controller/core/fc_util.h"
 #include "controller/executor/fc_executor.h"
 
+#include <json-c/json.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,6 +32,7 @@ typedef struct {
     int applies;
     int started_seen;      /* apply saw its row `started` in the store */
     const char *fail_kind; /* apply fails on this kind */
+    const char *stuck;     /* stop-instances leaves this state (verification) */
 } fake_cloud;
 
 static fake_cloud *fake_of(fc_cloud *c)
@@ -91,7 +93,10 @@ static int fake_apply(fc_cloud *c, const fc_action *a, fc_action_result *out)
     assert_non_null(r);
     if (strcmp(a->kind, "stop-instances") == 0) {
         free(r->state);
-        r->state = fc_strdup("stopped");
+        r->state = fc_strdup(f->stuck ? f->stuck : "stopped");
+    } else if (strcmp(a->kind, "start-instances") == 0) {
+        free(r->state);
+        r->state = fc_strdup("running");
     } else if (strcmp(a->kind, "release-address") == 0) {
         fc_resource_dispose(r);
     }
@@ -137,10 +142,20 @@ typedef struct {
     fc_state *store;
     fc_exec_report rep;
     fc_executor_input in;
+    unsigned slept;        /* seconds verification would have waited */
 } fx;
 
 /* Saturday 2026-11-21 03:00 UTC: inside sat/sun 02:00-06:00. */
 #define SAT_0300 1795230000
+
+/* Appended to every Optimization spec fx_setup writes (e.g. rollback:). */
+static const char *opt_extra = "";
+
+/* Verification waits: summed, never slept. */
+static void count_sleep(void *payload, unsigned seconds)
+{
+    *(unsigned *)payload += seconds;
+}
 
 static const char policy_yaml[] = "apiVersion: finops.dev/v1alpha1\nkind: Policy\n"
                                   "metadata: {name: default}\nspec: {}\n";
@@ -176,8 +191,9 @@ static void fx_setup(fx *f, const char *extra_policy, size_t nopt, const char *a
             "apiVersion: finops.dev/v1alpha1\nkind: Optimization\nmetadata: {name: %s}\n"
             "spec:\n  target: {account: \"%s\", region: %s, resource: %s}\n"
             "  action: %s\n  approval: {approvedBy: [alice@example.com]}\n"
-            "  window: {days: [sat, sun], start: \"02:00\", end: \"06:00\", timezone: UTC}\n",
-            name, ACCT, REGION, rid, action);
+            "  window: {days: [sat, sun], start: \"02:00\", end: \"06:00\", timezone: UTC}\n"
+            "%s",
+            name, ACCT, REGION, rid, action, opt_extra);
         files[n].path = "optimizations/o.yaml";
         files[n].data = docs[n];
         files[n].len = strlen(docs[n]);
@@ -193,6 +209,7 @@ static void fx_setup(fx *f, const char *extra_policy, size_t nopt, const char *a
             it->region = fc_strdup(REGION);
             it->resource = fc_strdup(rid);
             it->state = FC_PLAN_PLANNED;
+            it->approved = 1;
         }
     }
     f->plan.cap = f->plan.n;
@@ -214,6 +231,8 @@ static void fx_setup(fx *f, const char *extra_policy, size_t nopt, const char *a
     f->in.payload = &f->cloud.base;
     f->in.now = SAT_0300;
     f->in.live = 1;
+    f->in.sleep_fn = count_sleep;
+    f->in.sleep_payload = &f->slept;
 }
 
 static void fx_teardown(fx *f)
@@ -492,6 +511,555 @@ static void test_executor__resume_marks_failed_and_never_retries(void **s)
     fx_teardown(&f);
 }
 
+/* ---- limits, re-check, verification, rollback ---------------------------- */
+
+static size_t count_reason(const fx *f, const char *reason)
+{
+    size_t i, n = 0;
+    for (i = 0; i < f->rep.n; i++)
+        n += f->rep.items[i].reason && strcmp(f->rep.items[i].reason, reason) == 0;
+    return n;
+}
+
+#define POLICY_WITH(limits)                                                             \
+    "apiVersion: finops.dev/v1alpha1\nkind: Policy\nmetadata: {name: p}\n"              \
+    "spec: {limits: {" limits "}}\n"
+
+static void test_executor__limit_per_account(void **s)
+{
+    fx f;
+    (void)s;
+    /* Under the limit: both run. */
+    fx_setup(&f, POLICY_WITH("maxActionsPerAccount: 3"), 2, "stop", "i-");
+    assert_int_equal(fc_executor_run(&f.rep, &f.in), FC_OK);
+    assert_int_equal(f.cloud.applies, 2);
+    assert_int_equal(count_reason(&f, "LimitReached"), 0);
+    fx_teardown(&f);
+    /* At the limit: all three run. */
+    fx_setup(&f, POLICY_WITH("maxActionsPerAccount: 3"), 3, "stop", "i-");
+    assert_int_equal(fc_executor_run(&f.rep, &f.in), FC_OK);
+    assert_int_equal(f.cloud.applies, 3);
+    assert_int_equal(count_reason(&f, "LimitReached"), 0);
+    fx_teardown(&f);
+    /* Over it: the fourth waits, with the reason naming the limit. */
+    fx_setup(&f, POLICY_WITH("maxActionsPerAccount: 3"), 4, "stop", "i-");
+    assert_int_equal(fc_executor_run(&f.rep, &f.in), FC_OK);
+    assert_int_equal(f.cloud.applies, 3);
+    assert_string_equal(outcome_of(&f, "opt-3")->reason, "LimitReached");
+    assert_non_null(strstr(outcome_of(&f, "opt-3")->message, "maxActionsPerAccount"));
+    fx_teardown(&f);
+}
+
+/* A journal row of an earlier action started at t. */
+static void insert_done(fc_state *st, const char *id, int64_t t)
+{
+    fc_exec_record r;
+    memset(&r, 0, sizeof(r));
+    r.id = (char *)id;
+    r.optimization = "earlier";
+    r.commit = "c";
+    r.account = ACCT;
+    r.region = REGION;
+    r.resource = "i-9";
+    r.action = "{}";
+    r.state = FC_EXEC_DONE;
+    r.created = r.started = r.finished = t;
+    assert_int_equal(fc_journal_insert(st, &r), FC_OK);
+}
+
+static void test_executor__limit_per_hour(void **s)
+{
+    fx f;
+    (void)s;
+    /* Under: one action in the last hour, the limit is 2: it runs. */
+    fx_setup(&f, POLICY_WITH("maxActionsPerHour: 2"), 1, "stop", "i-");
+    assert_int_equal(fc_journal_migrate(f.store), FC_OK);
+    insert_done(f.store, "e-1", SAT_0300 - 600);
+    assert_int_equal(fc_executor_run(&f.rep, &f.in), FC_OK);
+    assert_int_equal(f.cloud.applies, 1);
+    fx_teardown(&f);
+    /* At: two in the last hour (one 59:59 ago): nothing more runs. */
+    fx_setup(&f, POLICY_WITH("maxActionsPerHour: 2"), 1, "stop", "i-");
+    assert_int_equal(fc_journal_migrate(f.store), FC_OK);
+    insert_done(f.store, "e-1", SAT_0300 - 600);
+    insert_done(f.store, "e-2", SAT_0300 - 3599);
+    assert_int_equal(fc_executor_run(&f.rep, &f.in), FC_OK);
+    assert_int_equal(f.cloud.applies, 0);
+    assert_string_equal(outcome_of(&f, "opt-0")->reason, "LimitReached");
+    assert_non_null(strstr(outcome_of(&f, "opt-0")->message, "maxActionsPerHour"));
+    fx_teardown(&f);
+    /* An action exactly an hour old no longer counts. */
+    fx_setup(&f, POLICY_WITH("maxActionsPerHour: 2"), 1, "stop", "i-");
+    assert_int_equal(fc_journal_migrate(f.store), FC_OK);
+    insert_done(f.store, "e-1", SAT_0300 - 600);
+    insert_done(f.store, "e-2", SAT_0300 - 3600);
+    assert_int_equal(fc_executor_run(&f.rep, &f.in), FC_OK);
+    assert_int_equal(f.cloud.applies, 1);
+    fx_teardown(&f);
+    /* Over, counting this pass's own actions: 3 planned, limit 2. */
+    fx_setup(&f, POLICY_WITH("maxActionsPerHour: 2"), 3, "stop", "i-");
+    assert_int_equal(fc_executor_run(&f.rep, &f.in), FC_OK);
+    assert_int_equal(f.cloud.applies, 2);
+    assert_string_equal(outcome_of(&f, "opt-2")->reason, "LimitReached");
+    fx_teardown(&f);
+}
+
+static void test_executor__recheck_skips_changed_type_and_attachment(void **s)
+{
+    fx f;
+    (void)s;
+    fx_setup(&f, NULL, 3, "stop", "i-");
+    /* After discovery: i-0 was resized, i-1 got attached to something,
+     * i-2 is untouched. */
+    free(f.cloud.res[0].size_class);
+    f.cloud.res[0].size_class = fc_strdup("m5.xlarge");
+    f.cloud.res[1].attached_to = fc_strdup("asg-1");
+    assert_int_equal(fc_executor_run(&f.rep, &f.in), FC_OK);
+    assert_int_equal(f.cloud.applies, 1);
+    assert_string_equal(outcome_of(&f, "opt-0")->reason, "TargetChanged");
+    assert_non_null(strstr(outcome_of(&f, "opt-0")->message, "m5.xlarge"));
+    assert_string_equal(outcome_of(&f, "opt-1")->reason, "TargetChanged");
+    assert_non_null(strstr(outcome_of(&f, "opt-1")->message, "asg-1"));
+    assert_string_equal(outcome_of(&f, "opt-2")->reason, "Executed");
+    fx_teardown(&f);
+}
+
+static void test_executor__verification_timeout_rolls_back_on_failure(void **s)
+{
+    fx f;
+    fc_exec_list rows;
+    size_t i, rollbacks = 0;
+    (void)s;
+    opt_extra = "  rollback: {onFailure: true}\n";
+    fx_setup(&f, POLICY_WITH("verifyTimeoutSeconds: 10"), 1, "stop", "i-");
+    opt_extra = "";
+    f.cloud.stuck = "stopping"; /* never reaches stopped */
+    assert_int_equal(fc_executor_run(&f.rep, &f.in), FC_OK);
+    assert_int_equal(f.slept, 10);          /* 1 + 2 + 4 + 3: bounded backoff */
+    assert_int_equal(f.cloud.applies, 2);   /* stop, then start */
+    assert_string_equal(f.cloud.res[0].state, "running");
+    assert_int_equal(count_reason(&f, "VerificationFailed"), 1);
+    assert_int_equal(count_reason(&f, "RolledBack"), 1);
+    fc_exec_list_init(&rows);
+    assert_int_equal(fc_journal_list(f.store, -1, &rows), FC_OK);
+    assert_int_equal(rows.n, 2);
+    for (i = 0; i < rows.n; i++) {
+        if (rows.items[i].kind && strcmp(rows.items[i].kind, "rollback") == 0) {
+            rollbacks++;
+            assert_int_equal(rows.items[i].state, FC_EXEC_DONE);
+            assert_non_null(rows.items[i].parent);
+        } else {
+            assert_int_equal(rows.items[i].state, FC_EXEC_ROLLED_BACK);
+            assert_non_null(strstr(rows.items[i].error, "verification"));
+        }
+    }
+    assert_int_equal(rollbacks, 1);
+    fc_exec_list_dispose(&rows);
+    fx_teardown(&f);
+}
+
+static void test_executor__verification_timeout_without_on_failure(void **s)
+{
+    fx f;
+    fc_exec_list rows;
+    (void)s;
+    fx_setup(&f, POLICY_WITH("verifyTimeoutSeconds: 10"), 1, "stop", "i-");
+    f.cloud.stuck = "stopping";
+    assert_int_equal(fc_executor_run(&f.rep, &f.in), FC_OK);
+    assert_int_equal(f.cloud.applies, 1); /* no rollback */
+    assert_string_equal(f.cloud.res[0].state, "stopping");
+    assert_string_equal(outcome_of(&f, "opt-0")->reason, "VerificationFailed");
+    fc_exec_list_init(&rows);
+    assert_int_equal(fc_journal_list(f.store, -1, &rows), FC_OK);
+    assert_int_equal(rows.n, 1);
+    assert_int_equal(rows.items[0].state, FC_EXEC_FAILED);
+    fc_exec_list_dispose(&rows);
+    /* A failed row is not rolled back by the next pass either. */
+    fc_exec_report_dispose(&f.rep);
+    f.plan.items[0].approved = 0;
+    assert_int_equal(fc_executor_run(&f.rep, &f.in), FC_OK);
+    assert_int_equal(f.cloud.applies, 1);
+    fx_teardown(&f);
+}
+
+/* Executes opt-0 (stop i-0), then marks it as the reconciler would on the
+ * next pass: the instance is stopped, nothing is planned. */
+static void run_stop_then_settle(fx *f)
+{
+    assert_int_equal(fc_executor_run(&f->rep, &f->in), FC_OK);
+    assert_int_equal(f->rep.done, 1);
+    assert_string_equal(f->cloud.res[0].state, "stopped");
+    fc_exec_report_dispose(&f->rep);
+    f->plan.items[0].state = FC_PLAN_NOOP;
+    fc_inventory_dispose(&f->inv);
+    fc_inventory_init(&f->inv);
+    assert_int_equal(fake_discover(&f->cloud.base, NULL, &f->inv), FC_OK);
+}
+
+static void test_executor__rollback_when_approval_withdrawn(void **s)
+{
+    fx f;
+    unsigned applies;
+    (void)s;
+    fx_setup(&f, NULL, 1, "stop", "i-");
+    run_stop_then_settle(&f);
+    f.plan.items[0].approved = 0; /* the approval commit was reverted */
+    /* Dry-run: planned and shown, nothing sent. */
+    f.in.live = 0;
+    applies = (unsigned)f.cloud.applies;
+    assert_int_equal(fc_executor_run(&f.rep, &f.in), FC_OK);
+    assert_int_equal((unsigned)f.cloud.applies, applies);
+    assert_string_equal(outcome_of(&f, "opt-0")->result, "planned");
+    assert_string_equal(outcome_of(&f, "opt-0")->reason, "ApprovalWithdrawn");
+    fc_exec_report_dispose(&f.rep);
+    /* Live, outside the window (rollbacks ignore it): started again. */
+    f.in.live = 1;
+    f.in.now = SAT_0300 + 2 * 86400; /* Monday */
+    assert_int_equal(fc_executor_run(&f.rep, &f.in), FC_OK);
+    assert_int_equal(f.rep.done, 1);
+    assert_string_equal(outcome_of(&f, "opt-0")->reason, "RolledBack");
+    assert_string_equal(f.cloud.res[0].state, "running");
+    assert_int_equal((unsigned)f.cloud.applies, applies + 1);
+    fc_exec_report_dispose(&f.rep);
+    /* Never repeated. */
+    assert_int_equal(fc_executor_run(&f.rep, &f.in), FC_OK);
+    assert_int_equal((unsigned)f.cloud.applies, applies + 1);
+    assert_int_equal(f.rep.n, 0);
+    fx_teardown(&f);
+}
+
+static void test_executor__rollback_when_deleted_or_requested(void **s)
+{
+    fx f;
+    fc_spec_set *none = NULL;
+    fc_spec_file file = {"policies/p.yaml", policy_yaml, sizeof(policy_yaml) - 1};
+    (void)s;
+    /* Deleted: the Optimization is gone from the spec tree. */
+    fx_setup(&f, NULL, 1, "stop", "i-");
+    run_stop_then_settle(&f);
+    assert_int_equal(fc_specs_load(&none, &file, 1), FC_OK);
+    f.in.all_specs = none;
+    assert_int_equal(fc_executor_run(&f.rep, &f.in), FC_OK);
+    assert_string_equal(outcome_of(&f, "opt-0")->reason, "RolledBack");
+    assert_non_null(strstr(outcome_of(&f, "opt-0")->message, "OptimizationDeleted"));
+    assert_string_equal(f.cloud.res[0].state, "running");
+    fc_spec_set_free(none);
+    fx_teardown(&f);
+
+    /* Requested: spec.rollback.requested, still approved. */
+    opt_extra = "  rollback: {requested: true}\n";
+    fx_setup(&f, NULL, 1, "stop", "i-");
+    opt_extra = "";
+    assert_int_equal(fc_executor_run(&f.rep, &f.in), FC_OK);
+    assert_string_equal(outcome_of(&f, "opt-0")->reason, "RollbackRequested");
+    assert_int_equal(f.cloud.applies, 0); /* nothing runs forward either */
+    fx_teardown(&f);
+}
+
+static void test_executor__rollback_by_hand(void **s)
+{
+    fx f;
+    char id[256];
+    fc_exec_record r;
+    (void)s;
+    fx_setup(&f, NULL, 2, "stop", "i-");
+    assert_int_equal(fc_executor_run(&f.rep, &f.in), FC_OK);
+    assert_int_equal(f.rep.done, 2);
+    snprintf(id, sizeof(id), "%s", outcome_of(&f, "opt-0")->id);
+    fc_exec_report_dispose(&f.rep);
+    f.in.rollback_id = "opt-9-000000000000";
+    assert_int_equal(fc_executor_run(&f.rep, &f.in), FC_ENOTFOUND);
+    fc_exec_report_dispose(&f.rep);
+    f.in.rollback_id = id;
+    assert_int_equal(fc_executor_run(&f.rep, &f.in), FC_OK);
+    assert_int_equal(f.rep.n, 1); /* only that one, and no forward item */
+    assert_string_equal(f.rep.items[0].reason, "RolledBack");
+    assert_string_equal(f.cloud.res[0].state, "running");
+    assert_string_equal(f.cloud.res[1].state, "stopped");
+    assert_int_equal(fc_journal_get(f.store, id, &r), FC_OK);
+    assert_int_equal(r.state, FC_EXEC_ROLLED_BACK);
+    fc_exec_record_dispose(&r);
+    fx_teardown(&f);
+}
+
+static void test_executor__irreversible_is_not_rollbackable(void **s)
+{
+    fx f;
+    char id[256];
+    (void)s;
+    fx_setup(&f,
+             "apiVersion: finops.dev/v1alpha1\nkind: Policy\nmetadata: {name: p}\n"
+             "spec: {irreversible: true}\n",
+             1, "release-address", "eipalloc-");
+    assert_int_equal(fc_executor_run(&f.rep, &f.in), FC_OK);
+    assert_int_equal(f.rep.done, 1);
+    snprintf(id, sizeof(id), "%s", f.rep.items[0].id);
+    fc_exec_report_dispose(&f.rep);
+    f.in.rollback_id = id;
+    assert_int_equal(fc_executor_run(&f.rep, &f.in), FC_OK);
+    assert_string_equal(f.rep.items[0].reason, "NotRollbackable");
+    assert_int_equal(f.cloud.applies, 1);
+    fx_teardown(&f);
+}
+
+static void test_executor__resume_settles_interrupted_rollback(void **s)
+{
+    fx f;
+    fc_exec_record r, rb;
+    size_t n;
+    (void)s;
+    fx_setup(&f, NULL, 1, "stop", "i-");
+    assert_int_equal(fc_executor_run(&f.rep, &f.in), FC_OK); /* i-0 stopped, row done */
+    /* A rollback (start i-0) was sent, then the process died. */
+    memset(&rb, 0, sizeof(rb));
+    rb.id = "rb-1";
+    rb.optimization = "opt-0";
+    rb.commit = "c";
+    rb.account = ACCT;
+    rb.region = REGION;
+    rb.resource = "i-0";
+    rb.action = "{\"action\":\"rollback\",\"type\":\"ec2-instance\","
+                "\"expect\":{\"state\":\"running\"}}";
+    rb.state = FC_EXEC_STARTED;
+    rb.kind = "rollback";
+    rb.parent = f.rep.items[0].id;
+    rb.created = rb.started = 2;
+    assert_int_equal(fc_journal_insert(f.store, &rb), FC_OK);
+    free(f.cloud.res[0].state);
+    f.cloud.res[0].state = fc_strdup("running");
+    assert_int_equal(fc_executor_resume(f.store, cloud_for, &f.cloud.base, 9, &n), FC_OK);
+    assert_int_equal(n, 1);
+    assert_int_equal(fc_journal_get(f.store, "rb-1", &r), FC_OK);
+    assert_int_equal(r.state, FC_EXEC_DONE);
+    assert_string_equal(r.kind, "rollback");
+    fc_exec_record_dispose(&r);
+    assert_int_equal(fc_journal_get(f.store, f.rep.items[0].id, &r), FC_OK);
+    assert_int_equal(r.state, FC_EXEC_ROLLED_BACK);
+    fc_exec_record_dispose(&r);
+    fx_teardown(&f);
+}
+
+/* ---- the executor on the sim: snapshot-first delete, injected faults ----- */
+
+static int sim_cloud_for(void *payload, const char *account, fc_cloud **cloud,
+                         const char **role)
+{
+    (void)account;
+    *cloud = payload;
+    *role = NULL;
+    return FC_OK;
+}
+
+/* One Optimization (action on resource, extra spec lines) over the sim in
+ * dir, executed live; returns the report, the store stays open in *store. */
+static void sim_execute(fc_cloud *c, fc_state *store, const fc_resource *target,
+                        const char *action, const char *policy_extra, const char *opt_lines,
+                        const char *rollback_id, fc_exec_report *rep, unsigned *slept)
+{
+    char *docs[2];
+    fc_spec_file files[2];
+    fc_spec_set *set = NULL;
+    fc_plan plan;
+    fc_plan_item *it;
+    fc_inventory inv;
+    fc_discovery_scope sc;
+    fc_executor_input in;
+
+    docs[0] = fc_asprintf("apiVersion: finops.dev/v1alpha1\nkind: Policy\nmetadata: {name: p}\n"
+                          "spec: {irreversible: false%s}\n", policy_extra);
+    docs[1] = fc_asprintf(
+        "apiVersion: finops.dev/v1alpha1\nkind: Optimization\nmetadata: {name: o}\n"
+        "spec:\n  target: {account: \"%s\", region: %s, resource: %s}\n"
+        "  action: %s\n  approval: {approvedBy: [alice@example.com]}\n%s",
+        target->account, target->region, target->id, action, opt_lines);
+    files[0].path = "p.yaml";
+    files[0].data = docs[0];
+    files[0].len = strlen(docs[0]);
+    files[1].path = "o.yaml";
+    files[1].data = docs[1];
+    files[1].len = strlen(docs[1]);
+    assert_int_equal(fc_specs_load(&set, files, 2), FC_OK);
+    assert_int_equal(set->nerrors, 0);
+    fc_plan_init(&plan);
+    plan.items = calloc(1, sizeof(*it));
+    plan.n = plan.cap = 1;
+    it = &plan.items[0];
+    it->optimization = fc_strdup("o");
+    it->action = fc_strdup(action);
+    it->account = fc_strdup(target->account);
+    it->region = fc_strdup(target->region);
+    it->resource = fc_strdup(target->id);
+    it->state = FC_PLAN_PLANNED;
+    it->approved = 1;
+    memset(&sc, 0, sizeof(sc));
+    sc.now = SAT_0300;
+    fc_inventory_init(&inv);
+    assert_int_equal(fc_cloud_discover(c, &sc, &inv), FC_OK);
+    memset(&in, 0, sizeof(in));
+    in.plan = &plan;
+    in.specs = set;
+    in.inv = &inv;
+    in.commit = "c0ffee";
+    in.state = store;
+    in.cloud_for = sim_cloud_for;
+    in.payload = c;
+    in.now = SAT_0300;
+    in.live = 1;
+    in.rollback_id = rollback_id;
+    in.sleep_fn = count_sleep;
+    in.sleep_payload = slept;
+    assert_int_equal(fc_executor_run(rep, &in), FC_OK);
+    fc_inventory_dispose(&inv);
+    fc_plan_dispose(&plan);
+    fc_spec_set_free(set);
+    free(docs[0]);
+    free(docs[1]);
+}
+
+static void test_executor__sim_snapshot_and_delete_rolls_back(void **s)
+{
+    char dir[] = "/tmp/fc-exec-XXXXXX", path[256], estate[1024], id[256];
+    fc_cloud *c = NULL;
+    fc_state *store = NULL;
+    fc_exec_report rep;
+    fc_exec_list rows;
+    fc_inventory inv;
+    fc_discovery_scope sc;
+    fc_resource vol, r;
+    unsigned slept = 0;
+    size_t i;
+    const char *created = NULL;
+    (void)s;
+
+    snprintf(estate, sizeof(estate), "%s/examples/sim/estate.yaml", getenv("FC_SOURCE_DIR"));
+    assert_non_null(mkdtemp(dir));
+    assert_int_equal(fc_sim_open_with_state(&c, estate, dir), FC_OK);
+    assert_int_equal(fc_state_open_memory(&store), FC_OK);
+    memset(&sc, 0, sizeof(sc));
+    sc.now = SAT_0300;
+    fc_inventory_init(&inv);
+    memset(&vol, 0, sizeof(vol));
+    assert_int_equal(fc_cloud_discover(c, &sc, &inv), FC_OK);
+    for (i = 0; i < inv.nresources && !vol.id; i++)
+        if (inv.resources[i].type == FC_RES_EBS_VOLUME && !inv.resources[i].attached_to &&
+            inv.resources[i].state && strcmp(inv.resources[i].state, "available") == 0)
+            assert_int_equal(fc_resource_copy(&vol, &inv.resources[i]), FC_OK);
+    fc_inventory_dispose(&inv);
+    assert_non_null(vol.id);
+    assert_true(vol.ntags > 0); /* so the re-tag step is exercised */
+
+    fc_exec_report_init(&rep);
+    sim_execute(c, store, &vol, "snapshot-and-delete", "", "", NULL, &rep, &slept);
+    assert_int_equal(rep.done, 1);
+    snprintf(id, sizeof(id), "%s", rep.items[0].id);
+    fc_exec_report_dispose(&rep);
+    assert_int_equal(fc_cloud_describe(c, FC_RES_EBS_VOLUME, NULL, NULL, NULL, vol.id, &r),
+                     FC_ENOTFOUND);
+    fc_resource_dispose(&r);
+
+    /* By hand: a new volume from the snapshot, same type, size and tags. */
+    fc_exec_report_init(&rep);
+    sim_execute(c, store, &vol, "snapshot-and-delete", "", "", id, &rep, &slept);
+    assert_int_equal(rep.n, 1);
+    assert_string_equal(rep.items[0].reason, "RolledBack");
+    fc_exec_report_dispose(&rep);
+    fc_exec_list_init(&rows);
+    assert_int_equal(fc_journal_list(store, -1, &rows), FC_OK);
+    assert_int_equal(rows.n, 2);
+    for (i = 0; i < rows.n; i++)
+        if (rows.items[i].kind && strcmp(rows.items[i].kind, "rollback") == 0) {
+            json_object *after = json_tokener_parse(rows.items[i].after), *v;
+            assert_non_null(after);
+            assert_true(json_object_object_get_ex(after, "id", &v));
+            created = fc_strdup(json_object_get_string(v));
+            json_object_put(after);
+        } else {
+            assert_int_equal(rows.items[i].state, FC_EXEC_ROLLED_BACK);
+        }
+    fc_exec_list_dispose(&rows);
+    assert_non_null(created);
+    assert_string_not_equal(created, vol.id);
+    assert_int_equal(fc_cloud_describe(c, FC_RES_EBS_VOLUME, NULL, NULL, NULL, created, &r),
+                     FC_OK);
+    assert_string_equal(r.state, "available");
+    assert_string_equal(r.size_class, vol.size_class);
+    assert_true(r.size == vol.size);
+    assert_int_equal(r.ntags, vol.ntags);
+    for (i = 0; i < vol.ntags; i++) {
+        size_t j;
+        int found = 0;
+        for (j = 0; j < r.ntags; j++)
+            found |= strcmp(r.tags[j].key, vol.tags[i].key) == 0 &&
+                     strcmp(r.tags[j].value, vol.tags[i].value) == 0;
+        assert_true(found);
+    }
+    fc_resource_dispose(&r);
+    free((char *)created);
+    fc_resource_dispose(&vol);
+    fc_state_close(store);
+    fc_cloud_free(c);
+    snprintf(path, sizeof(path), "%s/sim-state.json", dir);
+    unlink(path);
+    snprintf(path, sizeof(path), "%s/sim-actions.log", dir);
+    unlink(path);
+    rmdir(dir);
+}
+
+static void test_executor__sim_fault_stalls_and_auto_rolls_back(void **s)
+{
+    char dir[] = "/tmp/fc-exec-XXXXXX", path[256], estate[1024];
+    fc_cloud *c = NULL;
+    fc_state *store = NULL;
+    fc_exec_report rep;
+    fc_resource inst;
+    unsigned slept = 0;
+    FILE *f;
+    (void)s;
+
+    snprintf(estate, sizeof(estate), "%s/examples/sim/estate.yaml", getenv("FC_SOURCE_DIR"));
+    assert_non_null(mkdtemp(dir));
+    snprintf(path, sizeof(path), "%s/sim-state.json", dir);
+    assert_non_null(f = fopen(path, "w"));
+    fputs("{\"resources\": [], \"faults\": {\"i-08308ecbadbbe3216\": "
+          "{\"stop-instances\": \"stopping\"}}}", f);
+    fclose(f);
+    assert_int_equal(fc_sim_open_with_state(&c, estate, dir), FC_OK);
+    assert_int_equal(fc_state_open_memory(&store), FC_OK);
+    assert_int_equal(fc_cloud_describe(c, FC_RES_EC2_INSTANCE, NULL, NULL, NULL,
+                                       "i-08308ecbadbbe3216", &inst), FC_OK);
+    fc_exec_report_init(&rep);
+    sim_execute(c, store, &inst, "stop", ", limits: {verifyTimeoutSeconds: 20}",
+                "  rollback: {onFailure: true}\n", NULL, &rep, &slept);
+    fc_resource_dispose(&inst);
+    assert_int_equal(slept, 20);
+    assert_int_equal(rep.failed, 1);
+    assert_int_equal(rep.done, 1);
+    assert_string_equal(rep.items[0].reason, "VerificationFailed");
+    assert_non_null(strstr(rep.items[0].message, "stopping"));
+    assert_string_equal(rep.items[1].reason, "RolledBack");
+    assert_non_null(strstr(rep.items[1].message, "AutoRollback"));
+    fc_exec_report_dispose(&rep);
+    assert_int_equal(fc_cloud_describe(c, FC_RES_EC2_INSTANCE, NULL, NULL, NULL,
+                                       "i-08308ecbadbbe3216", &inst), FC_OK);
+    assert_string_equal(inst.state, "running");
+    fc_resource_dispose(&inst);
+    fc_state_close(store);
+    fc_cloud_free(c);
+    /* The overlay keeps its faults across rewrites. */
+    assert_non_null(f = fopen(path, "r"));
+    {
+        char buf[8192];
+        size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+        buf[n] = '\0';
+        assert_non_null(strstr(buf, "\"faults\""));
+    }
+    fclose(f);
+    unlink(path);
+    snprintf(path, sizeof(path), "%s/sim-actions.log", dir);
+    unlink(path);
+    rmdir(dir);
+}
+
 /* ---- the sim provider: apply, describe, overlay ------------------------- */
 
 static void test_executor__sim_apply_persists_in_overlay(void **s)
@@ -604,6 +1172,18 @@ int main(void)
         cmocka_unit_test(test_executor__resume_marks_done_when_it_happened),
         cmocka_unit_test(test_executor__resume_marks_failed_and_never_retries),
         cmocka_unit_test(test_executor__sim_apply_persists_in_overlay),
+        cmocka_unit_test(test_executor__limit_per_account),
+        cmocka_unit_test(test_executor__limit_per_hour),
+        cmocka_unit_test(test_executor__recheck_skips_changed_type_and_attachment),
+        cmocka_unit_test(test_executor__verification_timeout_rolls_back_on_failure),
+        cmocka_unit_test(test_executor__verification_timeout_without_on_failure),
+        cmocka_unit_test(test_executor__rollback_when_approval_withdrawn),
+        cmocka_unit_test(test_executor__rollback_when_deleted_or_requested),
+        cmocka_unit_test(test_executor__rollback_by_hand),
+        cmocka_unit_test(test_executor__irreversible_is_not_rollbackable),
+        cmocka_unit_test(test_executor__resume_settles_interrupted_rollback),
+        cmocka_unit_test(test_executor__sim_snapshot_and_delete_rolls_back),
+        cmocka_unit_test(test_executor__sim_fault_stalls_and_auto_rolls_back),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

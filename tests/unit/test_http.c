@@ -1,7 +1,10 @@
 /*
  * test_http.c - the HTTP server's pure parts: Prometheus text rendering of
  * the metrics registry, API query parsing, pagination and filters, the
- * snapshot built from pass data, readiness, and --listen validation.
+ * snapshot built from pass data, readiness, and --listen validation; the
+ * write endpoints: HMAC-SHA256 (RFC 4231 vectors), webhook signatures of
+ * GitHub, Gitea and GitLab, bearer tokens, and a live server's POST
+ * /hooks/git and /api/v1/tasks with callbacks standing in for the loop.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -10,8 +13,12 @@
 #include <cmocka.h>
 
 #include "controller/core/fc_error.h"
+#include "controller/gitsync/auth_int.h"
 #include "controller/http/fc_http.h"
+#include "controller/core/secure.h"
 
+#include <curl/curl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -328,6 +335,270 @@ static void test_http__listen_validated(void **state)
     assert_int_equal(fc_http_serving(), 0);
 }
 
+static void hex(const unsigned char *d, size_t n, char *out)
+{
+    size_t i;
+    for (i = 0; i < n; i++)
+        sprintf(out + 2 * i, "%02x", d[i]);
+}
+
+static void check_hmac(const unsigned char *key, size_t klen, const void *msg, size_t mlen,
+                       const char *want)
+{
+    unsigned char mac[32];
+    char got[65];
+    assert_int_equal(fc_gitsync__hmac_sha256(key, klen, msg, mlen, mac), FC_OK);
+    hex(mac, 32, got);
+    assert_string_equal(got, want);
+}
+
+static void test_http__hmac_sha256_rfc4231(void **state)
+{
+    unsigned char k[131], d[50];
+    size_t i;
+    (void)state;
+    memset(k, 0x0b, 20);
+    check_hmac(k, 20, "Hi There", 8,
+               "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7");
+    check_hmac((const unsigned char *)"Jefe", 4, "what do ya want for nothing?", 28,
+               "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+    memset(k, 0xaa, 20);
+    memset(d, 0xdd, 50);
+    check_hmac(k, 20, d, 50,
+               "773ea91e36800e46854db8ebd09181a72959098b3ef8c122d9635514ced565fe");
+    for (i = 0; i < 25; i++)
+        k[i] = (unsigned char)(i + 1);
+    memset(d, 0xcd, 50);
+    check_hmac(k, 25, d, 50,
+               "82558a389a443c0ea4cc819899f2083a85f0faa3e578f8077a2e3ff46729665b");
+    memset(k, 0xaa, 131); /* keys longer than a block are hashed first */
+    check_hmac(k, 131, "Test Using Larger Than Block-Size Key - Hash Key First", 54,
+               "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54");
+    {
+        static const char m[] = "This is a test using a larger than block-size key and a larger "
+                                "than block-size data. The key needs to be hashed before being "
+                                "used by the HMAC algorithm.";
+        check_hmac(k, 131, m, sizeof(m) - 1,
+                   "9b09ffa71b942fcb27635fbcd5b0e944bfdc63644f0713938a7f51535c3a35e2");
+    }
+    assert_true(fc_secure_equal("abc", 3, "abc", 3));
+    assert_false(fc_secure_equal("abc", 3, "abd", 3));
+    assert_false(fc_secure_equal("abc", 3, "abcd", 4));
+    assert_false(fc_secure_equal("", 0, "a", 1));
+}
+
+/* "sha256=<hex>" of body under secret into out[72]. */
+static void github_sig(const char *secret, const char *body, char *out)
+{
+    unsigned char mac[32];
+    assert_int_equal(fc_gitsync__hmac_sha256(secret, strlen(secret), body, strlen(body), mac),
+                     FC_OK);
+    strcpy(out, "sha256=");
+    hex(mac, 32, out + 7);
+}
+
+static void test_http__webhook_signatures(void **state)
+{
+    const char *body = "{\"ref\":\"refs/heads/main\"}";
+    char sig[72], upper[72];
+    size_t i;
+    (void)state;
+    github_sig("s3cret", body, sig);
+    assert_true(fc_http_hook_verify("s3cret", body, strlen(body), sig, NULL, NULL));
+    /* Gitea: the bare hex */
+    assert_true(fc_http_hook_verify("s3cret", body, strlen(body), NULL, sig + 7, NULL));
+    strcpy(upper, sig);
+    for (i = 7; upper[i]; i++)
+        upper[i] = (char)(upper[i] >= 'a' ? upper[i] - 32 : upper[i]);
+    assert_true(fc_http_hook_verify("s3cret", body, strlen(body), upper, NULL, NULL));
+    assert_false(fc_http_hook_verify("other", body, strlen(body), sig, NULL, NULL));
+    assert_false(fc_http_hook_verify("s3cret", "{}", 2, sig, NULL, NULL));
+    assert_false(fc_http_hook_verify("s3cret", body, strlen(body), sig + 7, NULL, NULL));
+    sig[20] = sig[20] == 'a' ? 'b' : 'a';
+    assert_false(fc_http_hook_verify("s3cret", body, strlen(body), sig, NULL, NULL));
+    assert_false(fc_http_hook_verify("s3cret", body, strlen(body), "sha256=", NULL, NULL));
+    assert_false(fc_http_hook_verify("s3cret", body, strlen(body), NULL, NULL, NULL));
+    /* GitLab: the token itself */
+    assert_true(fc_http_hook_verify("s3cret", body, strlen(body), NULL, NULL, "s3cret"));
+    assert_false(fc_http_hook_verify("s3cret", body, strlen(body), NULL, NULL, "s3cre"));
+    assert_false(fc_http_hook_verify(NULL, body, strlen(body), NULL, NULL, ""));
+    assert_true(fc_http_bearer_ok("tok", "Bearer tok"));
+    assert_true(fc_http_bearer_ok("tok", "bearer tok"));
+    assert_false(fc_http_bearer_ok("tok", "Bearer to"));
+    assert_false(fc_http_bearer_ok("tok", "Basic tok"));
+    assert_false(fc_http_bearer_ok("tok", NULL));
+    assert_false(fc_http_bearer_ok(NULL, "Bearer "));
+}
+
+/* ---- a live server with fake loop callbacks ---- */
+
+typedef struct {
+    int hooks, runs, enabled;
+    char last[64];
+} fake_loop;
+
+static int fake_tasks_json(fc_buf *out, void *payload)
+{
+    fake_loop *f = payload;
+    return fc_buf_printf(out, "{\"items\":[{\"name\":\"sync\",\"enabled\":%s}]}",
+                         f->enabled ? "true" : "false");
+}
+
+static int fake_action(const char *name, const char *verb, void *payload)
+{
+    fake_loop *f = payload;
+    if (strcmp(name, "sync") != 0)
+        return FC_ENOTFOUND;
+    snprintf(f->last, sizeof(f->last), "%s/%s", name, verb);
+    if (strcmp(verb, "run") == 0)
+        f->runs++;
+    else if (strcmp(verb, "enable") == 0 || strcmp(verb, "disable") == 0)
+        f->enabled = strcmp(verb, "enable") == 0;
+    else
+        return FC_EINVALID;
+    return FC_OK;
+}
+
+static void fake_hook(void *payload)
+{
+    ((fake_loop *)payload)->hooks++;
+}
+
+static size_t sink(char *d, size_t s, size_t n, void *p)
+{
+    fc_buf *b = p;
+    fc_buf_append(b, d, s * n);
+    return s * n;
+}
+
+/* POST (body != NULL) or GET; returns the status, body into *out (freed
+ * by the caller). */
+static long http(unsigned port, const char *path, const char *body, size_t blen,
+                 const char *h1, const char *h2, char **out)
+{
+    CURL *c = curl_easy_init();
+    struct curl_slist *hdr = NULL;
+    char url[256];
+    fc_buf b;
+    long code = 0;
+    fc_buf_init(&b);
+    snprintf(url, sizeof(url), "http://127.0.0.1:%u%s", port, path);
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, sink);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT, 10L);
+    if (body) {
+        curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+        curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)blen);
+    }
+    if (h1)
+        hdr = curl_slist_append(hdr, h1);
+    if (h2)
+        hdr = curl_slist_append(hdr, h2);
+    hdr = curl_slist_append(hdr, "Expect:");
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdr);
+    assert_int_equal(curl_easy_perform(c), CURLE_OK);
+    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
+    curl_slist_free_all(hdr);
+    curl_easy_cleanup(c);
+    if (!b.data)
+        fc_buf_puts(&b, "");
+    if (out)
+        *out = fc_buf_detach(&b);
+    else
+        fc_buf_dispose(&b);
+    return code;
+}
+
+static void test_http__write_endpoints(void **state)
+{
+    fake_loop f = {0, 0, 1, ""};
+    fc_http_tasks cb = {fake_tasks_json, fake_action, fake_hook, &f};
+    fc_http_opts o;
+    fc_http *srv = NULL;
+    const char *body = "{\"after\":\"abc\"}";
+    char sig[72], hdr[128], *big, *out = NULL;
+    unsigned port;
+    (void)state;
+
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    /* No secret, no token: the hook is 404, task writes 403, reads work. */
+    memset(&o, 0, sizeof(o));
+    o.tasks = &cb;
+    assert_int_equal(fc_http_start(&srv, "127.0.0.1:0", &o), FC_OK);
+    port = fc_http_port(srv);
+    assert_int_equal(http(port, "/hooks/git", body, strlen(body), NULL, NULL, NULL), 404);
+    assert_int_equal(http(port, "/api/v1/tasks/sync/run", "", 0, "Authorization: Bearer x",
+                          NULL, NULL),
+                     403);
+    assert_int_equal(http(port, "/api/v1/tasks", NULL, 0, NULL, NULL, &out), 200);
+    assert_non_null(strstr(out, "\"name\":\"sync\""));
+    free(out);
+    assert_int_equal(f.hooks + f.runs, 0);
+    fc_http_stop(srv);
+
+    o.webhook_secret = "hook-secret";
+    o.api_token = "api-token";
+    assert_int_equal(fc_http_start(&srv, "127.0.0.1:0", &o), FC_OK);
+    port = fc_http_port(srv);
+    github_sig("hook-secret", body, sig);
+    snprintf(hdr, sizeof(hdr), "X-Hub-Signature-256: %s", sig);
+    assert_int_equal(http(port, "/hooks/git", body, strlen(body), hdr, NULL, NULL), 202);
+    assert_int_equal(f.hooks, 1);
+    snprintf(hdr, sizeof(hdr), "X-Gitea-Signature: %s", sig + 7);
+    assert_int_equal(http(port, "/hooks/git", body, strlen(body), hdr, NULL, NULL), 202);
+    assert_int_equal(http(port, "/hooks/git", body, strlen(body), "X-Gitlab-Token: hook-secret",
+                          NULL, NULL),
+                     202);
+    assert_int_equal(f.hooks, 3);
+    /* the signature of another body, none, or a wrong token: 401 */
+    snprintf(hdr, sizeof(hdr), "X-Hub-Signature-256: %s", sig);
+    assert_int_equal(http(port, "/hooks/git", "{}", 2, hdr, NULL, NULL), 401);
+    assert_int_equal(http(port, "/hooks/git", body, strlen(body), NULL, NULL, NULL), 401);
+    assert_int_equal(http(port, "/hooks/git", body, strlen(body), "X-Gitlab-Token: nope", NULL,
+                          NULL),
+                     401);
+    assert_int_equal(f.hooks, 3);
+    /* over the body limit: 413, never verified */
+    big = malloc(FC_HTTP_BODY_MAX + 2);
+    assert_non_null(big);
+    memset(big, 'x', FC_HTTP_BODY_MAX + 1);
+    big[FC_HTTP_BODY_MAX + 1] = '\0';
+    assert_int_equal(http(port, "/hooks/git", big, FC_HTTP_BODY_MAX + 1,
+                          "X-Gitlab-Token: hook-secret", NULL, NULL),
+                     413);
+    free(big);
+    assert_int_equal(f.hooks, 3);
+
+    /* tasks: bearer token required */
+    assert_int_equal(http(port, "/api/v1/tasks/sync/run", "", 0, NULL, NULL, NULL), 401);
+    assert_int_equal(http(port, "/api/v1/tasks/sync/run", "", 0, "Authorization: Bearer nope",
+                          NULL, NULL),
+                     401);
+    assert_int_equal(f.runs, 0);
+    assert_int_equal(http(port, "/api/v1/tasks/sync/run", "", 0,
+                          "Authorization: Bearer api-token", NULL, NULL),
+                     202);
+    assert_int_equal(f.runs, 1);
+    assert_int_equal(http(port, "/api/v1/tasks/sync/disable", "", 0,
+                          "Authorization: Bearer api-token", NULL, NULL),
+                     200);
+    assert_int_equal(f.enabled, 0);
+    assert_int_equal(http(port, "/api/v1/tasks", NULL, 0, NULL, NULL, &out), 200);
+    assert_non_null(strstr(out, "\"enabled\":false"));
+    free(out);
+    assert_int_equal(http(port, "/api/v1/tasks/nope/run", "", 0,
+                          "Authorization: Bearer api-token", NULL, NULL),
+                     404);
+    assert_int_equal(http(port, "/api/v1/tasks/sync/explode", "", 0,
+                          "Authorization: Bearer api-token", NULL, NULL),
+                     400);
+    /* POST elsewhere is still refused */
+    assert_int_equal(http(port, "/metrics", "", 0, NULL, NULL, NULL), 405);
+    fc_http_stop(srv);
+    curl_global_cleanup();
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -341,6 +612,9 @@ int main(void)
         cmocka_unit_test(test_http__snapshot_from_pass_data),
         cmocka_unit_test(test_http__readiness),
         cmocka_unit_test(test_http__listen_validated),
+        cmocka_unit_test(test_http__hmac_sha256_rfc4231),
+        cmocka_unit_test(test_http__webhook_signatures),
+        cmocka_unit_test(test_http__write_endpoints),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

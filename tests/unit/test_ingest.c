@@ -1,8 +1,9 @@
 /*
  * test_ingest.c - FOCUS 1.0 and AWS CUR 2.0 exports to daily cost: column
  * mapping, rejected rows with line numbers, the cost store (re-ingest
- * replaces, same bytes under another name are not counted twice) and the
- * merge with provider costs.
+ * replaces, same bytes under another name are not counted twice, batched
+ * inserts, the migration to the string table) and the merge with provider
+ * costs.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -263,6 +264,148 @@ static void test_ingest__reingest_is_idempotent(void **s)
     free(copy);
 }
 
+/* Enough distinct keys for several insert batches and a remainder: every
+ * aggregate comes back from the store with its sum, in key order. */
+static void test_ingest__store_many_rows_round_trip(void **s)
+{
+    enum { ACCTS = 7, SVCS = 5, DAYS = 9, RES = 40 };
+    double want[ACCTS][SVCS][DAYS], want_res[RES][DAYS];
+    size_t cap = 4u * 1024u * 1024u, n = 0, i, k;
+    char *csv = malloc(cap), *path;
+    fc_state *st = NULL;
+    fc_inventory inv;
+    fc_ingest_result r;
+    fc_cost_store_outcome out;
+    size_t daily, detail;
+    (void)s;
+    memset(want, 0, sizeof(want));
+    memset(want_res, 0, sizeof(want_res));
+    n += (size_t)sprintf(csv, "BilledCost,BillingCurrency,ChargePeriodStart,SubAccountId,"
+                              "ServiceName,RegionId,ResourceId,x_UsageType\r\n");
+    for (i = 0; i < 20000; i++) {
+        unsigned res = (unsigned)(i * 7919 % RES), d = (unsigned)(i * 31 % DAYS);
+        unsigned a = res % ACCTS, v = res % SVCS;
+        double amount = (double)(i % 97) / 4.0;
+        n += (size_t)sprintf(csv + n,
+                             "%.2f,USD,2026-11-%02uT%02u:00:00Z,%012u,\"Service, %u\",r-%u,"
+                             "res-%u,use-%u\r\n",
+                             amount, d + 1, (unsigned)(i % 24), 100000 + a, v, a % 3, res,
+                             res % 2);
+        want[a][v][d] += amount;
+        want_res[res][d] += amount;
+    }
+    path = write_tmp(csv, n, ".csv");
+    fc_ingest_result_init(&r);
+    assert_int_equal(fc_ingest_file(&r, path), FC_OK);
+    assert_int_equal(r.rows, 20000);
+    assert_int_equal(r.rejected, 0);
+    fc_ingest_counts(&r, &daily, &detail);
+    assert_int_equal(daily, 7 * 5 * DAYS); /* res % 35 picks (account, service) */
+    assert_int_equal(detail, RES * DAYS);
+    assert_int_equal(fc_state_open_memory(&st), FC_OK);
+    assert_int_equal(fc_cost_store_save(st, &r, path, 1, 2, 0, &out, NULL), FC_OK);
+    fc_ingest_result_dispose(&r);
+
+    fc_inventory_init(&inv);
+    assert_int_equal(fc_cost_store_load(st, day("2026-11-01"), day("2026-12-01"), &inv),
+                     FC_OK);
+    assert_int_equal(inv.ncosts, daily);
+    assert_int_equal(inv.ncost_details, detail);
+    for (k = 0; k < inv.ncosts; k++) {
+        const fc_cost_row *c = &inv.costs[k];
+        unsigned a = (unsigned)atoi(c->account) - 100000, v, d;
+        assert_int_equal(sscanf(c->service, "Service, %u", &v), 1);
+        d = (unsigned)((c->day - day("2026-11-01")) / 86400);
+        assert_true(a < ACCTS && v < SVCS && d < DAYS);
+        assert_true(fabs(c->amount - want[a][v][d]) < 1e-6);
+        if (k > 0) { /* ordered by account, service, region, currency, day */
+            const fc_cost_row *p = &inv.costs[k - 1];
+            int o = strcmp(p->account, c->account);
+            if (!o)
+                o = strcmp(p->service, c->service);
+            if (!o)
+                o = strcmp(p->region, c->region);
+            assert_true(o < 0 || (o == 0 && p->day < c->day));
+        }
+    }
+    for (k = 0; k < inv.ncost_details; k++) {
+        const fc_cost_row *c = &inv.cost_details[k];
+        unsigned res = (unsigned)atoi(c->resource_id + 4);
+        unsigned d = (unsigned)((c->day - day("2026-11-01")) / 86400);
+        char u[16];
+        assert_true(res < RES && d < DAYS);
+        snprintf(u, sizeof(u), "use-%u", res % 2);
+        assert_string_equal(c->usage_type, u);
+        assert_true(fabs(c->amount - want_res[res][d]) < 1e-6);
+    }
+    fc_inventory_dispose(&inv);
+    fc_state_close(st);
+    unlink(path);
+    free(path);
+    free(csv);
+}
+
+/* A store written by the first schema (strings in every row) is carried
+ * over to the string table without losing a row. */
+static void test_ingest__store_schema_1_is_migrated(void **s)
+{
+    fc_state *st = NULL;
+    fc_inventory inv;
+    (void)s;
+    assert_int_equal(fc_state_open_memory(&st), FC_OK);
+    assert_int_equal(
+        fc_state_exec(st,
+            "CREATE TABLE cost_files (id INTEGER PRIMARY KEY AUTOINCREMENT,"
+            " name TEXT NOT NULL UNIQUE, size INTEGER NOT NULL, mtime INTEGER NOT NULL,"
+            " fingerprint TEXT NOT NULL, format TEXT NOT NULL, rows INTEGER NOT NULL,"
+            " rejected INTEGER NOT NULL, first_day INTEGER, last_day INTEGER,"
+            " ingested_at INTEGER NOT NULL);"
+            "CREATE INDEX cost_files_fingerprint ON cost_files(fingerprint);"
+            "CREATE TABLE cost_daily (source INTEGER NOT NULL REFERENCES cost_files(id)"
+            " ON DELETE CASCADE, day INTEGER NOT NULL, account TEXT NOT NULL,"
+            " service TEXT NOT NULL, region TEXT NOT NULL, currency TEXT NOT NULL,"
+            " amount REAL NOT NULL, PRIMARY KEY (source, day, account, service, region,"
+            " currency)) WITHOUT ROWID;"
+            "CREATE TABLE cost_resource_daily (source INTEGER NOT NULL REFERENCES"
+            " cost_files(id) ON DELETE CASCADE, day INTEGER NOT NULL, account TEXT NOT NULL,"
+            " service TEXT NOT NULL, region TEXT NOT NULL, usage_type TEXT NOT NULL,"
+            " resource_id TEXT NOT NULL, currency TEXT NOT NULL, amount REAL NOT NULL,"
+            " PRIMARY KEY (source, day, account, service, region, usage_type, resource_id,"
+            " currency)) WITHOUT ROWID;"
+            "INSERT INTO schema_versions(module, version) VALUES('costs', 1);"
+            "INSERT INTO cost_files VALUES(1, 'old.csv', 1, 1, 'f', 'FOCUS 1.0', 3, 0,"
+            " 1793491200, 1793577600, 0);"
+            "INSERT INTO cost_daily VALUES(1, 1793491200, '111', 'EC2', 'eu-west-1', 'USD', 2.5),"
+            " (1, 1793577600, '111', 'EC2', 'eu-west-1', 'USD', 1.5),"
+            " (1, 1793577600, '222', 'S3', '', 'USD', 4);"
+            "INSERT INTO cost_resource_daily VALUES(1, 1793491200, '111', 'EC2', 'eu-west-1',"
+            " 'Box', 'i-1', 'USD', 2.5);"),
+        FC_OK);
+    fc_inventory_init(&inv);
+    assert_int_equal(fc_cost_store_load(st, day("2026-11-01"), day("2026-12-01"), &inv),
+                     FC_OK);
+    assert_int_equal(inv.ncosts, 3);
+    assert_string_equal(inv.costs[0].account, "111");
+    assert_string_equal(inv.costs[0].region, "eu-west-1");
+    assert_int_equal(inv.costs[0].day, day("2026-11-01"));
+    assert_true(inv.costs[0].amount == 2.5);
+    assert_true(inv.costs[1].amount == 1.5);
+    assert_string_equal(inv.costs[2].service, "S3");
+    assert_string_equal(inv.costs[2].region, "");
+    assert_int_equal(inv.ncost_details, 1);
+    assert_string_equal(inv.cost_details[0].resource_id, "i-1");
+    assert_string_equal(inv.cost_details[0].usage_type, "Box");
+    fc_inventory_dispose(&inv);
+    /* Dropping the file still cascades to its rows. */
+    assert_int_equal(fc_state_exec(st, "DELETE FROM cost_files WHERE id = 1"), FC_OK);
+    fc_inventory_init(&inv);
+    assert_int_equal(fc_cost_store_load(st, day("2026-11-01"), day("2026-12-01"), &inv),
+                     FC_OK);
+    assert_int_equal(inv.ncosts + inv.ncost_details, 0);
+    fc_inventory_dispose(&inv);
+    fc_state_close(st);
+}
+
 /* Ingested costs win for the (account, day) they cover. */
 static void test_ingest__merge_prefers_ingested_days(void **s)
 {
@@ -350,6 +493,8 @@ int main(void)
         cmocka_unit_test(test_ingest__cur_mapping),
         cmocka_unit_test(test_ingest__unknown_format_is_an_error),
         cmocka_unit_test(test_ingest__reingest_is_idempotent),
+        cmocka_unit_test(test_ingest__store_many_rows_round_trip),
+        cmocka_unit_test(test_ingest__store_schema_1_is_migrated),
         cmocka_unit_test(test_ingest__merge_prefers_ingested_days),
         cmocka_unit_test(test_ingest__anomaly_history_round_trip),
     };

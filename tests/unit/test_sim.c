@@ -73,12 +73,20 @@ static const fc_resource *by_name(const fc_inventory *inv, const char *name)
     return NULL;
 }
 
+/* Point i of a series, stored or generated. */
+static double pt(const fc_metric_series *s, size_t i)
+{
+    double v;
+    fc_metric_series_read(s, i, 1, &v);
+    return v;
+}
+
 static double mean_of(const fc_metric_series *s)
 {
     double sum = 0;
     size_t i;
     for (i = 0; i < s->n; i++)
-        sum += s->values[i];
+        sum += pt(s, i);
     return s->n ? sum / (double)s->n : 0;
 }
 
@@ -306,8 +314,8 @@ static void assert_same_inventory(const fc_inventory *a, const fc_inventory *b)
         assert_string_equal(a->metrics[i].resource_id, b->metrics[i].resource_id);
         assert_string_equal(a->metrics[i].metric, b->metrics[i].metric);
         assert_int_equal(a->metrics[i].n, b->metrics[i].n);
-        assert_memory_equal(a->metrics[i].values, b->metrics[i].values,
-                            a->metrics[i].n * sizeof(double));
+        for (j = 0; j < a->metrics[i].n; j++)
+            assert_true(pt(&a->metrics[i], j) == pt(&b->metrics[i], j));
     }
     for (i = 0; i < a->ncosts; i++) {
         assert_string_equal(a->costs[i].account, b->costs[i].account);
@@ -360,7 +368,7 @@ static void test_sim__overlapping_hours_agree_across_clocks(void **state)
             int64_t k = (t - y->start) / 3600;
             if (t < y->start)
                 continue;
-            assert_true(x->values[j] == y->values[k]);
+            assert_true(pt(x, j) == pt(y, k));
             compared++;
         }
     }
@@ -398,22 +406,22 @@ static void test_sim__profiles_shape_the_metrics(void **state)
                             "CPUUtilization");
     assert_true(mean_of(s) > 40.0);
     for (i = 0; i < s->n; i++)
-        assert_true(s->values[i] >= 0 && s->values[i] <= 100);
+        assert_true(pt(s, i) >= 0 && pt(s, i) <= 100);
     /* Spiky: a low mean but real peaks. */
     s = fc_inventory_metric(&inv, by_name(&inv, "etl-runner")->id,
                             "CPUUtilization");
     m = 0;
     for (i = 0; i < s->n; i++)
-        if (s->values[i] > m)
-            m = s->values[i];
+        if (pt(s, i) > m)
+            m = pt(s, i);
     assert_true(m > 80.0);
     /* Business hours: a weekday 10:00 beats the Sunday 03:00 of that week. */
     s = fc_inventory_metric(&inv, by_name(&inv, "build-box-1")->id,
                             "CPUUtilization");
     {
         int64_t wk = at("2026-11-18T10:00:00Z"), sun = at("2026-11-15T03:00:00Z");
-        double vw = s->values[(wk - s->start) / 3600];
-        double vs = s->values[(sun - s->start) / 3600];
+        double vw = pt(s, (wk - s->start) / 3600);
+        double vs = pt(s, (sun - s->start) / 3600);
         assert_true(vw > vs + 10);
     }
     fc_inventory_dispose(&inv);
@@ -642,6 +650,131 @@ static void test_sim__bad_estates_name_file_and_line(void **state)
     fc_cloud_free(NULL);
 }
 
+/* The estate text with its top-level `resources:` block moved first. */
+static char *resources_first(const char *text)
+{
+    fc_buf head, res;
+    const char *p = text;
+    char *out;
+    int in_res = 0;
+    fc_buf_init(&head);
+    fc_buf_init(&res);
+    while (*p) {
+        const char *nl = strchr(p, '\n');
+        size_t len = nl ? (size_t)(nl - p) + 1 : strlen(p);
+        if (*p != ' ' && *p != '-' && *p != '#' && *p != '\n')
+            in_res = strncmp(p, "resources:", 10) == 0;
+        assert_int_equal(fc_buf_append(in_res ? &res : &head, p, len), FC_OK);
+        p += len;
+    }
+    assert_int_equal(fc_buf_append(&res, head.data, head.len), FC_OK);
+    assert_int_equal(fc_buf_append(&res, "", 1), FC_OK);
+    out = fc_strdup(res.data);
+    fc_buf_dispose(&head);
+    fc_buf_dispose(&res);
+    return out;
+}
+
+/* The streaming loader (the usual key order) and the whole-document loader
+ * it falls back to (here: resources before accounts) build the same sim. */
+static void test_sim__streamed_and_whole_loads_agree(void **state)
+{
+    char *p = estate_path(), *text, *moved, path[64];
+    size_t len = 0;
+    fc_cloud *streamed = open_estate(), *whole = NULL;
+    fc_inventory a, b;
+    FILE *f;
+    (void)state;
+
+    f = fopen(p, "rb");
+    assert_non_null(f);
+    text = calloc(1, 4 << 20);
+    assert_non_null(text);
+    len = fread(text, 1, (4 << 20) - 1, f);
+    fclose(f);
+    assert_true(len > 1000);
+    moved = resources_first(text);
+    assert_true(strncmp(moved, "resources:", 10) == 0);
+    assert_int_equal(open_text(moved, path, sizeof(path), &whole), FC_OK);
+    discover(streamed, at("2026-11-20T12:00:00Z"), 14, 62, NULL, 0, &a);
+    discover(whole, at("2026-11-20T12:00:00Z"), 14, 62, NULL, 0, &b);
+    assert_true(a.nresources > 100);
+    assert_same_inventory(&a, &b);
+    fc_inventory_dispose(&a);
+    fc_inventory_dispose(&b);
+    fc_cloud_free(streamed);
+    fc_cloud_free(whole);
+    free(moved);
+    free(text);
+    free(p);
+}
+
+/* Shapes only the whole-document loader takes still load: an alias. */
+static void test_sim__aliases_still_load(void **state)
+{
+    fc_cloud *c = NULL;
+    fc_inventory inv;
+    char path[64];
+    (void)state;
+
+    assert_int_equal(open_text(HEAD "resources:\n"
+                                    "  - {type: ebs-volume, id: v-1, account: \"111122223333\","
+                                    " region: eu-west-1, tags: &t {team: a}}\n"
+                                    "  - {type: ebs-volume, id: v-2, account: \"111122223333\","
+                                    " region: eu-west-1, tags: *t}\n",
+                               path, sizeof(path), &c),
+                     FC_OK);
+    discover(c, at("2026-11-20T12:00:00Z"), 1, 1, NULL, 0, &inv);
+    assert_int_equal(inv.nresources, 2);
+    assert_string_equal(fc_resource_tag(&inv.resources[1], "team"), "a");
+    fc_inventory_dispose(&inv);
+    fc_cloud_free(c);
+    /* A key after the streamed resources is still checked. */
+    expect_error(HEAD "resources: []\ncolour: blue\n", "unknown key 'colour'", 6);
+}
+
+/* Generated series: chunked reads equal point reads, the (resource,
+ * metric) index finds what the scan finds, and the hash follows the
+ * generator. */
+static void test_sim__generated_series_read_index_hash(void **state)
+{
+    fc_cloud *c = open_estate();
+    fc_inventory a, b;
+    double *chunk;
+    size_t i, j;
+    (void)state;
+
+    discover(c, at("2026-11-20T12:00:00Z"), 14, 0, NULL, 0, &a);
+    discover(c, at("2026-11-20T12:00:00Z"), 14, 0, NULL, 0, &b);
+    assert_true(a.nmetrics > 10);
+    const fc_metric_series **scan = calloc(a.nmetrics, sizeof(*scan));
+    assert_non_null(scan);
+    for (i = 0; i < a.nmetrics; i++)
+        scan[i] = fc_inventory_metric(&a, a.metrics[i].resource_id, a.metrics[i].metric);
+    assert_int_equal(fc_inventory_index(&a), FC_OK);
+    for (i = 0; i < a.nmetrics; i++) {
+        const fc_metric_series *s = &a.metrics[i];
+        assert_ptr_equal(fc_inventory_metric(&a, s->resource_id, s->metric), scan[i]);
+        assert_null(s->values);
+        assert_non_null(s->fill);
+        chunk = malloc((s->n + 1) * sizeof(*chunk));
+        assert_non_null(chunk);
+        fc_metric_series_read(s, 3, s->n - 3, chunk);
+        for (j = 3; j < s->n; j += 17)
+            assert_true(chunk[j - 3] == pt(s, j));
+        free(chunk);
+        assert_true(fc_metric_series_hash(s, 7) == fc_metric_series_hash(&b.metrics[i], 7));
+        if (i)
+            assert_true(fc_metric_series_hash(s, 7) != fc_metric_series_hash(s - 1, 7));
+    }
+    assert_null(fc_inventory_metric(&a, a.metrics[0].resource_id, "NoSuchMetric"));
+    assert_null(fc_inventory_metric(&a, "i-nope", "CPUUtilization"));
+    free(scan);
+    fc_inventory_dispose(&a);
+    fc_inventory_dispose(&b);
+    fc_cloud_free(c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -657,6 +790,9 @@ int main(void)
         cmocka_unit_test(test_sim__resources_appear_when_created),
         cmocka_unit_test(test_sim__rejects_bad_lookbacks),
         cmocka_unit_test(test_sim__bad_estates_name_file_and_line),
+        cmocka_unit_test(test_sim__streamed_and_whole_loads_agree),
+        cmocka_unit_test(test_sim__aliases_still_load),
+        cmocka_unit_test(test_sim__generated_series_read_index_hash),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -179,6 +179,121 @@ static void test_status__tree_replaces_and_sorts(void **state)
     json_object_put(o);
 }
 
+/* ---- the direct writer matches libyaml ---------------------------------- */
+
+static uint64_t rng_state;
+static int safe_only; /* pieces the direct writer takes, no "- - x" */
+
+static unsigned rnd(unsigned n)
+{
+    rng_state = rng_state * 6364136223846793005ULL + 1442695040888963407ULL;
+    return (unsigned)(rng_state >> 33) % n;
+}
+
+/* Strings built from pieces that hit every branch: words, spaces in runs,
+ * indicators first and inside, quotes, '#', numbers, dates, booleans. */
+static struct json_object *random_string(void)
+{
+    static const char *const pieces[] = {
+        "word", "x", "dry-run:", ": ", ":", " ", "  ", "-", "- ", "'", "''", "#", " #",
+        "\"", "\\", "12", "3.5", "2026-11-20T12:00:00Z", "true", "No", "~", "---", "...",
+        "?", "? ", ",", "[a]", "{b}", "&", "*", "!", "|", ">", "%", "@", "`", "i-0abc123",
+        "USD/month", "(old-vpn-root)", "a=b", "\t", "é", "null", "0x1F", "inf", "",
+        "a-very-long-token-without-any-spaces-that-keeps-going-and-going-beyond-width",
+    };
+    char buf[600] = "";
+    unsigned n = rnd(40), i;
+    for (i = 0; i < n && strlen(buf) < 500; i++) {
+        const char *p = pieces[rnd((unsigned)(sizeof(pieces) / sizeof(pieces[0])))];
+        if (safe_only && strpbrk(p, "#\"\\\t\xc3"))
+            continue;
+        strcat(buf, p);
+    }
+    if (safe_only) { /* no leading or trailing space */
+        size_t len = strlen(buf);
+        while (len && buf[len - 1] == ' ')
+            buf[--len] = '\0';
+        return json_object_new_string(buf + strspn(buf, " "));
+    }
+    return json_object_new_string(buf);
+}
+
+static struct json_object *random_value(int depth);
+
+static struct json_object *random_object(int depth)
+{
+    static const char *const keys[] = {"a", "message", "summary", "402918374651", "true",
+                                       "b c", "x:y", "-k", "'q", "long key with spaces",
+                                       "", "z"};
+    struct json_object *o = json_object_new_object();
+    unsigned n = rnd(6), i;
+    for (i = 0; i < n; i++)
+        json_object_object_add(o, keys[rnd(12)], random_value(depth + 1));
+    return o;
+}
+
+static struct json_object *random_value(int depth)
+{
+    unsigned k = rnd(depth > 4 ? 5 : 8);
+    struct json_object *a;
+    unsigned n, i;
+    switch (k) {
+    case 0:
+        return json_object_new_int((int)rnd(100000) - 500);
+    case 1:
+        return fc_status_number((double)rnd(100000) / 7.0, (int)rnd(4));
+    case 2:
+        return json_object_new_boolean((int)rnd(2));
+    case 3:
+        return NULL;
+    case 4:
+        return random_string();
+    case 5:
+    case 6:
+        return random_object(depth);
+    default:
+        a = json_object_new_array();
+        n = rnd(4);
+        for (i = 0; i < n; i++) {
+            struct json_object *v = random_value(depth + 1);
+            if (safe_only && json_object_is_type(v, json_type_array) &&
+                json_object_array_length(v)) {
+                json_object_put(v);
+                v = random_string();
+            }
+            json_object_array_add(a, v);
+        }
+        return a;
+    }
+}
+
+static void test_status__direct_writer_matches_libyaml(void **state)
+{
+    unsigned i;
+    (void)state;
+    rng_state = 42;
+    for (i = 0; i < 4000; i++) {
+        struct json_object *doc;
+        fc_buf a, b;
+        safe_only = i % 2;
+        doc = random_object(0);
+        fc_buf_init(&a);
+        fc_buf_init(&b);
+        /* Safe documents (but an empty root) must take the direct path. */
+        if (safe_only && json_object_object_length(doc))
+            assert_int_equal(fc_yaml_emit_direct(&a, doc), FC_OK);
+        else
+            assert_int_equal(fc_yaml_emit(&a, doc), FC_OK);
+        assert_int_equal(fc_yaml_emit_libyaml(&b, doc), FC_OK);
+        if (a.len != b.len || memcmp(a.data, b.data, a.len) != 0)
+            fail_msg("document %u differs:\n--- direct\n%s\n--- libyaml\n%s", i, a.data,
+                     b.data);
+        fc_buf_dispose(&a);
+        fc_buf_dispose(&b);
+        json_object_put(doc);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -190,6 +305,7 @@ int main(void)
         cmocka_unit_test(test_status__condition_keeps_transition_time_when_unchanged),
         cmocka_unit_test(test_status__garbage_previous_file_is_ignored),
         cmocka_unit_test(test_status__tree_replaces_and_sorts),
+        cmocka_unit_test(test_status__direct_writer_matches_libyaml),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
