@@ -214,6 +214,18 @@ static void apply_config(fc_run_opts *o, const char **interval, long *max_passes
     o->live = fc_config_bool(config, "live");
     o->verify_signatures = fc_config_bool(config, "verifySignatures");
     o->force = fc_config_bool(config, "force");
+    o->forge = fc_config_get(config, "forge.kind");
+    o->forge_url = fc_config_get(config, "forge.url");
+    o->forge_project = fc_config_get(config, "forge.project");
+    o->forge_token_file = fc_config_get(config, "forge.tokenFile");
+    o->forge_min_saving = (double)fc_config_long(config, "forge.minSaving");
+    o->forge_max_wait = fc_config_long(config, "forge.maxWait");
+    o->status_branch = fc_config_get(config, "statusBranch");
+    o->commit_trailers = fc_config_get(config, "commitTrailer");
+    o->sign_commits = fc_sign_format_parse(fc_config_get(config, "signCommits"));
+    o->signing_key = fc_config_get(config, "signingKey");
+    o->signing_passphrase_file = fc_config_get(config, "signingPassphraseFile");
+    o->commit_status = fc_config_bool(config, "forge.commitStatus");
     o->now = 0;
     if (fc_config_get(config, "now")) /* validated by the config layer */
         fc_time_parse(fc_config_get(config, "now"), &o->now);

@@ -18,10 +18,21 @@
 static const char *const weekday_names[7] = {"mon", "tue", "wed", "thu",
                                              "fri", "sat", "sun"};
 
-static struct json_object *children_of(const fc_spec_set *set, const char *name)
+static struct json_object *children_of(const fc_pass *pass, const fc_object *budget)
 {
+    const fc_spec_set *set = pass->specs;
+    const char *name = budget->metadata.name;
+    const fc_budget_kids *kids = fc_index_budget_kids(pass);
     struct json_object *a = json_object_new_array();
-    size_t i;
+    const size_t *idx;
+    size_t i, n;
+    if (kids) {
+        n = fc_budget_kids_of(kids, set, budget, &idx);
+        for (i = 0; i < n; i++)
+            json_object_array_add(
+                a, json_object_new_string(set->objects[idx[i]].metadata.name));
+        return a;
+    }
     for (i = 0; i < set->nobjects; i++) {
         const fc_object *o = &set->objects[i];
         /* First byte before the call: this runs once per Budget per Budget. */
@@ -158,7 +169,8 @@ int fc_reconcile_budget(fc_pass *pass, const fc_object *obj)
     memset(&ev, 0, sizeof(ev));
     if (!pass->inv)
         return fc_error_set(FC_EINVALID, "budget %s: no inventory", obj->metadata.name);
-    if ((rc = fc_engine_budget_tree(&ev, pass->specs, obj, pass->inv, pass->now)) != FC_OK)
+    if ((rc = fc_engine_budget_tree_kids(&ev, pass->specs, fc_index_budget_kids(pass), obj,
+                                         pass->inv, pass->now)) != FC_OK)
         return rc;
     if ((rc = fc_sdoc_begin(&d, pass, "Budget", "budgets", obj->metadata.name))) {
         fc_budget_eval_dispose(&ev);
@@ -179,7 +191,7 @@ int fc_reconcile_budget(fc_pass *pass, const fc_object *obj)
     json_object_object_add(d.status, "currency", json_object_new_string(ev.currency ? ev.currency : "USD"));
     json_object_object_add(d.status, "daysObserved", json_object_new_int(ev.days_observed));
     json_object_object_add(d.status, "parent", FC_JSTR(b->parent));
-    json_object_object_add(d.status, "children", children_of(pass->specs, obj->metadata.name));
+    json_object_object_add(d.status, "children", children_of(pass, obj));
     json_object_object_add(d.status, "spend", spend_of(&ev));
     json_object_object_add(d.status, "forecastDetail", forecast_of(&ev));
     if (pass->budget_alerts)

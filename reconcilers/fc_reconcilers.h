@@ -36,6 +36,10 @@ typedef struct {
     int approved;           /* approved at this commit, whatever the state
                                (the executor rolls back what is not); 1
                                when the approver list is missing */
+    char *policy;           /* pre-approved by this Policy (optimization is
+                               then "<policy>-<recommendation id>" and no
+                               Optimization spec exists), or NULL */
+    char *preapproval;      /* the Policy's preApproved entry, or NULL */
 } fc_plan_item;
 
 typedef struct {
@@ -61,7 +65,9 @@ typedef struct {
  * aside), newest first.  Computed by the pass, judged by the reconciler.
  */
 typedef struct {
-    char *name;                  /* Optimization name */
+    fc_kind kind;                /* FC_KIND_POLICY for a Policy's preApproved;
+                                    any other value is an Optimization's */
+    char *name;                  /* its name */
     fc_approval_vote *votes;
     size_t nvotes;
     char *last_author;           /* author of the newest change, for messages */
@@ -69,6 +75,7 @@ typedef struct {
 } fc_approval_evidence;
 
 void fc_approval_evidence_dispose(fc_approval_evidence *e);
+
 
 struct fc_approvers;
 struct fc_exec_list; /* controller/executor/fc_executor.h */
@@ -133,5 +140,38 @@ int fc_reconcile_after_execution(fc_pass *pass);
 /* Newest journal row of an Optimization: 1 and borrowed id/state, or 0. */
 int fc_execution_latest(const fc_pass *pass, const char *optimization,
                         const char **id, const char **state);
+
+/*
+ * The one approval judgement (approval by reviewed commit), for an
+ * Optimization and for a Policy's preApproved entries alike: an identity
+ * counts when it is in approved_by, in the approver list, and authored a
+ * commit whose version of the object (kind, name) is the current one (with
+ * a good signature when the list asks for it).  Returns 1 when enough
+ * distinct identities count for `risk` in `account` (the first Policy
+ * covering it says how many); else 0 with *reason (CamelCase) and msg.
+ */
+int fc_approval_judge(const fc_pass *pass, fc_kind kind, const char *name,
+                      char *const *approved_by, unsigned napproved_by, const char *account,
+                      fc_risk risk, const char **reason, char *msg, size_t msize);
+
+/* The risk of an action: the highest over the resource types it applies to
+ * (HIGH for an unknown action). */
+fc_risk fc_action_risk(const char *action);
+
+/* ---- pre-approval (preapproved.c, issue 7.2) ---- */
+struct json_object;
+/* 1 when a Policy's preApproved entry covers account: in its accounts (ids
+ * or Account names) and, with accountTags, an Account spec carrying every
+ * tag.  An entry with neither covers nothing. */
+int fc_preapproval_covers_account(const fc_spec_set *set, const fc_policy_preapproval *e,
+                                  const char *account);
+/* 1 when e covers recommendation r: same rule, same action, covered account
+ * (risk is judged by the caller). */
+int fc_preapproval_matches(const fc_spec_set *set, const fc_policy_preapproval *e,
+                           const fc_recommendation *r);
+/* The Policy's pre-approvals: plan items into pass->plan for approved,
+ * low-risk matches, and *out = status.preApproved (a new JSON array; NULL
+ * when the Policy has no entries). */
+int fc_preapproved_reconcile(fc_pass *pass, const fc_object *policy, struct json_object **out);
 
 #endif

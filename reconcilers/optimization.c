@@ -77,13 +77,26 @@ static unsigned approvals_needed(const fc_spec_set *set, const char *account,
     return risk == FC_RISK_HIGH ? 2 : 1;
 }
 
-static const fc_approval_evidence *evidence_for(const fc_pass *pass, const char *name)
+static const fc_approval_evidence *evidence_for(const fc_pass *pass, fc_kind kind,
+                                                const char *name)
 {
     size_t i;
     for (i = 0; i < pass->nevidence; i++)
-        if (strcmp(pass->evidence[i].name, name) == 0)
+        if ((pass->evidence[i].kind == FC_KIND_POLICY) == (kind == FC_KIND_POLICY) &&
+            strcmp(pass->evidence[i].name, name) == 0)
             return &pass->evidence[i];
     return NULL;
+}
+
+fc_risk fc_action_risk(const char *action)
+{
+    fc_risk risk = FC_RISK_HIGH;
+    int seen = 0;
+    size_t i;
+    for (i = 0; action && i < FC_ARRAY_LEN(rules); i++)
+        if (strcmp(rules[i].action, action) == 0 && (!seen++ || rules[i].risk > risk))
+            risk = rules[i].risk;
+    return risk;
 }
 
 /* Did `identity` author a commit of the current content (with a good
@@ -105,19 +118,16 @@ static int authored(const fc_approval_evidence *ev, const char *identity, int ve
     return 0;
 }
 
-/*
- * Approval by reviewed commit: an identity counts when it is in approvedBy,
- * in the approver list, and authored a commit whose version of this spec is
- * the current one.  Returns 1 when enough distinct identities count.
- */
-static int judge_approval(const fc_pass *pass, const fc_object *obj, fc_risk risk,
-                          const char **reason, char *msg, size_t msize)
+/* Approval by reviewed commit (fc_reconcilers.h): the one judgement, for
+ * Optimizations and Policy pre-approvals alike. */
+int fc_approval_judge(const fc_pass *pass, fc_kind kind, const char *name,
+                      char *const *approved_by, unsigned napproved_by, const char *account,
+                      fc_risk risk, const char **reason, char *msg, size_t msize)
 {
-    const fc_optimization_spec *s = obj->spec.optimization;
     const fc_approvers *list = pass->approvers;
-    const fc_approval_evidence *ev = evidence_for(pass, obj->metadata.name);
+    const fc_approval_evidence *ev = evidence_for(pass, kind, name);
     const char *sig_error = NULL;
-    unsigned need = approvals_needed(pass->specs, s->target.account, risk);
+    unsigned need = approvals_needed(pass->specs, account, risk);
     unsigned listed = 0, counted = 0, i, j;
     char who[256] = "", unknown[256] = "";
 
@@ -127,17 +137,17 @@ static int judge_approval(const fc_pass *pass, const fc_object *obj, fc_risk ris
                  pass->approvers_error ? pass->approvers_error : "approvers.yaml is missing");
         return 0;
     }
-    if (s->approval.napproved_by == 0) {
+    if (napproved_by == 0) {
         *reason = "NotApproved";
         snprintf(msg, msize, "%s risk needs %u distinct approver(s); approvedBy is empty",
                  fc_risk_name(risk), need);
         return 0;
     }
-    for (i = 0; i < s->approval.napproved_by; i++) {
-        const char *id = s->approval.approved_by[i];
+    for (i = 0; i < napproved_by; i++) {
+        const char *id = approved_by[i];
         int dup = 0;
         for (j = 0; j < i && !dup; j++)
-            dup = strcasecmp(s->approval.approved_by[j], id) == 0;
+            dup = strcasecmp(approved_by[j], id) == 0;
         if (dup)
             continue;
         if (!fc_approvers_find(list, id)) {
@@ -183,6 +193,15 @@ static int judge_approval(const fc_pass *pass, const fc_object *obj, fc_risk ris
         snprintf(msg + l, msize - l, "; not approvers: %s", unknown);
     }
     return 0;
+}
+
+static int judge_approval(const fc_pass *pass, const fc_object *obj, fc_risk risk,
+                          const char **reason, char *msg, size_t msize)
+{
+    const fc_optimization_spec *s = obj->spec.optimization;
+    return fc_approval_judge(pass, FC_KIND_OPTIMIZATION, obj->metadata.name,
+                             s->approval.approved_by, s->approval.napproved_by,
+                             s->target.account, risk, reason, msg, msize);
 }
 
 static int account_declared(const fc_spec_set *set, const char *account)

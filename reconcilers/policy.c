@@ -14,6 +14,7 @@ int fc_reconcile_policy(fc_pass *pass, const fc_object *obj)
     struct json_object *rds = json_object_new_object();
     struct json_object *ebs = json_object_new_object();
     struct json_object *appr = json_object_new_object();
+    struct json_object *pre = NULL;
     size_t n = 0, i;
     double saving = 0;
     const char *currency = "USD";
@@ -51,6 +52,13 @@ int fc_reconcile_policy(fc_pass *pass, const fc_object *obj)
     json_object_object_add(d.status, "recommendations", json_object_new_int64((int64_t)n));
     json_object_object_add(d.status, "monthlySaving", fc_status_number(saving, 2));
     json_object_object_add(d.status, "currency", json_object_new_string(currency));
+    /* spec.preApproved: plan items and what each entry did (preapproved.c). */
+    if ((rc = fc_preapproved_reconcile(pass, obj, &pre)) != FC_OK) {
+        fc_sdoc_dispose(&d);
+        return rc;
+    }
+    if (pre)
+        json_object_object_add(d.status, "preApproved", pre);
     rc = fc_sdoc_cond(&d, pass, "Valid", 1, "SpecValid", "spec is valid");
     if (rc == FC_OK)
         rc = fc_sdoc_cond(&d, pass, "Ready", 1, "Evaluated",

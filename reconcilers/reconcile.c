@@ -72,6 +72,8 @@ void fc_plan_dispose(fc_plan *p)
         free(it->resource);
         free(it->reason);
         free(it->message);
+        free(it->policy);
+        free(it->preapproval);
     }
     free(p->items);
     fc_plan_init(p);
@@ -273,6 +275,7 @@ struct fc_reconcile_index {
     size_t nrecs;
     link *opts;
     size_t nopts;
+    fc_budget_kids *budget_kids; /* children of each Budget */
 };
 
 static int link_cmp(const void *a, const void *b)
@@ -312,7 +315,7 @@ static int index_build(fc_pass *pass, struct fc_reconcile_index *ix)
         qsort(ix->recs, ix->nrecs, sizeof(*ix->recs), link_cmp);
     if (ix->nopts > 1)
         qsort(ix->opts, ix->nopts, sizeof(*ix->opts), link_cmp);
-    return FC_OK;
+    return fc_budget_kids_new(&ix->budget_kids, pass->specs);
 }
 
 static const void *index_find(const link *v, size_t n, const char *resource,
@@ -344,6 +347,11 @@ const fc_recommendation *fc_index_rec(const fc_pass *pass, const char *resource,
     return pass->index ? index_find(pass->index->recs, pass->index->nrecs, resource,
                                     account, action)
                        : NULL;
+}
+
+const fc_budget_kids *fc_index_budget_kids(const fc_pass *pass)
+{
+    return pass->index ? pass->index->budget_kids : NULL;
 }
 
 const fc_object *fc_index_opt(const fc_pass *pass, const char *resource,
@@ -410,5 +418,6 @@ out:
     pass->index = NULL;
     free(ix.recs);
     free(ix.opts);
+    fc_budget_kids_free(ix.budget_kids);
     return rc;
 }

@@ -43,6 +43,8 @@ struct json_object *fc_json_strings(char *const *v, unsigned n);
  */
 const fc_recommendation *fc_index_rec(const fc_pass *pass, const char *resource,
                                       const char *account, const char *action);
+/* Children of every Budget of pass->specs; NULL outside fc_reconcile_all. */
+const fc_budget_kids *fc_index_budget_kids(const fc_pass *pass);
 const fc_object *fc_index_opt(const fc_pass *pass, const char *resource,
                               const char *account, const char *action);
 

@@ -276,3 +276,31 @@ char *fc_optimization_fingerprint(const fc_object *obj)
     }
     return fc_buf_detach(&b);
 }
+
+char *fc_policy_fingerprint(const fc_object *obj)
+{
+    const fc_policy_spec *p;
+    fc_buf b;
+    unsigned i, j;
+
+    if (!obj || obj->kind != FC_KIND_POLICY)
+        return NULL;
+    p = obj->spec.policy;
+    fc_buf_init(&b);
+    /* What a pre-approval means: where, which rules, how many approvals. */
+    fc_buf_printf(&b, "name=%s\naccounts=", obj->metadata.name);
+    for (i = 0; i < p->naccounts; i++)
+        fc_buf_printf(&b, "%s,", p->accounts[i]);
+    fc_buf_printf(&b, "\napprovals=%u/%u/%u\nirreversible=%d\nsuspend=%d\n", p->approvals.low,
+                  p->approvals.medium, p->approvals.high, p->irreversible, p->suspend);
+    for (i = 0; i < p->npre_approved; i++) {
+        const fc_policy_preapproval *e = &p->pre_approved[i];
+        fc_buf_printf(&b, "pre=%s rule=%s action=%s accounts=", e->name, e->rule, e->action);
+        for (j = 0; j < e->naccounts; j++)
+            fc_buf_printf(&b, "%s,", e->accounts[j]);
+        fc_buf_puts(&b, " tags=");
+        kv_append(&b, e->account_tags, e->naccount_tags);
+        fc_buf_puts(&b, "\n");
+    }
+    return fc_buf_detach(&b);
+}

@@ -46,5 +46,9 @@ const fc_approver *fc_approvers_find(const fc_approvers *a, const char *identity
  * the whole spec but approval.approvedBy.  Two versions with the same
  * fingerprint need no new approval.  Caller frees. */
 char *fc_optimization_fingerprint(const fc_object *obj);
+/* The same for a Policy: its accounts, approval counts and preApproved
+ * entries (approval.approvedBy aside), what a pre-approval approves.
+ * Caller frees. */
+char *fc_policy_fingerprint(const fc_object *obj);
 
 #endif

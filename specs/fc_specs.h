@@ -146,6 +146,25 @@ typedef struct {
                                         state after an action, default 300 */
 } fc_policy_limits;
 
+/* preApproved[]: a named low-risk rule the Policy approves in advance
+ * (issue 7.2).  Its recommendations run without an Optimization spec once
+ * the Policy's own commit is approved (approval.approvedBy, judged like an
+ * Optimization's); entries whose action is not low-risk are refused. */
+typedef struct {
+    char *name;             /* DNS-1123, unique in the Policy */
+    char *rule;             /* finding rule id, e.g. unassociated-elastic-ip */
+    char *action;           /* the action it approves, e.g. release-address */
+    char **accounts;        /* account ids or Account names */
+    unsigned naccounts;
+    fc_kv *account_tags;    /* accountTags: Account spec tags, all must match */
+    unsigned naccount_tags;
+} fc_policy_preapproval;
+
+typedef struct {
+    char **approved_by;     /* approval.approvedBy: who approves preApproved */
+    unsigned napproved_by;
+} fc_policy_approval;
+
 typedef struct {
     char **services;        /* services: ec2 ebs eip elb rds lambda s3; NULL=all */
     unsigned nservices;
@@ -168,6 +187,9 @@ typedef struct {
     int irreversible;       /* irreversible: true lets the executor run
                                actions without an inverse (release-address,
                                delete-snapshot) in the accounts it covers */
+    fc_policy_preapproval *pre_approved; /* preApproved: NULL = none */
+    unsigned npre_approved;
+    fc_policy_approval approval; /* approval.approvedBy of preApproved */
     int suspend;            /* suspend: true = not reconciled */
 } fc_policy_spec;
 

@@ -146,6 +146,24 @@ static const cyaml_schema_field_t limits_fields[] = {
     CYAML_FIELD_END,
 };
 
+static const cyaml_schema_field_t preapproval_fields[] = {
+    STR("name", REQ, fc_policy_preapproval, name),
+    STR("rule", REQ, fc_policy_preapproval, rule),
+    STR("action", REQ, fc_policy_preapproval, action),
+    STRS("accounts", OPT, fc_policy_preapproval, accounts, naccounts),
+    MAP("accountTags"),
+    CYAML_FIELD_END,
+};
+
+static const cyaml_schema_value_t preapproval_entry = {
+    CYAML_VALUE_MAPPING(CYAML_FLAG_DEFAULT, fc_policy_preapproval, preapproval_fields),
+};
+
+static const cyaml_schema_field_t policy_approval_fields[] = {
+    STRS("approvedBy", OPT, fc_policy_approval, approved_by, napproved_by),
+    CYAML_FIELD_END,
+};
+
 static const cyaml_schema_field_t policy_fields[] = {
     STRS("services", OPT, fc_policy_spec, services, nservices),
     STRS("regions", OPT, fc_policy_spec, regions, nregions),
@@ -168,6 +186,10 @@ static const cyaml_schema_field_t policy_fields[] = {
                         anomalies_fields),
     CYAML_FIELD_MAPPING("limits", OPT, fc_policy_spec, limits, limits_fields),
     CYAML_FIELD_BOOL("irreversible", OPT, fc_policy_spec, irreversible),
+    CYAML_FIELD_SEQUENCE_COUNT("preApproved", OPT | CYAML_FLAG_POINTER, fc_policy_spec,
+                               pre_approved, npre_approved, &preapproval_entry, 0,
+                               CYAML_UNLIMITED),
+    CYAML_FIELD_MAPPING("approval", OPT, fc_policy_spec, approval, policy_approval_fields),
     CYAML_FIELD_BOOL("suspend", OPT, fc_policy_spec, suspend),
     CYAML_FIELD_END,
 };
@@ -386,6 +408,11 @@ void fc_specs_doc_free(fc_kind kind, fc_specs_doc *doc)
             kv_free(p->exclusions.tags, p->exclusions.ntags);
             p->exclusions.tags = NULL;
             p->exclusions.ntags = 0;
+            for (unsigned i = 0; p->pre_approved && i < p->npre_approved; i++) {
+                kv_free(p->pre_approved[i].account_tags, p->pre_approved[i].naccount_tags);
+                p->pre_approved[i].account_tags = NULL;
+                p->pre_approved[i].naccount_tags = 0;
+            }
             break;
         }
         case FC_KIND_BUDGET: {

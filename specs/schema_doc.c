@@ -165,6 +165,25 @@ static const fc_schema_doc docs[] = {
     TEXT(P, "spec.irreversible", "Lets the executor run actions without an "
          "inverse (release-address, delete-snapshot) in the accounts this "
          "Policy covers."),
+    TEXT(P, "spec.preApproved", "Low-risk rules approved in advance: their "
+         "recommendations run with --live without an Optimization spec, once "
+         "this Policy's commit is approved (spec.approval). Entries whose "
+         "action is not low-risk are refused; the status says why."),
+    PAT(P, "spec.preApproved[].name", "Unique in the Policy.", DNS_LABEL, 63),
+    PAT(P, "spec.preApproved[].rule", "Finding rule id, e.g. "
+        "unassociated-elastic-ip.", DNS_LABEL, 63),
+    ENUM(P, "spec.preApproved[].action", "The action it approves; only "
+         "low-risk actions run.", fc_schema_actions),
+    TEXT(P, "spec.preApproved[].accounts", "Account ids or Account names; "
+         "accounts or accountTags is required."),
+    PAT(P, "spec.preApproved[].accounts[]", NULL, DNS_LABEL, 63),
+    {P, "spec.preApproved[].accountTags", "Tags of the Account spec that must "
+     "all match (e.g. env: dev).", NULL, NULL, 0, 0, STRMAP, 0},
+    TEXT(P, "spec.approval", "Who approves spec.preApproved: judged like an "
+         "Optimization's approval (approvers.yaml, authored commit, the "
+         "low-risk approval count)."),
+    {P, "spec.approval.approvedBy[]", "Identity of an approver listed in "
+     "approvers.yaml.", NULL, NULL, 0, 0, NONEMPTY, 0},
 
     /* Budget */
     {B, "spec.amount", "Budget per period, above 0.", NULL, NULL, 0, 0, XMIN,

@@ -627,6 +627,51 @@ static void check_policy_rules(fc_specs_docctx *dc, fc_policy_spec *p)
                0);
 }
 
+/* preApproved[] (issue 7.2): each entry names a rule, an action the
+ * executor knows and the accounts it covers (ids, names or tags: never
+ * implicitly all); whether the action is low-risk enough is judged, and
+ * reported, by the Policy reconciler. */
+static void check_preapproved(fc_specs_docctx *dc, fc_policy_spec *p)
+{
+    char base[96], buf[160];
+
+    for (unsigned i = 0; i < p->npre_approved; i++) {
+        fc_policy_preapproval *e = &p->pre_approved[i];
+        at(base, sizeof(base), "spec.preApproved", i);
+        snprintf(buf, sizeof(buf), "%s.accountTags", base);
+        load_map(dc, buf, &e->account_tags, &e->naccount_tags);
+        if (!fc_specs_is_dns_label(e->name)) {
+            snprintf(buf, sizeof(buf), "%s.name", base);
+            bad(dc, buf, "expected a DNS-1123 label");
+        }
+        for (unsigned j = 0; j < i; j++)
+            if (e->name && p->pre_approved[j].name &&
+                strcmp(e->name, p->pre_approved[j].name) == 0) {
+                snprintf(buf, sizeof(buf), "%s.name", base);
+                bad(dc, buf, "duplicate preApproved name \"%.63s\"", e->name);
+            }
+        if (!fc_specs_is_dns_label(e->rule)) {
+            snprintf(buf, sizeof(buf), "%s.rule", base);
+            bad(dc, buf, "expected a finding rule id (e.g. unassociated-elastic-ip)");
+        }
+        if (!in_list(e->action, fc_schema_actions)) {
+            snprintf(buf, sizeof(buf), "%s.action", base);
+            bad(dc, buf, "unknown action \"%.80s\"", e->action ? e->action : "");
+        }
+        for (unsigned j = 0; j < e->naccounts; j++)
+            if (!fc_specs_is_account_id(e->accounts[j]) &&
+                !fc_specs_is_dns_label(e->accounts[j])) {
+                snprintf(buf, sizeof(buf), "%s.accounts[%u]", base, j);
+                bad(dc, buf, "expected a 12-digit account id or an Account name");
+            }
+        if (!e->naccounts && !e->naccount_tags)
+            bad(dc, base, "expected accounts or accountTags: a pre-approval names "
+                "where it applies");
+    }
+    check_nonempty_list(dc, "spec.approval.approvedBy", p->approval.approved_by,
+                        p->approval.napproved_by);
+}
+
 static void check_policy(fc_specs_docctx *dc, fc_policy_spec *p)
 {
     char buf[160];
@@ -676,6 +721,7 @@ static void check_policy(fc_specs_docctx *dc, fc_policy_spec *p)
     check_nonneg(dc, "spec.anomalies.sensitivity", &p->anomalies.sensitivity, 3);
     if (present(dc, "spec.anomalies.sensitivity") && !(p->anomalies.sensitivity > 0))
         bad(dc, "spec.anomalies.sensitivity", "expected a z-score above 0");
+    check_preapproved(dc, p);
 }
 
 /* Budget notification targets (controller/notify parses them the same

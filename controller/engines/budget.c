@@ -225,24 +225,118 @@ typedef struct {
     size_t nb;
     size_t *kids_at;          /* nb + 1: children of k are kids[kids_at[k]..] */
     size_t *kids;
-    signed char *memo;        /* nb x ncosts: -1 unknown, 0/1 in T(b) */
+    const size_t *rep;        /* nkeys: a row of each scope key */
+    signed char *memo;        /* nkeys x nb, key-major: -1 unknown, 0/1 in T(b) */
     int why;
 } tree_ctx;
 
-static int in_total(tree_ctx *t, size_t bi, size_t row, int depth)
+static int in_total(tree_ctx *t, size_t bi, size_t key, int depth)
 {
-    signed char *m = &t->memo[bi * t->inv->ncosts + row];
+    signed char *m = &t->memo[key * t->nb + bi];
     size_t j;
     int v;
 
     if (*m >= 0)
         return *m;
-    v = in_scope(t->budgets[bi]->spec.budget, t->inv, &t->inv->costs[row], &t->why);
+    v = in_scope(t->budgets[bi]->spec.budget, t->inv, &t->inv->costs[t->rep[key]], &t->why);
     for (j = t->kids_at[bi]; !v && depth < MAX_DEPTH && j < t->kids_at[bi + 1]; j++)
-        v = in_total(t, t->kids[j], row, depth + 1);
+        v = in_total(t, t->kids[j], key, depth + 1);
     *m = (signed char)v;
     return v;
 }
+
+/* ---- scope keys -------------------------------------------------------- */
+
+/* in_scope reads only a row's account, service, region and resource, so
+ * rows sharing those four (the same line on other days) share every scope
+ * answer: a tree is walked once per key, not once per row and child
+ * (5,000 children of one Budget over 60 days of rows was most of a pass). */
+typedef struct {
+    size_t *rowkey;           /* nwin: key of each row of the window */
+    size_t *rep;              /* nkeys: first row of each key */
+    size_t nkeys;
+} scope_keys;
+
+static uint64_t hash_str(uint64_t h, const char *s)
+{
+    if (!s)
+        return (h ^ 0xff) * 1099511628211ULL;
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+    return (h ^ 0xfe) * 1099511628211ULL;
+}
+
+static int same_str(const char *a, const char *b)
+{
+    return a == b || (a && b && strcmp(a, b) == 0);
+}
+
+static uint64_t row_hash(const fc_cost_row *c)
+{
+    uint64_t h = 14695981039346656037ULL;
+    h = hash_str(h, c->account);
+    h = hash_str(h, c->service);
+    h = hash_str(h, row_region(c));
+    return hash_str(h, row_resource(c));
+}
+
+static int same_key(const fc_cost_row *a, const fc_cost_row *b)
+{
+    return same_str(a->account, b->account) && same_str(a->service, b->service) &&
+           same_str(row_region(a), row_region(b)) &&
+           same_str(row_resource(a), row_resource(b));
+}
+
+/* Groups rows win[0..nwin) by key (open addressing, keys in first-seen
+ * order). */
+static int scope_keys_build(scope_keys *k, const fc_inventory *inv,
+                            const size_t *win, size_t nwin)
+{
+    size_t cap = 16, i, *slot = NULL;
+    int rc = FC_OK;
+
+    memset(k, 0, sizeof(*k));
+    while (cap < nwin * 2)
+        cap *= 2;
+    slot = malloc(cap * sizeof(*slot));
+    k->rowkey = malloc((nwin ? nwin : 1) * sizeof(*k->rowkey));
+    k->rep = malloc((nwin ? nwin : 1) * sizeof(*k->rep));
+    if (!slot || !k->rowkey || !k->rep) {
+        rc = fc_error_set(FC_ENOMEM, "out of memory");
+        goto done;
+    }
+    for (i = 0; i < cap; i++)
+        slot[i] = SIZE_MAX;
+    for (i = 0; i < nwin; i++) {
+        const fc_cost_row *c = &inv->costs[win[i]];
+        size_t s = (size_t)row_hash(c) & (cap - 1);
+        while (slot[s] != SIZE_MAX && !same_key(&inv->costs[k->rep[slot[s]]], c))
+            s = (s + 1) & (cap - 1);
+        if (slot[s] == SIZE_MAX) {
+            slot[s] = k->nkeys;
+            k->rep[k->nkeys++] = win[i];
+        }
+        k->rowkey[i] = slot[s];
+    }
+done:
+    free(slot);
+    return rc;
+}
+
+static void scope_keys_dispose(scope_keys *k)
+{
+    free(k->rowkey);
+    free(k->rep);
+    memset(k, 0, sizeof(*k));
+}
+
+/* Scope answers for one key: in own scope, claimed by how many children,
+ * and why rows of it cannot be judged. */
+typedef struct {
+    unsigned char done, own, child;
+    unsigned claims;
+    int why;
+} key_answer;
 
 /* One named node of the current level (qsort has no payload pointer). */
 typedef struct {
@@ -333,6 +427,156 @@ done:
     free(sorted);
     free(taken);
     free(fill);
+    return rc;
+}
+
+/* ---- children index ---------------------------------------------------- */
+
+struct fc_budget_kids {
+    size_t nobjects;          /* of the set it was built from */
+    size_t *at;               /* nobjects + 1: children of i are list[at[i]..] */
+    size_t *list;
+};
+
+void fc_budget_kids_free(fc_budget_kids *k)
+{
+    if (!k)
+        return;
+    free(k->at);
+    free(k->list);
+    free(k);
+}
+
+/* Budget names sorted once, every parent looked up: O(B log B) for the
+ * set instead of a scan of the set per Budget. */
+int fc_budget_kids_new(fc_budget_kids **out, const fc_spec_set *set)
+{
+    size_t nobj = set ? set->nobjects : 0, nl = 0, i, *parent = NULL, *fill = NULL;
+    level_name *sorted = NULL;
+    fc_budget_kids *k = NULL;
+    int rc = FC_OK;
+
+    *out = NULL;
+    k = calloc(1, sizeof(*k));
+    sorted = calloc(nobj + 1, sizeof(*sorted));
+    parent = calloc(nobj + 1, sizeof(*parent));
+    fill = calloc(nobj + 1, sizeof(*fill));
+    if (!k || !sorted || !parent || !fill ||
+        !(k->at = calloc(nobj + 1, sizeof(*k->at))) ||
+        !(k->list = calloc(nobj + 1, sizeof(*k->list)))) {
+        rc = fc_error_set(FC_ENOMEM, "out of memory");
+        goto done;
+    }
+    k->nobjects = nobj;
+    for (i = 0; i < nobj; i++) {
+        const fc_object *o = &set->objects[i];
+        if (o->kind == FC_KIND_BUDGET && o->metadata.name) {
+            sorted[nl].name = o->metadata.name;
+            sorted[nl++].k = i;
+        }
+    }
+    qsort(sorted, nl, sizeof(*sorted), cmp_level_name);
+    for (i = 0; i < nobj; i++) {
+        const fc_object *o = &set->objects[i];
+        const level_name *hit;
+        parent[i] = SIZE_MAX;
+        if (o->kind != FC_KIND_BUDGET || !o->spec.budget->parent)
+            continue;
+        hit = bsearch(o->spec.budget->parent, sorted, nl, sizeof(*sorted), cmp_parent_key);
+        if (hit && hit->k != i) {
+            parent[i] = hit->k;
+            k->at[hit->k + 1]++;
+        }
+    }
+    for (i = 0; i < nobj; i++)
+        k->at[i + 1] += k->at[i];
+    for (i = 0; i < nobj; i++)
+        if (parent[i] != SIZE_MAX)
+            k->list[k->at[parent[i]] + fill[parent[i]]++] = i;
+    *out = k;
+    k = NULL;
+done:
+    fc_budget_kids_free(k);
+    free(sorted);
+    free(parent);
+    free(fill);
+    return rc;
+}
+
+size_t fc_budget_kids_of(const fc_budget_kids *k, const fc_spec_set *set,
+                         const fc_object *budget, const size_t **idx)
+{
+    size_t i;
+    *idx = NULL;
+    if (!k || !set || k->nobjects != set->nobjects || budget < set->objects ||
+        budget >= set->objects + set->nobjects)
+        return 0;
+    i = (size_t)(budget - set->objects);
+    *idx = &k->list[k->at[i]];
+    return k->at[i + 1] - k->at[i];
+}
+
+/* collect_subtree from the index: the same nodes, and each node's
+ * children in set order as there. */
+static int collect_subtree_kids(tree_ctx *t, const fc_spec_set *set,
+                                const fc_budget_kids *kids, const fc_object *budget)
+{
+    size_t cap = 16, lo = 0, hi, k, j, n, *up = NULL, *grow;
+    const fc_object **gb;
+    const size_t *idx;
+    int depth, rc = FC_OK;
+
+    if (kids->nobjects != set->nobjects || budget < set->objects ||
+        budget >= set->objects + set->nobjects)
+        return collect_subtree(t, set, budget);
+    t->budgets = malloc(cap * sizeof(*t->budgets));
+    up = malloc(cap * sizeof(*up));
+    if (!t->budgets || !up) {
+        rc = fc_error_set(FC_ENOMEM, "out of memory");
+        goto done;
+    }
+    t->budgets[0] = budget;
+    up[0] = 0;
+    t->nb = hi = 1;
+    for (depth = 0; depth < MAX_DEPTH && lo < hi; depth++) {
+        for (k = lo; k < hi; k++) {
+            n = fc_budget_kids_of(kids, set, t->budgets[k], &idx);
+            for (j = 0; j < n; j++) {
+                if (t->nb == cap) {
+                    cap *= 2;
+                    if (!(gb = realloc(t->budgets, cap * sizeof(*gb)))) {
+                        rc = fc_error_set(FC_ENOMEM, "out of memory");
+                        goto done;
+                    }
+                    t->budgets = gb;
+                    if (!(grow = realloc(up, cap * sizeof(*grow)))) {
+                        rc = fc_error_set(FC_ENOMEM, "out of memory");
+                        goto done;
+                    }
+                    up = grow;
+                }
+                up[t->nb] = k;
+                t->budgets[t->nb++] = &set->objects[idx[j]];
+            }
+        }
+        lo = hi;
+        hi = t->nb;
+    }
+    /* Children of node k were appended in set order, consecutively. */
+    t->kids_at = calloc(t->nb + 1, sizeof(*t->kids_at));
+    t->kids = calloc(t->nb, sizeof(*t->kids));
+    if (!t->kids_at || !t->kids) {
+        rc = fc_error_set(FC_ENOMEM, "out of memory");
+        goto done;
+    }
+    for (k = 1; k < t->nb; k++)
+        t->kids_at[up[k] + 1]++;
+    for (k = 0; k < t->nb; k++)
+        t->kids_at[k + 1] += t->kids_at[k];
+    for (k = 1; k < t->nb; k++)
+        t->kids[k - 1] = k;
+done:
+    free(up);
     return rc;
 }
 
@@ -434,19 +678,23 @@ static void forecast(fc_budget_eval *out, const double *v,
 /* ---- evaluation -------------------------------------------------------- */
 
 static int evaluate(fc_budget_eval *out, const fc_spec_set *set,
-                    const fc_object *budget, const fc_inventory *inv, int64_t now)
+                    const fc_budget_kids *kids, const fc_object *budget,
+                    const fc_inventory *inv, int64_t now)
 {
     const fc_budget_spec *b;
     tree_ctx t;
+    scope_keys keys;
+    key_answer *ans = NULL;
     double *daily = NULL;
     unsigned char *cov = NULL, *seen = NULL;
     int64_t start, end, ws, today;
-    size_t nd, i, j, self = 0;
+    size_t nd, i, j, w, nwin = 0, *win = NULL, self = 0;
     int rc;
     unsigned th;
 
     memset(out, 0, sizeof(*out));
     memset(&t, 0, sizeof(t));
+    memset(&keys, 0, sizeof(keys));
     if (!budget || budget->kind != FC_KIND_BUDGET || !budget->spec.budget)
         return fc_error_set(FC_EINVALID, "not a Budget object");
     b = budget->spec.budget;
@@ -464,7 +712,8 @@ static int evaluate(fc_budget_eval *out, const fc_spec_set *set,
 
     t.set = set;
     t.inv = inv;
-    if ((rc = collect_subtree(&t, set, budget)) != FC_OK)
+    if ((rc = kids && set ? collect_subtree_kids(&t, set, kids, budget)
+                          : collect_subtree(&t, set, budget)) != FC_OK)
         goto fail;
     daily = calloc(nd, sizeof(*daily));
     cov = calloc(nd, 1);
@@ -473,35 +722,66 @@ static int evaluate(fc_budget_eval *out, const fc_spec_set *set,
         rc = fc_error_set(FC_ENOMEM, "out of memory");
         goto fail;
     }
+    /* The rows of the window, in inventory order. */
     if (inv && inv->ncosts) {
-        t.memo = malloc(t.nb * inv->ncosts);
-        if (!t.memo) {
+        if (!(win = malloc(inv->ncosts * sizeof(*win)))) {
             rc = fc_error_set(FC_ENOMEM, "out of memory");
             goto fail;
         }
-        memset(t.memo, -1, t.nb * inv->ncosts);
+        for (i = 0; i < inv->ncosts; i++) {
+            const fc_cost_row *c = &inv->costs[i];
+            if (c->day >= ws && c->day < now && c->day < end)
+                win[nwin++] = i;
+        }
+    }
+    /* A leaf's rows are judged one by one (a key costs as much as the
+     * answer); a tree's once per key. */
+    if (t.nb > 1 && nwin) {
+        if ((rc = scope_keys_build(&keys, inv, win, nwin)) != FC_OK)
+            goto fail;
+        t.rep = keys.rep;
+        ans = calloc(keys.nkeys, sizeof(*ans));
+        t.memo = malloc(t.nb * keys.nkeys);
+        if (!ans || !t.memo) {
+            rc = fc_error_set(FC_ENOMEM, "out of memory");
+            goto fail;
+        }
+        memset(t.memo, -1, t.nb * keys.nkeys);
     }
 
     out->period_start = start;
     out->period_end = end;
     out->amount = b->amount;
-    for (i = 0; inv && i < inv->ncosts; i++) {
-        const fc_cost_row *c = &inv->costs[i];
+    for (w = 0; w < nwin; w++) {
+        const fc_cost_row *c = &inv->costs[win[w]];
         int own = 0, child = 0, why = 0;
         size_t d;
+        unsigned n;
         double claimed = 0;
-        if (c->day < ws || c->day >= now || c->day >= end)
-            continue;
         d = (size_t)((c->day - ws) / FC_DAY);
         cov[d] = 1; /* the provider reported this day: no row means zero */
-        own = in_scope(b, inv, c, &why);
-        for (j = t.kids_at[self]; j < t.kids_at[self + 1]; j++) {
-            t.why = 0;
-            if (in_total(&t, t.kids[j], i, 1)) {
-                child = 1;
-                claimed += c->amount;
+        if (!ans) {
+            own = in_scope(b, inv, c, &why);
+        } else {
+            key_answer *a = &ans[keys.rowkey[w]];
+            if (!a->done) {
+                a->own = (unsigned char)in_scope(b, inv, c, &a->why);
+                for (j = t.kids_at[self]; j < t.kids_at[self + 1]; j++) {
+                    t.why = 0;
+                    if (in_total(&t, t.kids[j], keys.rowkey[w], 1)) {
+                        a->child = 1;
+                        a->claims++;
+                    }
+                    a->why |= t.why;
+                }
+                a->done = 1;
             }
-            why |= t.why;
+            own = a->own;
+            child = a->child;
+            why = a->why;
+            /* Added once per claiming child, as the per-row walk did. */
+            for (n = 0; n < a->claims; n++)
+                claimed += c->amount;
         }
         if (why) {
             out->unevaluable |= why;
@@ -566,6 +846,9 @@ done:
     free(t.kids_at);
     free(t.kids);
     free(t.memo);
+    free(win);
+    free(ans);
+    scope_keys_dispose(&keys);
     free(daily);
     free(cov);
     free(seen);
@@ -575,12 +858,20 @@ done:
 int fc_engine_budget(fc_budget_eval *out, const fc_object *budget,
                      const fc_inventory *inv, int64_t now)
 {
-    return evaluate(out, NULL, budget, inv, now);
+    return evaluate(out, NULL, NULL, budget, inv, now);
 }
 
 int fc_engine_budget_tree(fc_budget_eval *out, const fc_spec_set *set,
                           const fc_object *budget, const fc_inventory *inv,
                           int64_t now)
 {
-    return evaluate(out, set, budget, inv, now);
+    return evaluate(out, set, NULL, budget, inv, now);
+}
+
+int fc_engine_budget_tree_kids(fc_budget_eval *out, const fc_spec_set *set,
+                               const fc_budget_kids *kids,
+                               const fc_object *budget,
+                               const fc_inventory *inv, int64_t now)
+{
+    return evaluate(out, set, kids, budget, inv, now);
 }

@@ -206,6 +206,21 @@ int fc_engine_budget_tree(fc_budget_eval *out, const fc_spec_set *set,
                           const fc_object *budget, const fc_inventory *inv,
                           int64_t now);
 
+/* Children of every Budget of one spec set (set order), built once for
+ * many evaluations of that set: without it each one scans the set. */
+typedef struct fc_budget_kids fc_budget_kids;
+int fc_budget_kids_new(fc_budget_kids **out, const fc_spec_set *set);
+void fc_budget_kids_free(fc_budget_kids *k);
+/* Indexes into set->objects of budget's children; 0 when it has none or
+ * is not an object of the set kids was built from. */
+size_t fc_budget_kids_of(const fc_budget_kids *k, const fc_spec_set *set,
+                         const fc_object *budget, const size_t **idx);
+/* fc_engine_budget_tree with kids built from set (NULL = scan). */
+int fc_engine_budget_tree_kids(fc_budget_eval *out, const fc_spec_set *set,
+                               const fc_budget_kids *kids,
+                               const fc_object *budget,
+                               const fc_inventory *inv, int64_t now);
+
 /* Alert memory of one threshold, read from the state store by the pass. */
 typedef struct {
     char *budget;

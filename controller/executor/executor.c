@@ -8,7 +8,10 @@
  *
  * Order per item, and why:
  *   1. already journaled (same optimization, spec commit and action)? skip:
- *      an action never runs twice, whatever happened to the last attempt;
+ *      an action never runs twice -- unless resume put the row back to
+ *      `planned` (the crash came before the provider call and describe
+ *      shows the target untouched): then it is retried under the same id,
+ *      every check below made again;
  *   2. window, rollback.requested, irreversibility, limits (per pass, per
  *      account and pass, per account and hour from the journal), stale
  *      inventory: cheap and local, so judged before the cloud is asked;
@@ -307,13 +310,14 @@ static const char *jget(json_object *o, const char *key)
     return json_object_get_string(v);
 }
 
-static char *approvers_json(const fc_executor_input *in, const char *opt)
+static char *approvers_json(const fc_executor_input *in, fc_kind kind, const char *name)
 {
     json_object *arr = json_object_new_array();
     size_t i, j;
     for (i = 0; i < in->nevidence; i++) {
         const fc_approval_evidence *e = &in->evidence[i];
-        if (!e->name || strcmp(e->name, opt) != 0)
+        if (!e->name || strcmp(e->name, name) != 0 ||
+            (e->kind == FC_KIND_POLICY) != (kind == FC_KIND_POLICY))
             continue;
         for (j = 0; j < e->nvotes; j++) {
             json_object *v = json_object_new_object();
@@ -328,6 +332,12 @@ static char *approvers_json(const fc_executor_input *in, const char *opt)
 }
 
 /* ---- resume ------------------------------------------------------------ */
+
+static int same_str(const char *a, const char *b);
+static int verify(const fc_executor_input *in, fc_cloud *cloud, const char *role,
+                  fc_resource_type type, const char *account, const char *region,
+                  const char *id, json_object *expect, unsigned timeout, fc_resource *cur,
+                  int *gone);
 
 /* Did the change the row describes happen?  1 yes, 0 no. */
 static int change_happened(json_object *expect, int gone, const fc_resource *now)
@@ -353,14 +363,73 @@ static char *gone_json(const char *id)
     return json_text(o);
 }
 
-static int settle(fc_state *s, const fc_exec_record *r, fc_executor_cloud_fn cloud_for,
-                  void *payload, int64_t now, int *settled)
+/* The target is still as the row recorded it before the call, in the
+ * fields the action changes: the call never went out. */
+static int still_before(json_object *expect, json_object *before, int gone,
+                        const fc_resource *cur)
 {
-    json_object *action = NULL, *expect = NULL;
+    json_object *g;
+    int before_gone = json_object_object_get_ex(before, "gone", &g) &&
+                      json_object_get_boolean(g);
+    if (!before || gone || before_gone)
+        return gone && before_gone;
+    if (jget(expect, "sizeClass") && !same_str(jget(before, "sizeClass"), cur->size_class))
+        return 0;
+    if (!jget(expect, "sizeClass") && !same_str(jget(before, "state"), cur->state))
+        return 0;
+    return 1;
+}
+
+/* A step that makes a new resource (a snapshot, a restored volume) cannot
+ * be matched to its call afterwards, so a retry could make a second one. */
+static int creates_resource(json_object *action)
+{
+    json_object *steps;
+    size_t k;
+    if (!json_object_object_get_ex(action, "steps", &steps) ||
+        !json_object_is_type(steps, json_type_array))
+        return 0;
+    for (k = 0; k < json_object_array_length(steps); k++) {
+        const char *kind = jget(json_object_array_get_idx(steps, k), "kind");
+        if (kind && strncmp(kind, "create-", 7) == 0 && strcmp(kind, "create-tags") != 0)
+            return 1;
+    }
+    return 0;
+}
+
+static int mark_happened(fc_state *s, const fc_exec_record *r, int gone,
+                         const fc_resource *cur, int64_t now)
+{
+    char *after = gone ? gone_json(r->resource) : json_text(resource_json(cur));
+    int rc;
+    if (!after)
+        return fc_error_set(FC_ENOMEM, "out of memory");
+    rc = fc_journal_update(s, r->id, FC_EXEC_DONE, after, NULL, NULL, now);
+    if (rc == FC_OK && r->parent) /* an interrupted rollback that happened */
+        rc = fc_journal_update(s, r->parent, FC_EXEC_ROLLED_BACK, NULL, NULL, NULL, 0);
+    fc_info("execution %s: interrupted after the change; marked done", r->id);
+    free(after);
+    return rc;
+}
+
+/*
+ * One row left `started` by a crash.  Did the change happen?  Yes: done.
+ * The target still in its before-state: the call never went out, so the
+ * row goes back to `planned` and the next execution retries it under the
+ * same id (after every check again), unless it was started
+ * FC_EXEC_MAX_ATTEMPTS times already or a retry could duplicate a created
+ * resource.  Anything in between (stopping, modifying): poll as the
+ * verification does, and decide on what the poll shows; never re-send.
+ */
+static int settle(const fc_executor_input *in, const fc_exec_record *r, int *settled)
+{
+    fc_state *s = in->state;
+    json_object *action = NULL, *expect = NULL, *before = NULL;
     fc_cloud *cloud = NULL;
     const char *role = NULL, *type_s;
     fc_resource cur;
-    char *after = NULL;
+    fc_exec_limits lim;
+    char *after = NULL, msg[512];
     int rc, type, gone = 0;
 
     memset(&cur, 0, sizeof(cur));
@@ -368,12 +437,13 @@ static int settle(fc_state *s, const fc_exec_record *r, fc_executor_cloud_fn clo
     if (!(action = json_tokener_parse(r->action ? r->action : "")) ||
         !(type_s = jget(action, "type")) || (type = fc_resource_type_parse(type_s)) < 0) {
         rc = fc_journal_update(s, r->id, FC_EXEC_FAILED, NULL, NULL,
-                               INTERRUPTED " (unreadable action)", now);
+                               INTERRUPTED " (unreadable action)", in->now);
         *settled = rc == FC_OK;
         goto done;
     }
     json_object_object_get_ex(action, "expect", &expect);
-    if ((rc = cloud_for(payload, r->account, &cloud, &role)) != FC_OK) {
+    before = json_tokener_parse(r->before ? r->before : "");
+    if ((rc = in->cloud_for(in->payload, r->account, &cloud, &role)) != FC_OK) {
         fc_warn("execution %s: cannot check its target yet: %s", r->id, fc_error_last());
         rc = FC_OK; /* stays started; the next run tries again */
         goto done;
@@ -388,27 +458,60 @@ static int settle(fc_state *s, const fc_exec_record *r, fc_executor_cloud_fn clo
         goto done;
     }
     if (change_happened(expect, gone, &cur)) {
-        after = gone ? gone_json(r->resource) : json_text(resource_json(&cur));
-        rc = fc_journal_update(s, r->id, FC_EXEC_DONE, after, NULL, NULL, now);
-        if (rc == FC_OK && r->parent) /* an interrupted rollback that happened */
-            rc = fc_journal_update(s, r->parent, FC_EXEC_ROLLED_BACK, NULL, NULL, NULL, 0);
-        fc_info("execution %s: interrupted after the change; marked done", r->id);
-    } else {
-        if (!gone)
-            after = json_text(resource_json(&cur));
-        rc = fc_journal_update(s, r->id, FC_EXEC_FAILED, after, NULL, INTERRUPTED, now);
+        rc = mark_happened(s, r, gone, &cur, in->now);
+        *settled = rc == FC_OK;
+        goto done;
+    }
+    if (!still_before(expect, before, gone, &cur)) {
+        /* In between: wait for it like a verification, then judge again. */
+        fc_executor_limits(in->specs, r->account, &lim);
+        fc_info("execution %s: interrupted with %s %s; polling", r->id, r->resource,
+                gone ? "gone" : cur.state ? cur.state : "in an unknown state");
+        if (verify(in, cloud, role, (fc_resource_type)type, r->account, r->region,
+                   r->resource, expect, lim.verify_timeout, &cur, &gone)) {
+            rc = mark_happened(s, r, gone, &cur, in->now);
+            *settled = rc == FC_OK;
+            goto done;
+        }
+        if (!still_before(expect, before, gone, &cur)) {
+            after = gone ? gone_json(r->resource) : cur.id ? json_text(resource_json(&cur))
+                                                           : NULL;
+            snprintf(msg, sizeof(msg), "interrupted; %s stayed %s for %u s, neither as "
+                     "before nor as expected; not re-sent", r->resource,
+                     gone ? "gone" : cur.state ? cur.state : "unknown", lim.verify_timeout);
+            rc = fc_journal_update(s, r->id, FC_EXEC_FAILED, after, NULL, msg, in->now);
+            fc_warn("execution %s: %s", r->id, msg);
+            *settled = rc == FC_OK;
+            goto done;
+        }
+    }
+    /* The call never went out (or left nothing behind). */
+    if (creates_resource(action)) {
+        rc = fc_journal_update(s, r->id, FC_EXEC_FAILED, NULL, NULL,
+                               INTERRUPTED " (it creates a resource a retry could "
+                               "duplicate)", in->now);
         fc_warn("execution %s: interrupted before the change; marked failed", r->id);
+    } else if (r->attempts >= FC_EXEC_MAX_ATTEMPTS) {
+        snprintf(msg, sizeof(msg), "interrupted before the provider call %d times; "
+                 "not retried again", r->attempts);
+        rc = fc_journal_update(s, r->id, FC_EXEC_FAILED, NULL, NULL, msg, in->now);
+        fc_warn("execution %s: %s", r->id, msg);
+    } else {
+        snprintf(msg, sizeof(msg), "interrupted before the provider call (attempt %d); "
+                 "retried at the next execution", r->attempts > 0 ? r->attempts : 1);
+        rc = fc_journal_update(s, r->id, FC_EXEC_PLANNED, NULL, NULL, msg, 0);
+        fc_info("execution %s: %s", r->id, msg);
     }
     *settled = rc == FC_OK;
 done:
     free(after);
     fc_resource_dispose(&cur);
     json_object_put(action);
+    json_object_put(before);
     return rc;
 }
 
-int fc_executor_resume(fc_state *s, fc_executor_cloud_fn cloud_for, void *payload,
-                       int64_t now, size_t *nsettled)
+static int resume_rows(const fc_executor_input *in, size_t *nsettled)
 {
     fc_exec_list rows;
     size_t i;
@@ -417,11 +520,11 @@ int fc_executor_resume(fc_state *s, fc_executor_cloud_fn cloud_for, void *payloa
     if (nsettled)
         *nsettled = 0;
     fc_exec_list_init(&rows);
-    if ((rc = fc_journal_migrate(s)) != FC_OK ||
-        (rc = fc_journal_list(s, FC_EXEC_STARTED, &rows)) != FC_OK)
+    if ((rc = fc_journal_migrate(in->state)) != FC_OK ||
+        (rc = fc_journal_list(in->state, FC_EXEC_STARTED, &rows)) != FC_OK)
         goto done;
     for (i = 0; i < rows.n; i++) {
-        if ((rc = settle(s, &rows.items[i], cloud_for, payload, now, &one)) != FC_OK)
+        if ((rc = settle(in, &rows.items[i], &one)) != FC_OK)
             goto done;
         if (nsettled)
             *nsettled += (size_t)one;
@@ -429,6 +532,18 @@ int fc_executor_resume(fc_state *s, fc_executor_cloud_fn cloud_for, void *payloa
 done:
     fc_exec_list_dispose(&rows);
     return rc;
+}
+
+int fc_executor_resume(fc_state *s, fc_executor_cloud_fn cloud_for, void *payload,
+                       int64_t now, size_t *nsettled)
+{
+    fc_executor_input in;
+    memset(&in, 0, sizeof(in));
+    in.state = s;
+    in.cloud_for = cloud_for;
+    in.payload = payload;
+    in.now = now;
+    return resume_rows(&in, nsettled);
 }
 
 /* ---- one plan item ------------------------------------------------------ */
@@ -603,8 +718,12 @@ static int run_rollback(run_ctx *x, const fc_exec_record *orig, const char *reas
 static int run_item(run_ctx *x, const fc_plan_item *it)
 {
     const fc_executor_input *in = x->in;
-    const fc_object *ob = fc_specs_find(in->specs, FC_KIND_OPTIMIZATION, it->optimization);
-    const fc_optimization_spec *spec;
+    /* A pre-approved item (it->policy) has no Optimization spec: no window,
+     * no parameters, no rollback settings; the Policy stands for it. */
+    const fc_object *ob = it->policy
+                              ? fc_specs_find(in->specs, FC_KIND_POLICY, it->policy)
+                              : fc_specs_find(in->specs, FC_KIND_OPTIMIZATION, it->optimization);
+    const fc_optimization_spec *spec = NULL;
     const fc_resource *seen;
     fc_exec_mapping m;
     fc_exec_record row, old;
@@ -616,16 +735,27 @@ static int run_item(run_ctx *x, const fc_plan_item *it)
     char id[256], token[64], why[512];
     char *after = NULL, *inverse_s = NULL, *err = NULL;
     fc_exec_limits lim;
-    int rc, gone = 0;
+    int rc, gone = 0, retry = 0;
     size_t k;
 
     memset(&row, 0, sizeof(row));
     memset(&old, 0, sizeof(old));
     memset(&cur, 0, sizeof(cur));
     memset(&res, 0, sizeof(res));
-    if (!ob || !(spec = ob->spec.optimization)) {
+    if (it->policy && (!ob || !ob->spec.policy)) {
+        rc = outcome(x->rep, it->optimization, NULL, "skipped", "SpecMissing",
+                     "no valid Policy named %s pre-approves it", it->policy);
+        goto done;
+    }
+    if (!it->policy && (!ob || !(spec = ob->spec.optimization))) {
         rc = outcome(x->rep, it->optimization, NULL, "skipped", "SpecMissing",
                      "no valid Optimization named %s", it->optimization);
+        goto done;
+    }
+    if (it->policy && fc_action_risk(it->action) != FC_RISK_LOW) {
+        rc = outcome(x->rep, it->optimization, NULL, "skipped", "NotLowRisk",
+                     "%s is %s risk: a Policy pre-approves low-risk actions only",
+                     it->action, fc_risk_name(fc_action_risk(it->action)));
         goto done;
     }
     if (fc_executor_map(it->action, &m) != FC_OK) {
@@ -636,21 +766,23 @@ static int run_item(run_ctx *x, const fc_plan_item *it)
     if ((rc = fc_journal_id(id, sizeof(id), it->optimization, in->commit, it->action)) != FC_OK)
         goto done;
     rc = fc_journal_get(in->state, id, &old);
-    if (rc == FC_OK) {
+    if (rc == FC_OK && old.state != FC_EXEC_PLANNED) {
         rc = outcome(x->rep, it->optimization, id, "skipped", "AlreadyExecuted",
                      "execution %s is %s; never run twice", id, fc_exec_state_name(old.state));
         goto done;
     }
-    if (rc != FC_ENOTFOUND)
+    /* planned: a crash stopped it before the call; retried under its id. */
+    retry = rc == FC_OK;
+    if (rc != FC_OK && rc != FC_ENOTFOUND)
         goto done;
-    if (!fc_executor_in_window(spec->window, in->now)) {
+    if (spec && !fc_executor_in_window(spec->window, in->now)) {
         rc = outcome(x->rep, it->optimization, NULL, "skipped", "OutsideWindow",
                      "outside spec.window (%s-%s %s)", spec->window->start ? spec->window->start : "00:00",
                      spec->window->end ? spec->window->end : "24:00",
                      spec->window->timezone ? spec->window->timezone : "UTC");
         goto done;
     }
-    if (spec->rollback.requested) {
+    if (spec && spec->rollback.requested) {
         rc = outcome(x->rep, it->optimization, NULL, "skipped", "RollbackRequested",
                      "spec.rollback.requested is set: nothing runs forward");
         goto done;
@@ -697,9 +829,9 @@ static int run_item(run_ctx *x, const fc_plan_item *it)
                      "discovery of %s/%s failed this pass", it->account, it->region);
         goto done;
     }
-    if (strcmp(it->action, "rightsize") == 0)
+    if (spec && strcmp(it->action, "rightsize") == 0)
         want = opt_param(spec, "instanceType");
-    else if (strcmp(it->action, "modify-volume") == 0)
+    else if (spec && strcmp(it->action, "modify-volume") == 0)
         want = opt_param(spec, "volumeType");
     if ((strcmp(it->action, "rightsize") == 0 || strcmp(it->action, "modify-volume") == 0) &&
         !want) {
@@ -750,6 +882,12 @@ static int run_item(run_ctx *x, const fc_plan_item *it)
     inverse = json_object_new_array();
     json_object_object_add(action, "action", json_object_new_string(it->action));
     json_object_object_add(action, "type", json_object_new_string(fc_resource_type_name(m.type)));
+    if (it->policy) { /* who stands for it when there is no Optimization */
+        json_object_object_add(action, "policy", json_object_new_string(it->policy));
+        if (it->preapproval)
+            json_object_object_add(action, "preApproved",
+                                   json_object_new_string(it->preapproval));
+    }
     if (strcmp(it->action, "stop") == 0 || strcmp(it->action, "start") == 0) {
         const char *to = it->action[2] == 'o' ? "stopped" : "running";
         json_object_array_add(steps, step_json(m.steps[0], it->resource, NULL, NULL, NULL, NULL));
@@ -779,7 +917,8 @@ static int run_item(run_ctx *x, const fc_plan_item *it)
     row.resource = it->resource;
     row.state = FC_EXEC_STARTED;
     row.created = row.started = in->now;
-    row.approvers = approvers_json(in, it->optimization);
+    row.approvers = it->policy ? approvers_json(in, FC_KIND_POLICY, it->policy)
+                               : approvers_json(in, FC_KIND_OPTIMIZATION, it->optimization);
     row.action = json_text(json_object_get(action));
     row.before = json_text(resource_json(&cur));
     row.inverse = m.inverse && json_object_array_length(inverse)
@@ -791,7 +930,8 @@ static int run_item(run_ctx *x, const fc_plan_item *it)
         goto done;
     }
     /* Journal first: committed before the provider hears of it. */
-    if ((rc = fc_journal_insert(in->state, &row)) != FC_OK)
+    if ((rc = retry ? fc_journal_restart(in->state, &row) : fc_journal_insert(in->state, &row)) !=
+        FC_OK)
         goto done;
     fc_crashpoint("executor.journal-started");
     if ((rc = count_action(x, it->account)) != FC_OK)
@@ -873,7 +1013,7 @@ static int run_item(run_ctx *x, const fc_plan_item *it)
         if ((rc = outcome(x->rep, it->optimization, id, "failed", "VerificationFailed", "%s",
                           why)) != FC_OK)
             goto done;
-        if (!spec->rollback.on_failure)
+        if (!spec || !spec->rollback.on_failure)
             goto done;
         /* rollback.onFailure: undo it now, journal first like any action. */
         if ((rc = fc_journal_get(in->state, id, &failed)) != FC_OK)
@@ -939,7 +1079,7 @@ static int run_rollback(run_ctx *x, const fc_exec_record *orig, const char *reas
     const char *role = NULL, *type_s = NULL, *fwd = NULL, *target;
     char id[256], token[64], msg[512];
     char *created = NULL, *after = NULL, *err = NULL;
-    int rc = FC_OK, type = -1, gone = 0, restore;
+    int rc = FC_OK, type = -1, gone = 0, restore, retry = 0;
     size_t k;
 
     memset(&row, 0, sizeof(row));
@@ -965,13 +1105,14 @@ static int run_rollback(run_ctx *x, const fc_exec_record *orig, const char *reas
         FC_OK)
         goto done;
     rc = fc_journal_get(in->state, id, &old);
-    if (rc == FC_OK) {
+    if (rc == FC_OK && old.state != FC_EXEC_PLANNED) {
         rc = outcome(x->rep, orig->optimization, id, "skipped", "RollbackAlreadyAttempted",
                      "rollback %s of %s is %s; never run twice", id, orig->id,
                      fc_exec_state_name(old.state));
         goto done;
     }
-    if (rc != FC_ENOTFOUND)
+    retry = rc == FC_OK; /* interrupted before its call: retried like a forward row */
+    if (rc != FC_OK && rc != FC_ENOTFOUND)
         goto done;
     if (!in->live) {
         rc = outcome(x->rep, orig->optimization, NULL, "planned", reason,
@@ -1037,7 +1178,7 @@ static int run_rollback(run_ctx *x, const fc_exec_record *orig, const char *reas
     row.created = row.started = in->now;
     row.kind = "rollback";
     row.parent = orig->id;
-    row.approvers = approvers_json(in, orig->optimization);
+    row.approvers = approvers_json(in, FC_KIND_OPTIMIZATION, orig->optimization);
     row.action = json_text(json_object_get(action));
     row.before = restore ? fc_strdup(orig->after ? orig->after : "{}")
                          : json_text(resource_json(&cur));
@@ -1045,8 +1186,10 @@ static int run_rollback(run_ctx *x, const fc_exec_record *orig, const char *reas
         rc = fc_error_set(FC_ENOMEM, "out of memory");
         goto done;
     }
-    if ((rc = fc_journal_insert(in->state, &row)) != FC_OK)
+    if ((rc = retry ? fc_journal_restart(in->state, &row) : fc_journal_insert(in->state, &row)) !=
+        FC_OK)
         goto done;
+    fc_crashpoint("executor.rollback-started");
     if ((rc = count_action(x, orig->account)) != FC_OK)
         goto done;
     snprintf(token, sizeof(token), "%.63s", id + (strlen(id) > 63 ? strlen(id) - 63 : 0));
@@ -1129,6 +1272,20 @@ static const fc_plan_item *plan_item_of(const fc_plan *plan, const char *optimiz
     return NULL;
 }
 
+/* 1 when the row ran on a Policy's pre-approval; its name and entry. */
+static int preapproved_by(const fc_exec_record *r, char *pol, size_t psize, char *entry,
+                          size_t esize)
+{
+    json_object *a = json_tokener_parse(r->action ? r->action : "");
+    int yes = jget(a, "policy") != NULL;
+    if (yes) {
+        snprintf(pol, psize, "%s", jget(a, "policy"));
+        snprintf(entry, esize, "%s", jget(a, "preApproved") ? jget(a, "preApproved") : "");
+    }
+    json_object_put(a);
+    return yes;
+}
+
 /* Which executed rows to undo, and why (NULL = keep).  why gets a message. */
 static const char *rollback_reason(const fc_executor_input *in, const fc_exec_record *r,
                                    char *why, size_t size)
@@ -1136,12 +1293,28 @@ static const char *rollback_reason(const fc_executor_input *in, const fc_exec_re
     const fc_spec_set *all = in->all_specs ? in->all_specs : in->specs;
     const fc_object *ob;
     const fc_plan_item *it;
+    char pol[256], entry[128];
 
     if (in->rollback_id) {
         if (strcmp(r->id, in->rollback_id) != 0)
             return NULL;
         snprintf(why, size, "requested by hand (finops-controller rollback %s)", r->id);
         return "RollbackByHand";
+    }
+    if (preapproved_by(r, pol, sizeof(pol), entry, sizeof(entry))) {
+        /* Pre-approved: undone when its Policy or entry is deleted (a git
+         * revert of the pre-approval). */
+        const fc_policy_spec *p;
+        unsigned i;
+        ob = fc_specs_find(all, FC_KIND_POLICY, pol);
+        if (ob && (ob->suspended || !(p = ob->spec.policy)))
+            return NULL;
+        for (i = 0; ob && i < p->npre_approved; i++)
+            if (!entry[0] || strcmp(p->pre_approved[i].name, entry) == 0)
+                return NULL;
+        snprintf(why, size, ob ? "Policy %s no longer pre-approves %s" : "Policy %s was deleted",
+                 pol, entry);
+        return "PreApprovalWithdrawn";
     }
     ob = fc_specs_find(all, FC_KIND_OPTIMIZATION, r->optimization);
     if (!ob) {
@@ -1218,8 +1391,7 @@ int fc_executor_run(fc_exec_report *out, const fc_executor_input *in)
         return fc_error_set(FC_EINVALID, "the executor needs the state store");
     if ((rc = fc_journal_migrate(in->state)) != FC_OK)
         return rc;
-    if ((rc = fc_executor_resume(in->state, in->cloud_for, in->payload, in->now, NULL)) !=
-        FC_OK)
+    if ((rc = resume_rows(in, NULL)) != FC_OK)
         return rc;
     memset(&x, 0, sizeof(x));
     x.in = in;

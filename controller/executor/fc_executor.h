@@ -10,9 +10,13 @@
  * skipped and why.  Dry-run (live = 0) executes nothing.
  *
  * Journal rows move started -> done | failed | rolled-back; a row is
- * committed before its provider call, so a crash never runs an action twice:
- * fc_executor_resume() settles rows left in `started` by reading the
- * resource's real state, and never retries them.
+ * committed before its provider call.  Exactly once: fc_executor_resume()
+ * settles rows left in `started` by reading the resource's real state --
+ * done when the change is there; back to `planned` when the target is still
+ * in its recorded before-state (the call never went out), so the next
+ * execution retries it under the same id after every check again, at most
+ * FC_EXEC_MAX_ATTEMPTS starts; polled like a verification when the target
+ * is in between (e.g. stopping), never re-sent blindly.
  *
  * Rollback: a `done` forward row whose Optimization is deleted, no longer
  * approved at the current commit, or asks for it (spec.rollback.requested),
@@ -62,6 +66,7 @@ typedef struct fc_exec_record {
     int64_t created, started, finished;
     char *kind;          /* "forward" or "rollback" (NULL reads as forward) */
     char *parent;        /* rollback: the id of the row it undoes */
+    int attempts;        /* times the row was started (0 on insert reads as 1) */
 } fc_exec_record;
 
 typedef struct fc_exec_list {
@@ -84,6 +89,11 @@ int fc_journal_insert(fc_state *s, const fc_exec_record *r);
 int fc_journal_update(fc_state *s, const char *id, fc_exec_state state,
                       const char *after, const char *inverse, const char *error,
                       int64_t finished);
+/* Starts a `planned` row again under the same id (a retry): attempts + 1,
+ * state started, and the plan fields (commit, approvers, action, before,
+ * inverse, started) taken from r; after and error cleared.  Commits.
+ * FC_ECONFLICT when the row is not `planned`. */
+int fc_journal_restart(fc_state *s, const fc_exec_record *r);
 /* FC_ENOTFOUND when absent; out is disposable either way. */
 int fc_journal_get(fc_state *s, const char *id, fc_exec_record *out);
 /* Every row (state < 0) or the rows in one state, by id. */
@@ -142,8 +152,15 @@ void fc_exec_report_dispose(fc_exec_report *r);
  * nothing after it ran. */
 int fc_executor_run(fc_exec_report *out, const fc_executor_input *in);
 
-/* Settles rows left in `started`: done when describe shows the change
- * happened, else failed ("interrupted; not retried automatically"). */
+/* Starts of one row before it is given up on (failed). */
+#define FC_EXEC_MAX_ATTEMPTS 5
+
+/* Settles rows left in `started` (see the top of this file): done when
+ * describe shows the change happened; `planned` (retry under the same id)
+ * when the target is still in its before-state; failed after
+ * FC_EXEC_MAX_ATTEMPTS starts, or when a retry could duplicate a created
+ * resource (snapshot, restored volume); left `started` when the target
+ * stays in between for the verify timeout or cannot be described. */
 int fc_executor_resume(fc_state *s, fc_executor_cloud_fn cloud_for, void *payload,
                        int64_t now, size_t *nsettled);
 

@@ -40,6 +40,10 @@ static const char *const journal_steps[] = {
     /* Rollbacks are rows of their own, linked to the row they undo. */
     "ALTER TABLE executions ADD COLUMN kind TEXT NOT NULL DEFAULT 'forward'",
     "ALTER TABLE executions ADD COLUMN parent TEXT",
+    /* Exactly once: an attempt interrupted before its provider call goes
+     * back to `planned` and is retried under the same id; this counts the
+     * starts so a row that keeps dying is given up on. */
+    "ALTER TABLE executions ADD COLUMN attempts INTEGER NOT NULL DEFAULT 1",
 };
 
 static const char *const state_names[] = {
@@ -127,8 +131,8 @@ int fc_journal_insert(fc_state *s, const fc_exec_record *r)
     static const char sql[] =
         "INSERT INTO executions (id, optimization, spec_commit, approvers, account,"
         " region, resource, action, state, before_state, after_state, inverse, error,"
-        " created, started, finished, kind, parent)"
-        " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
+        " created, started, finished, kind, parent, attempts)"
+        " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
     sqlite3_stmt *st = NULL;
     int rc;
 
@@ -152,6 +156,7 @@ int fc_journal_insert(fc_state *s, const fc_exec_record *r)
     sqlite3_bind_int64(st, 16, r->finished);
     bind_text(st, 17, r->kind ? r->kind : "forward");
     bind_text(st, 18, r->parent);
+    sqlite3_bind_int(st, 19, r->attempts > 0 ? r->attempts : 1);
     /* Autocommit: the statement is its own durable transaction. */
     rc = sqlite3_step(st);
     if (rc == SQLITE_CONSTRAINT)
@@ -193,6 +198,35 @@ int fc_journal_update(fc_state *s, const char *id, fc_exec_state state, const ch
     return rc;
 }
 
+int fc_journal_restart(fc_state *s, const fc_exec_record *r)
+{
+    static const char sql[] =
+        "UPDATE executions SET state = 'started', attempts = attempts + 1,"
+        " spec_commit = ?, approvers = ?, action = ?, before_state = ?, inverse = ?,"
+        " after_state = NULL, error = NULL, started = ?, finished = 0"
+        " WHERE id = ? AND state = 'planned'";
+    sqlite3_stmt *st = NULL;
+    int rc;
+
+    if (sqlite3_prepare_v2(fc_state_db(s), sql, -1, &st, NULL) != SQLITE_OK)
+        return fc_state_error(s, "journal restart");
+    bind_text(st, 1, r->commit ? r->commit : "");
+    bind_text(st, 2, r->approvers ? r->approvers : "[]");
+    bind_text(st, 3, r->action);
+    bind_text(st, 4, r->before);
+    bind_text(st, 5, r->inverse);
+    sqlite3_bind_int64(st, 6, r->started);
+    bind_text(st, 7, r->id);
+    if (sqlite3_step(st) != SQLITE_DONE)
+        rc = fc_state_error(s, "journal restart");
+    else if (sqlite3_changes(fc_state_db(s)) != 1)
+        rc = fc_error_set(FC_ECONFLICT, "execution %s is not waiting for a retry", r->id);
+    else
+        rc = FC_OK;
+    sqlite3_finalize(st);
+    return rc;
+}
+
 static int col_dup(sqlite3_stmt *st, int i, char **out)
 {
     const unsigned char *v = sqlite3_column_text(st, i);
@@ -207,7 +241,7 @@ static int col_dup(sqlite3_stmt *st, int i, char **out)
 #define SELECT_COLS                                                                      \
     "SELECT id, optimization, spec_commit, approvers, account, region, resource,"      \
     " action, state, before_state, after_state, inverse, error, created, started,"     \
-    " finished, kind, parent FROM executions"
+    " finished, kind, parent, attempts FROM executions"
 
 static int read_row(sqlite3_stmt *st, fc_exec_record *r)
 {
@@ -228,6 +262,7 @@ static int read_row(sqlite3_stmt *st, fc_exec_record *r)
     r->created = sqlite3_column_int64(st, 13);
     r->started = sqlite3_column_int64(st, 14);
     r->finished = sqlite3_column_int64(st, 15);
+    r->attempts = sqlite3_column_int(st, 18);
     return FC_OK;
 }
 

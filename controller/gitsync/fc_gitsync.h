@@ -43,6 +43,12 @@ typedef struct {
     const char *ssh_key_passphrase_file;
     const char *known_hosts;  /* ssh host keys; default ~/.ssh/known_hosts.
                                * A host not in it is refused, never trusted */
+    /* status_branch.c / sign.c; NULL/0 = off */
+    const char *status_branch;   /* status commits go here, not to branch */
+    const char *commit_trailers; /* fc_gitsync_format_message's trailers */
+    int sign_format;             /* fc_sign_format */
+    const char *signing_key;     /* ssh: key file; gpg: key id (GNUPGHOME) */
+    const char *signing_passphrase_file; /* gpg only */
 } fc_gitsync_opts;
 
 int fc_gitsync_open(fc_gitsync **out, const fc_gitsync_opts *opts);
@@ -81,7 +87,9 @@ int fc_gitsync_spec_commit(fc_gitsync *g, const char *head_hex,
  * Builds head's tree with status/ and proposals/ replaced by `status`
  * (files whose path starts with one of those), and commits it with parent
  * head.  When the tree equals head's tree, nothing is written and
- * *changed = 0 (out_hex = head).  Commit time is `now`.
+ * *changed = 0 (out_hex = head).  Commit time is `now`.  With a status
+ * branch, head is its tip, or "" for a first (parentless) commit; the
+ * local ref moved is the status branch's.  Signed per --sign-commits.
  */
 int fc_gitsync_commit_status(fc_gitsync *g, const char *head_hex,
                              const fc_status_tree *status,
@@ -97,6 +105,70 @@ int fc_gitsync_push(fc_gitsync *g, const char *commit_hex);
  * without touching the branch.  FC_EDENIED when the remote refuses. */
 int fc_gitsync_probe_push(fc_gitsync *g);
 
+
+/* ---- proposal branches (proposal_branch.c; pull-request mode) ----------- */
+
+typedef struct {
+    char **names;
+    size_t n;
+} fc_name_list;
+
+void fc_name_list_dispose(fc_name_list *l);
+
+/* Names of the regular files directly in folder `dir` of commit (tree
+ * order); an absent folder is an empty list. */
+int fc_gitsync_list_dir(fc_gitsync *g, const char *commit_hex, const char *dir,
+                        fc_name_list *out);
+
+/*
+ * Commits `path` = data on top of base_hex (one parent) and pushes it to
+ * refs/heads/<branch>, which must start with "finops/proposal/".  Lease:
+ * the remote branch must be at expected_hex ("" or NULL = must not exist),
+ * else FC_ECONFLICT and nothing is written.  out_hex gets the new tip.
+ */
+int fc_gitsync_push_proposal(fc_gitsync *g, const char *base_hex, const char *branch,
+                             const char *path, const char *data, size_t len,
+                             const char *message, int64_t now, const char *expected_hex,
+                             char out_hex[FC_OID_HEX]);
+
+/* ---- status branch, trailers, signing (status_branch.c, sign.c) -------- */
+
+/* The branch status commits are pushed to: --status-branch, else branch. */
+const char *fc_gitsync_status_branch(const fc_gitsync *g);
+
+/* Fetches the status branch; tip_hex = "" when it does not exist yet (the
+ * first status commit is then an orphan: fc_gitsync_commit_status with
+ * head_hex "").  Without a status branch, the same as fc_gitsync_fetch. */
+int fc_gitsync_fetch_status(fc_gitsync *g, char tip_hex[FC_OID_HEX]);
+
+/*
+ * The message of a controller commit: `message` (subject line, body) with
+ * `trailers` applied, one per line: "Token: value" lines join the trailer
+ * block at the end (an existing one is extended), anything else (such as
+ * "[skip ci]") is appended to the subject line; then, when spec_commit is
+ * given, "Finops-Spec-Commit: <spec_commit>".  Ends with one newline.
+ * NULL on OOM; the caller frees.  fc_gitsync_commit_message uses the
+ * handle's --commit-trailer (proposal commits: spec_commit NULL).
+ */
+char *fc_gitsync_format_message(const char *message, const char *trailers,
+                                const char *spec_commit);
+char *fc_gitsync_commit_message(const fc_gitsync *g, const char *message,
+                                const char *spec_commit);
+
+typedef enum { FC_SIGN_NONE = 0, FC_SIGN_SSH, FC_SIGN_GPG } fc_sign_format;
+
+/* "none" | "" | NULL, "ssh", "gpg" (or "openpgp"); -1 otherwise. */
+int fc_sign_format_parse(const char *s);
+
+/*
+ * Detached signature of data[0..len) in sig (armored text, replaced):
+ * ssh: `ssh-keygen -Y sign -n git -f key`; gpg: `gpg --detach-sign
+ * --armor [--local-user key]`.  FC_EUNSUPPORTED when the tool is missing,
+ * FC_EDENIED when it refuses (its first stderr line in the message).
+ */
+int fc_gitsync_sign_buffer(fc_sign_format format, const char *key,
+                           const char *passphrase_file, const char *data, size_t len,
+                           fc_buf *sig);
 
 /* ---- file history (approvals) ------------------------------------------ */
 

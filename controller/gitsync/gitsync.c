@@ -355,7 +355,11 @@ int fc_gitsync_open(fc_gitsync **out, const fc_gitsync_opts *opts)
         dup_opt(&g->token_file, opts->token_file) < 0 ||
         dup_opt(&g->ssh_key, opts->ssh_key) < 0 ||
         dup_opt(&g->ssh_passphrase_file, opts->ssh_key_passphrase_file) < 0 ||
-        dup_opt(&g->known_hosts, opts->known_hosts) < 0) {
+        dup_opt(&g->known_hosts, opts->known_hosts) < 0 ||
+        dup_opt(&g->status_branch, opts->status_branch) < 0 ||
+        dup_opt(&g->trailers, opts->commit_trailers) < 0 ||
+        dup_opt(&g->signing_key, opts->signing_key) < 0 ||
+        dup_opt(&g->signing_passphrase_file, opts->signing_passphrase_file) < 0) {
         rc = fc_error_set(FC_ENOMEM, "out of memory");
         goto done;
     }
@@ -374,6 +378,20 @@ int fc_gitsync_open(fc_gitsync **out, const fc_gitsync_opts *opts)
         rc = fc_error_set(FC_EINVALID, "gitsync: '%s' is not a valid branch name",
                           g->branch);
         goto done;
+    }
+    g->sign_format = opts->sign_format;
+    if (g->status_branch) { /* --status-branch: same rules as the branch */
+        free(refname);
+        if (!(refname = fc_asprintf("refs/heads/%s", g->status_branch))) {
+            rc = fc_error_set(FC_ENOMEM, "out of memory");
+            goto done;
+        }
+        if (git_reference_name_is_valid(&valid, refname) < 0 || !valid ||
+            strcmp(g->status_branch, g->branch) == 0) {
+            rc = fc_error_set(FC_EINVALID, "gitsync: status branch '%s' is not a valid "
+                              "branch name other than '%s'", g->status_branch, g->branch);
+            goto done;
+        }
     }
 
     if ((rc = mkdir_p(opts->state_dir, 0700)) != FC_OK)
@@ -411,6 +429,10 @@ void fc_gitsync_free(fc_gitsync *g)
     free(g->ssh_key);
     free(g->ssh_passphrase_file);
     free(g->known_hosts);
+    free(g->status_branch);
+    free(g->trailers);
+    free(g->signing_key);
+    free(g->signing_passphrase_file);
     if (g->git_inited)
         git_libgit2_shutdown();
     free(g);
@@ -497,6 +519,11 @@ static int remote_error(fc_gitsync *g, const remote_ctx *ctx, int err,
 
 int fc_gitsync_fetch(fc_gitsync *g, char head_hex[FC_OID_HEX])
 {
+    return fc_gitsync__fetch_branch(g, g->branch, head_hex);
+}
+
+int fc_gitsync__fetch_branch(fc_gitsync *g, const char *branch, char head_hex[FC_OID_HEX])
+{
     git_remote *remote = NULL;
     git_remote_connect_options co;
     git_fetch_options fo;
@@ -521,8 +548,8 @@ int fc_gitsync_fetch(fc_gitsync *g, char head_hex[FC_OID_HEX])
     git_error_clear(); /* so a message we report is this call's own */
     git_remote_connect_options_init(&co, GIT_REMOTE_CONNECT_OPTIONS_VERSION);
     git_fetch_options_init(&fo, GIT_FETCH_OPTIONS_VERSION);
-    src = fc_asprintf("refs/heads/%s", g->branch);
-    dst = fc_asprintf("refs/remotes/origin/%s", g->branch);
+    src = fc_asprintf("refs/heads/%s", branch);
+    dst = fc_asprintf("refs/remotes/origin/%s", branch);
     spec = fc_asprintf("+%s:%s", src ? src : "", dst ? dst : "");
     if (!src || !dst || !spec) {
         rc = fc_error_set(FC_ENOMEM, "out of memory");
@@ -545,7 +572,7 @@ int fc_gitsync_fetch(fc_gitsync *g, char head_hex[FC_OID_HEX])
         found = strcmp(heads[i]->name, src) == 0;
     if (!found) {
         rc = fc_error_set(FC_ENOTFOUND, "gitsync: branch '%s' not found on %s",
-                          g->branch, g->url_safe);
+                          branch, g->url_safe);
         goto done;
     }
 
@@ -582,11 +609,11 @@ int fc_gitsync_fetch(fc_gitsync *g, char head_hex[FC_OID_HEX])
         git_oid_tostr(o, sizeof(o), &old_oid);
         git_oid_tostr(n, sizeof(n), &oid);
         fc_warn("gitsync: history rewritten: %s is not an ancestor of %s (%s %s); "
-                "re-syncing to the new history", o, n, g->url_safe, g->branch);
+                "re-syncing to the new history", o, n, g->url_safe, branch);
         fc_metrics_add(fc_metrics_global(), "finops_git_history_rewrites_total", NULL, 0, 1);
     }
     git_oid_tostr(head_hex, FC_OID_HEX, &oid);
-    fc_debug("gitsync: fetched %s %s at %.12s", g->url_safe, g->branch, head_hex);
+    fc_debug("gitsync: fetched %s %s at %.12s", g->url_safe, branch, head_hex);
 
 done:
     if (remote) {
@@ -640,19 +667,25 @@ static int local_drop_incoming(fc_gitsync *g)
 /* Moves the local remote's branch from old to commit only if it is still
  * at old: an atomic compare-and-swap, so a concurrent human push wins and
  * we rebuild. */
-static int local_advance(fc_gitsync *g, const git_oid *commit, const git_oid *old)
+static int local_advance(fc_gitsync *g, const char *branch, const git_oid *commit,
+                         const git_oid *old)
 {
     git_repository *r = NULL;
     git_reference *ref = NULL;
-    char *name = fc_asprintf("refs/heads/%s", g->branch);
+    char *name = fc_asprintf("refs/heads/%s", branch);
     int err, rc;
 
     if (!name)
         return fc_error_set(FC_ENOMEM, "out of memory");
     if ((rc = open_local_remote(g, &r)) != FC_OK)
         goto done;
-    err = git_reference_create_matching(&ref, r, name, commit, 1, old,
-                                        "push: finops-controller status");
+    /* zero old: a new status branch, which must not exist yet */
+    err = git_oid_is_zero(old)
+              ? git_reference_create(&ref, r, name, commit, 0, "push: finops-controller status")
+              : git_reference_create_matching(&ref, r, name, commit, 1, old,
+                                              "push: finops-controller status");
+    if (err == GIT_EEXISTS)
+        err = GIT_EMODIFIED;
     if (err == GIT_EMODIFIED) {
         git_oid cur;
         /* Already there (a retried push): nothing to do. */
@@ -662,7 +695,7 @@ static int local_advance(fc_gitsync *g, const git_oid *commit, const git_oid *ol
     if (err == GIT_EMODIFIED || err == GIT_ELOCKED) {
         rc = fc_error_set(FC_ECONFLICT,
                           "gitsync: push to %s %s rejected (branch moved; fetch and rebuild)",
-                          g->url_safe, g->branch);
+                          g->url_safe, branch);
     } else if (err < 0) {
         rc = fc_gitsync__error(FC_EGIT, err, "gitsync: cannot update %s in %s", name,
                                g->url_safe);
@@ -677,6 +710,7 @@ done:
 
 int fc_gitsync_push(fc_gitsync *g, const char *commit_hex)
 {
+    const char *branch = fc_gitsync_status_branch(g);
     git_commit *commit = NULL;
     git_remote *remote = NULL;
     git_push_options po;
@@ -695,13 +729,17 @@ int fc_gitsync_push(fc_gitsync *g, const char *commit_hex)
     git_push_options_init(&po, GIT_PUSH_OPTIONS_VERSION);
     if ((rc = fc_gitsync__commit(g, commit_hex, &commit)) != FC_OK)
         goto done;
-    if (git_commit_parentcount(commit) != 1) {
+    /* no parent: the first commit of a new status branch (status_branch.c),
+     * which must not exist on the remote (expected_old stays zero) */
+    if (git_commit_parentcount(commit) > 1 ||
+        (git_commit_parentcount(commit) == 0 && !g->status_branch)) {
         rc = fc_error_set(FC_EINVALID, "gitsync: %.12s is not a status commit", commit_hex);
         goto done;
     }
-    git_oid_cpy(&ctx.expected_old, git_commit_parent_id(commit, 0));
-    local = fc_asprintf("refs/heads/%s", g->branch);
-    tracking = fc_asprintf("refs/remotes/origin/%s", g->branch);
+    if (git_commit_parentcount(commit) == 1)
+        git_oid_cpy(&ctx.expected_old, git_commit_parent_id(commit, 0));
+    local = fc_asprintf("refs/heads/%s", branch);
+    tracking = fc_asprintf("refs/remotes/origin/%s", branch);
     /* never a leading '+': the remote decides whether it fast-forwards.
      * A local remote is written by libgit2 itself, without the checks a
      * server makes, so objects go to a private ref and the branch moves
@@ -730,7 +768,7 @@ int fc_gitsync_push(fc_gitsync *g, const char *commit_hex)
         rc = fc_gitsync__error(FC_ECONFLICT, err,
                                "gitsync: push of %.12s to %s %s rejected "
                                "(branch moved; fetch and rebuild)",
-                               commit_hex, g->url_safe, g->branch);
+                               commit_hex, g->url_safe, branch);
         goto done;
     }
     if (err < 0) {
@@ -745,12 +783,12 @@ int fc_gitsync_push(fc_gitsync *g, const char *commit_hex)
         goto done;
     }
     if (strstr(spec, INCOMING_REF) &&
-        (rc = local_advance(g, git_commit_id(commit), &ctx.expected_old)) != FC_OK)
+        (rc = local_advance(g, branch, git_commit_id(commit), &ctx.expected_old)) != FC_OK)
         goto done;
     rc = fc_gitsync__set_ref(g, tracking, git_commit_id(commit),
                              "finops-controller: push");
     if (rc == FC_OK)
-        fc_info("gitsync: pushed %.12s to %s %s", commit_hex, g->url_safe, g->branch);
+        fc_info("gitsync: pushed %.12s to %s %s", commit_hex, g->url_safe, branch);
 
 done:
     if (remote) {

@@ -28,6 +28,12 @@ struct fc_gitsync {
     char *ssh_passphrase_file;
     char *known_hosts;         /* NULL = $HOME/.ssh/known_hosts */
     char *state_dir;           /* signature verification's temp files */
+    /* status branch, trailers, signing (status_branch.c, sign.c) */
+    char *status_branch;       /* NULL = status goes on `branch` */
+    char *trailers;            /* newline-separated; NULL = none */
+    int sign_format;           /* fc_sign_format */
+    char *signing_key;
+    char *signing_passphrase_file;
 };
 
 /*
@@ -54,5 +60,16 @@ int fc_gitsync__same_spec_tree(const git_tree *a, const git_tree *b);
 /* Points refs/heads/<branch> (or any full ref name) at oid. */
 int fc_gitsync__set_ref(fc_gitsync *g, const char *refname,
                         const git_oid *oid, const char *why);
+
+/* Fetches refs/heads/<branch> into refs/remotes/origin/<branch> (gitsync.c);
+ * FC_ENOTFOUND when the remote has no such branch. */
+int fc_gitsync__fetch_branch(fc_gitsync *g, const char *branch,
+                             char head_hex[FC_OID_HEX]);
+
+/* git_commit_create without a ref update, signed when the handle says so
+ * (sign.c): status and proposal commits both go through here. */
+int fc_gitsync__create_commit(fc_gitsync *g, git_oid *out, const git_signature *sig,
+                              const char *message, const git_tree *tree,
+                              size_t nparents, const git_commit *parents[]);
 
 #endif

@@ -196,7 +196,7 @@ static int good_entry_name(const char *name)
         size_t k, len;
         unsigned cp;
 
-        if (c < 0x20 || c == 0x7f || c == '/' || c == '\\')
+        if (c < 0x20 || c == 0x7f || c == '/')
             return 0;
         if (c < 0x80) {
             p++;
@@ -812,7 +812,10 @@ int fc_gitsync_commit_status(fc_gitsync *g, const char *head_hex,
     memset(&ws, 0, sizeof(ws));
     out_hex[0] = '\0';
     *changed = 0;
-    if ((rc = fc_gitsync__commit(g, head_hex, &head)) != FC_OK)
+    /* "" = the first commit of a new status branch: an orphan */
+    if (head_hex && !head_hex[0] && g->status_branch)
+        head = NULL;
+    else if ((rc = fc_gitsync__commit(g, head_hex, &head)) != FC_OK)
         goto done;
     for (i = 0; i < nfiles; i++)
         if ((rc = check_status_path(status->files[i].path)) != FC_OK)
@@ -829,7 +832,7 @@ int fc_gitsync_commit_status(fc_gitsync *g, const char *head_hex,
     while (nprop < nfiles && sorted[nprop]->path[0] == 'p')
         nprop++;
 
-    if ((err = git_commit_tree(&head_tree, head)) < 0 ||
+    if ((head && (err = git_commit_tree(&head_tree, head)) < 0) ||
         (err = git_treebuilder_new(&root, g->repo, head_tree)) < 0) {
         rc = fc_gitsync__error(FC_EGIT, err, "gitsync: cannot read tree of %.12s",
                                head_hex);
@@ -845,7 +848,7 @@ int fc_gitsync_commit_status(fc_gitsync *g, const char *head_hex,
         rc = fc_gitsync__error(FC_EGIT, err, "gitsync: cannot write root tree");
         goto done;
     }
-    if (git_oid_equal(&tree_oid, git_tree_id(head_tree))) {
+    if (head && git_oid_equal(&tree_oid, git_tree_id(head_tree))) {
         git_oid_tostr(out_hex, FC_OID_HEX, git_commit_id(head));
         git_mempack_reset(g->mempack);
         goto done;
@@ -862,18 +865,16 @@ int fc_gitsync_commit_status(fc_gitsync *g, const char *head_hex,
     /* git's own tools end messages with a newline; do the same */
     msg = message[strlen(message) - 1] == '\n' ? fc_strdup(message)
                                                : fc_asprintf("%s\n", message);
-    ref = fc_asprintf("refs/heads/%s", g->branch);
+    ref = fc_asprintf("refs/heads/%s", fc_gitsync_status_branch(g));
     if (!msg || !ref) {
         rc = fc_error_set(FC_ENOMEM, "out of memory");
         goto done;
     }
     parents[0] = head;
-    err = git_commit_create(&commit_oid, g->repo, NULL, sig, sig, NULL, msg, new_tree, 1,
-                            parents);
-    if (err < 0) {
-        rc = fc_gitsync__error(FC_EGIT, err, "gitsync: cannot create status commit");
+    /* signed when --sign-commits says so (sign.c) */
+    if ((rc = fc_gitsync__create_commit(g, &commit_oid, sig, msg, new_tree, head ? 1 : 0,
+                                        parents)) != FC_OK)
         goto done;
-    }
     /* On disk before any ref points at it. */
     if ((rc = flush_mempack(g, odb)) != FC_OK)
         goto done;
@@ -883,7 +884,8 @@ int fc_gitsync_commit_status(fc_gitsync *g, const char *head_hex,
     git_oid_tostr(out_hex, FC_OID_HEX, &commit_oid);
     *changed = 1;
     fc_debug("gitsync: status commit %.12s on %.12s: %zu files written, %zu unchanged, "
-             "%zu removed", out_hex, head_hex, ws.written, ws.unchanged, ws.removed);
+             "%zu removed", out_hex, head ? head_hex : "(orphan)", ws.written, ws.unchanged,
+             ws.removed);
 done:
     if (rc != FC_OK && g->mempack)
         git_mempack_reset(g->mempack);

@@ -1,7 +1,9 @@
 /*
  * approvals.c - the git half of approval by reviewed commit: for every
- * Optimization, the commits on the tracked branch that authored its current
- * content (everything but approval.approvedBy), newest first.
+ * Optimization, and every Policy with preApproved entries, the commits on
+ * the tracked branch that authored its current content (everything but
+ * approval.approvedBy; see fc_optimization_fingerprint and
+ * fc_policy_fingerprint), newest first.
  *
  * Stage: between spec loading and reconcile.  Reads history through
  * gitsync (one walk for all files), re-loads each historical version with
@@ -20,9 +22,23 @@
  * file is not found and the change must be re-approved. */
 #define MAX_CHANGES 50
 
-/* Fingerprint of Optimization `name` in one historical version of a file,
+/* Objects whose approval is judged: Optimizations, and Policies that
+ * pre-approve rules (issue 7.2). */
+static int wants_evidence(const fc_object *o)
+{
+    return o->kind == FC_KIND_OPTIMIZATION ||
+           (o->kind == FC_KIND_POLICY && o->spec.policy && o->spec.policy->npre_approved);
+}
+
+static char *fingerprint(const fc_object *o)
+{
+    return o->kind == FC_KIND_POLICY ? fc_policy_fingerprint(o) : fc_optimization_fingerprint(o);
+}
+
+/* Fingerprint of object (kind, name) in one historical version of a file,
  * or NULL when that version does not hold it (or does not load). */
-static char *fingerprint_at(const char *path, const fc_file_change *ch, const char *name)
+static char *fingerprint_at(const char *path, const fc_file_change *ch, fc_kind kind,
+                            const char *name)
 {
     fc_spec_file f;
     fc_spec_set *set = NULL;
@@ -36,8 +52,8 @@ static char *fingerprint_at(const char *path, const fc_file_change *ch, const ch
     f.len = ch->len;
     if (fc_specs_load(&set, &f, 1) != FC_OK)
         return NULL;
-    if ((o = fc_specs_find(set, FC_KIND_OPTIMIZATION, name)) != NULL)
-        fp = fc_optimization_fingerprint(o);
+    if ((o = fc_specs_find(set, kind, name)) != NULL && o->spec.any)
+        fp = fingerprint(o);
     fc_spec_set_free(set);
     return fp;
 }
@@ -90,10 +106,11 @@ static int verify_vote(fc_gitsync *git, const fc_approvers *list, fc_approval_vo
 static int collect_one(const fc_object *o, const fc_file_history *h,
                        fc_approval_evidence *ev)
 {
-    char *now_fp = fc_optimization_fingerprint(o);
+    char *now_fp = fingerprint(o);
     size_t i;
     int rc = FC_OK;
 
+    ev->kind = o->kind;
     if (!(ev->name = fc_strdup(o->metadata.name)) || !now_fp) {
         free(now_fp);
         return fc_error_set(FC_ENOMEM, "out of memory");
@@ -103,7 +120,7 @@ static int collect_one(const fc_object *o, const fc_file_history *h,
         memcpy(ev->last_commit, h->changes[0].commit, sizeof(ev->last_commit));
     }
     for (i = 0; i < h->n && rc == FC_OK; i++) {
-        char *fp = fingerprint_at(o->file, &h->changes[i], o->metadata.name);
+        char *fp = fingerprint_at(o->file, &h->changes[i], o->kind, o->metadata.name);
         int same = fp && strcmp(fp, now_fp) == 0;
         free(fp);
         /* An older version with other content: approvals before it are for
@@ -129,7 +146,7 @@ int fc_approvals_collect(fc_approval_evidence **out, size_t *nout, fc_gitsync *g
     *out = NULL;
     *nout = 0;
     for (i = 0; i < set->nobjects; i++)
-        nopt += set->objects[i].kind == FC_KIND_OPTIMIZATION;
+        nopt += wants_evidence(&set->objects[i]);
     if (!nopt)
         return FC_OK;
     paths = calloc(nopt, sizeof(*paths));
@@ -141,7 +158,7 @@ int fc_approvals_collect(fc_approval_evidence **out, size_t *nout, fc_gitsync *g
     for (i = 0; i < set->nobjects; i++) {
         const fc_object *o = &set->objects[i];
         int seen = 0;
-        if (o->kind != FC_KIND_OPTIMIZATION)
+        if (!wants_evidence(o))
             continue;
         for (j = 0; j < npaths && !seen; j++)
             seen = strcmp(paths[j], o->file) == 0;
@@ -157,7 +174,7 @@ int fc_approvals_collect(fc_approval_evidence **out, size_t *nout, fc_gitsync *g
     for (i = 0, j = 0; i < set->nobjects && rc == FC_OK; i++) {
         const fc_object *o = &set->objects[i];
         size_t k;
-        if (o->kind != FC_KIND_OPTIMIZATION)
+        if (!wants_evidence(o))
             continue;
         for (k = 0; k < npaths && strcmp(paths[k], o->file) != 0; k++)
             ;

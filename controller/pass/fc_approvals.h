@@ -1,6 +1,7 @@
 /*
  * fc_approvals.h - collects, from git history, who authored the current
- * content of every Optimization (see approvals.c).
+ * content of every Optimization and of every Policy with preApproved
+ * entries (see approvals.c).
  */
 #ifndef FC_APPROVALS_H
 #define FC_APPROVALS_H
@@ -10,7 +11,9 @@
 #include "specs/fc_approvers.h"
 #include "specs/fc_specs.h"
 
-/* *out has one entry per Optimization in set; free with fc_approvals_free.
+/* *out has one entry per Optimization and per Policy with preApproved in
+ * set (fc_approval_evidence.kind tells them apart); free with
+ * fc_approvals_free.
  * When approvers asks for signatures, each vote's commit is verified
  * against the keys listed for its author. */
 int fc_approvals_collect(fc_approval_evidence **out, size_t *nout, fc_gitsync *git,

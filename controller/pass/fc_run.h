@@ -66,12 +66,30 @@ typedef struct {
     /* --shards > 1 (controller/shard): the Leases this replica holds; the
      * pass reconciles only their Accounts and files.  NULL = all. */
     struct fc_shard_mgr *shards;
+    /* --forge (controller/forge): proposals as pull requests; NULL = off */
+    const char *forge;            /* github | gitlab | gitea */
+    const char *forge_url;        /* API base */
+    const char *forge_project;    /* owner/name */
+    const char *forge_token_file; /* else FINOPS_FORGE_TOKEN */
+    double forge_min_saving;      /* monthly */
+    long forge_max_wait;          /* seconds */
+    /* status placement and commit hygiene (controller/gitsync/status_branch.c,
+     * sign.c, controller/forge/status.c); NULL/0 = off */
+    const char *status_branch;    /* status commits go here, not to branch */
+    const char *commit_trailers;  /* "[skip ci]" ends the subject; "K: v" lines
+                                   * join the trailers */
+    int sign_commits;             /* fc_sign_format */
+    const char *signing_key;      /* ssh key file, or gpg key id */
+    const char *signing_passphrase_file;
+    int commit_status;            /* post a commit status on the forge */
 } fc_run_opts;
 
 typedef struct {
     char head[FC_OID_HEX];          /* remote head the pass read */
     char spec_commit[FC_OID_HEX];   /* newest commit that changed specs */
     char status_commit[FC_OID_HEX]; /* new status commit, or "" */
+    char status_base[FC_OID_HEX];   /* where status was built: head, or the
+                                     * status branch tip ("" = new branch) */
     int committed;                  /* a status commit was made and pushed */
     int skipped;                    /* nothing was due: no discovery, no commit */
     size_t nobjects;

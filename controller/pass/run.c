@@ -13,6 +13,8 @@
 #include "controller/core/fc_log.h"
 #include "controller/engines/fc_engines.h"
 #include "controller/executor/fc_executor.h"
+#include "controller/forge/fc_forge.h"
+#include "controller/forge/fc_forge_status.h"
 #include "controller/http/fc_http.h"
 #include "controller/ingest/fc_ingest.h"
 #include "controller/notify/fc_notify.h"
@@ -61,6 +63,8 @@ typedef struct {
 static int read_prev(void *payload, const char *path, fc_buf *out)
 {
     prev_ctx *c = payload;
+    if (!c->head[0]) /* a status branch not created yet: no previous status */
+        return fc_error_set(FC_ENOTFOUND, "%s: no previous status", path);
     return fc_gitsync_read_file(c->git, c->head, path, out);
 }
 
@@ -542,17 +546,22 @@ static int attempt(const fc_run_opts *o, fc_gitsync *git, fc_state *state, int64
         goto done;
     if ((rc = fc_gitsync_spec_commit(git, res->head, res->spec_commit)) != FC_OK)
         goto done;
+    /* --status-branch: status is built on that branch's tip, specs on head */
+    snprintf(res->status_base, sizeof(res->status_base), "%s", res->head);
+    if (o->status_branch && (rc = fc_gitsync_fetch_status(git, res->status_base)) != FC_OK)
+        goto done;
     fc_run_track_head(tr, res->head);
     if (use_memo) {
-        snprintf(memo_key, sizeof(memo_key), "%s\n%s\n%s", o->repo,
-                 o->branch ? o->branch : "main", o->path ? o->path : "");
+        snprintf(memo_key, sizeof(memo_key), "%s\n%s\n%s%s%s", o->repo,
+                 o->branch ? o->branch : "main", o->path ? o->path : "",
+                 o->status_branch ? "\nstatus:" : "", o->status_branch ? o->status_branch : "");
         if (fc_memo_load(state, memo_key, &memo) != FC_OK) {
             fc_warn("pass memo unavailable: %s", fc_error_last());
             use_memo = 0;
         }
     }
     /* Same head, same specs, discovery not due: nothing can have changed. */
-    if (use_memo && memo.found && strcmp(memo.head_after, res->head) == 0 &&
+    if (use_memo && memo.found && strcmp(memo.head_after, res->status_base) == 0 &&
         strcmp(memo.spec_commit, res->spec_commit) == 0 && now >= memo.discovered_at &&
         now - memo.discovered_at < memo.discovery_every && !o->discovery_due) {
         res->skipped = 1;
@@ -625,12 +634,12 @@ static int attempt(const fc_run_opts *o, fc_gitsync *git, fc_state *state, int64
     fc_costs_pass_observe(state, &active, now, cost_days_for(&active), o->mode == FC_RUN_RECONCILE, &inv);
     if (use_memo) {
         uint64_t fp = fc_inventory_fingerprint(&inv);
-        int same = memo.found && strcmp(memo.head_after, res->head) == 0 &&
+        int same = memo.found && strcmp(memo.head_after, res->status_base) == 0 &&
                    strcmp(memo.spec_commit, res->spec_commit) == 0 && memo.inventory_fp == fp;
         memo.inventory_fp = fp;
         memo.discovered_at = now;
         memo.discovery_every = discovery_every(set);
-        snprintf(memo.head_after, sizeof(memo.head_after), "%s", res->head);
+        snprintf(memo.head_after, sizeof(memo.head_after), "%s", res->status_base);
         snprintf(memo.spec_commit, sizeof(memo.spec_commit), "%s", res->spec_commit);
         if (same) {
             res->skipped = 1;
@@ -664,7 +673,7 @@ static int attempt(const fc_run_opts *o, fc_gitsync *git, fc_state *state, int64
 
     fc_run_track_phase(tr, "planning");
     prev.git = git;
-    prev.head = res->head;
+    prev.head = res->status_base;
     memset(&pass, 0, sizeof(pass));
     pass.now = now;
     pass.commit = res->spec_commit;
@@ -731,20 +740,35 @@ static int attempt(const fc_run_opts *o, fc_gitsync *git, fc_state *state, int64
     }
     fc_run_track_phase(tr, "status");
     commit_message(&msg, res, &plan, pass.budgets_over);
+    { /* --commit-trailer, and the spec commit this status reconciles */
+        char *full = fc_gitsync_commit_message(git, msg.data, res->spec_commit);
+        if (!full) {
+            rc = FC_ENOMEM;
+            goto done;
+        }
+        msg.len = 0;
+        rc = fc_buf_puts(&msg, full);
+        free(full);
+        if (rc != FC_OK)
+            goto done;
+    }
     /* Sharded: only the held shards' files, the rest as at the head. */
-    if (o->shards && (rc = fc_shard_pass_status(o->shards, held, o->state_dir, res->head,
+    if (o->shards && (rc = fc_shard_pass_status(o->shards, held, o->state_dir,
+                                                res->status_base[0] ? res->status_base
+                                                                    : res->head,
                                                 &active, &st)) != FC_OK)
         goto done;
     fc_crashpoint("pass.before-status-commit");
     /* Commit metadata carries the wall clock; status content the pass clock. */
-    if ((rc = fc_gitsync_commit_status(git, res->head, &st, msg.data, (int64_t)time(NULL),
+    if ((rc = fc_gitsync_commit_status(git, res->status_base, &st, msg.data,
+                                       (int64_t)time(NULL),
                                        res->status_commit, &changed)) != FC_OK)
         goto done;
     if (!changed) {
         res->status_commit[0] = '\0';
         fc_info("status unchanged at %.12s: no commit", res->head);
         fc_notify_pass_flush(state, now); /* the remote status is current */
-        remember(use_memo ? state : NULL, memo_key, &memo, res->head);
+        remember(use_memo ? state : NULL, memo_key, &memo, res->status_base);
         goto done;
     }
     fc_crashpoint("pass.after-status-commit"); /* committed locally, not pushed */
@@ -780,6 +804,65 @@ done:
     return rc;
 }
 
+/* Proposals of the status just pushed (or of the head) as pull requests. */
+static int forge_step(const fc_run_opts *o, fc_gitsync *git, fc_state *state,
+                      const fc_run_result *res, int64_t now)
+{
+    fc_forge_sync_opts fo;
+    fc_forge_sync_result fr;
+    int kind = fc_forge_kind_parse(o->forge);
+
+    if (kind < 0 || !o->forge_url || !o->forge_project || !state) {
+        fc_warn("forge: --forge needs --forge-url, --forge-project and a state dir; "
+                "no pull requests this pass");
+        return FC_OK;
+    }
+    memset(&fo, 0, sizeof(fo));
+    fo.kind = (fc_forge_kind)kind;
+    fo.api_url = o->forge_url;
+    fo.project = o->forge_project;
+    fo.token_file = o->forge_token_file;
+    fo.min_saving = o->forge_min_saving;
+    fo.max_wait = o->forge_max_wait > 0 ? (int)o->forge_max_wait : 0;
+    fo.base = o->branch ? o->branch : "main";
+    fo.spec_root = o->path ? o->path : "";
+    /* status_base: the status branch tip with --status-branch, else head */
+    return fc_forge_sync(git, state, &fo,
+                         res->committed        ? res->status_commit
+                         : res->status_base[0] ? res->status_base
+                                               : res->head,
+                         now, &fr);
+}
+
+/* --commit-status: the spec commit gets success (specs valid, status
+ * pushed or current) or failure, linking to the status files.  A forge
+ * failure is logged only: the next pass posts again. */
+static void post_commit_status(const fc_run_opts *o, const fc_run_result *res, int pass_rc)
+{
+    fc_forge_status_opts so;
+    const char *tip = res->committed ? res->status_commit : res->status_base;
+    char desc[160];
+    char *link;
+    int ok = pass_rc == FC_OK && res->nerrors == 0;
+
+    memset(&so, 0, sizeof(so));
+    so.forge = o->forge;
+    so.api_url = o->forge_url;
+    so.project = o->forge_project;
+    so.token_file = o->forge_token_file;
+    if (pass_rc != FC_OK)
+        snprintf(desc, sizeof(desc), "pass failed: %s", fc_error_last());
+    else
+        snprintf(desc, sizeof(desc), "%zu specs valid, %zu errors, %zu actions planned",
+                 res->nobjects, res->nerrors, res->nplanned);
+    link = tip[0] ? fc_forge_status_link(&so, tip, "status") : NULL;
+    if (fc_forge_post_status(&so, res->spec_commit,
+                             ok ? FC_COMMIT_STATE_SUCCESS : FC_COMMIT_STATE_FAILURE, link,
+                             desc) != FC_OK)
+        fc_warn("commit status for %.12s not posted: %s", res->spec_commit, fc_error_last());
+    free(link);
+}
+
 int fc_run_pass(const fc_run_opts *o, fc_run_result *res)
 {
     fc_gitsync_opts gopts;
@@ -803,6 +886,11 @@ int fc_run_pass(const fc_run_opts *o, fc_run_result *res)
     gopts.ssh_key = o->git_ssh_key;
     gopts.ssh_key_passphrase_file = o->git_ssh_key_passphrase_file;
     gopts.known_hosts = o->git_known_hosts;
+    gopts.status_branch = o->status_branch;
+    gopts.commit_trailers = o->commit_trailers;
+    gopts.sign_format = o->sign_commits;
+    gopts.signing_key = o->signing_key;
+    gopts.signing_passphrase_file = o->signing_passphrase_file;
     if ((rc = fc_gitsync_open(&git, &gopts)) != FC_OK)
         return rc;
     /* One store per pass (memo, costs, anomalies, alerts).  Without it the
@@ -848,6 +936,20 @@ int fc_run_pass(const fc_run_opts *o, fc_run_result *res)
         }
         if (delay_ms < 5000)
             delay_ms *= 2;
+    }
+    /* ---- pull-request mode (controller/forge): after the push, and on
+     * skipped passes too, so a forge outage only delays the PRs */
+    if (rc == FC_OK && o->forge && o->mode == FC_RUN_RECONCILE && res->head[0] &&
+        forge_step(o, git, state, res, now) != FC_OK) /* status is pushed: warn only */
+        fc_warn("forge: %s; pull requests wait for the next pass", fc_error_last());
+    /* ---- end pull-request mode */
+    if (o->commit_status && o->mode == FC_RUN_RECONCILE && res->spec_commit[0] &&
+        !res->skipped) {
+        char keep[512]; /* the pass's own error outlives the post */
+        snprintf(keep, sizeof(keep), "%s", rc != FC_OK ? fc_error_last() : "");
+        post_commit_status(o, res, rc);
+        if (rc != FC_OK)
+            fc_error_set(rc, "%s", keep);
     }
     if (run_id && res->head[0])
         fc_runs_set_head(state, run_id, res->head);

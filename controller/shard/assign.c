@@ -23,7 +23,8 @@ static unsigned jump_hash(uint64_t key, unsigned n)
     while (j < (int64_t)n) {
         b = j;
         key = key * 2862933555777941757ULL + 1;
-        j = (int64_t)((double)(b + 1) * ((double)(1LL << 31) / (double)((key >> 33) + 1)));
+        j = (int64_t)((double)(b + 1) *
+                      ((double)(1LL << 31) / (double)((key >> 33) + 1)));
     }
     return (unsigned)b;
 }
@@ -51,7 +52,8 @@ static int find_key(const char *data, size_t len, const char *key, char *buf, si
             end++;
         while (j < end && (data[j] == ' ' || data[j] == '-'))
             j++;
-        if (end - j > klen + 1 && memcmp(data + j, key, klen) == 0 && data[j + klen] == ':') {
+        if (end - j > klen + 1 && memcmp(data + j, key, klen) == 0 &&
+            data[j + klen] == ':') {
             j += klen + 1;
             while (j < end && (data[j] == ' ' || data[j] == '"' || data[j] == '\''))
                 j++;
@@ -67,7 +69,8 @@ static int find_key(const char *data, size_t len, const char *key, char *buf, si
     return -1;
 }
 
-unsigned fc_shard_path_owner(const char *path, const char *data, size_t len, unsigned nshards)
+unsigned fc_shard_path_owner(const char *path, const char *data, size_t len,
+                             unsigned nshards)
 {
     char id[128];
     const char *key;
@@ -94,6 +97,10 @@ void fc_shard_filter_view(fc_spec_set *view, const unsigned char *held, unsigned
         const fc_object *ob = &view->objects[i];
         if (ob->kind == FC_KIND_ACCOUNT &&
             !held[fc_shard_of(ob->spec.account->account_id, nshards)])
+            continue;
+        /* Budgets are cluster-wide: only the global shard judges them (and
+         * raises their alerts), or every replica would alert on its part. */
+        if (ob->kind == FC_KIND_BUDGET && !held[0])
             continue;
         view->objects[n++] = *ob;
     }
@@ -164,8 +171,10 @@ int fc_shard_read_status_files(fc_status_tree *out, const char *repo_path,
     size_t i;
     int rc = FC_OK;
 
-    if (git_repository_open_ext(&repo, repo_path, GIT_REPOSITORY_OPEN_NO_SEARCH, NULL) != 0 ||
-        git_oid_fromstr(&oid, head_hex) != 0 || git_commit_lookup(&commit, repo, &oid) != 0 ||
+    if (git_repository_open_ext(&repo, repo_path, GIT_REPOSITORY_OPEN_NO_SEARCH, NULL) !=
+            0 ||
+        git_oid_fromstr(&oid, head_hex) != 0 ||
+        git_commit_lookup(&commit, repo, &oid) != 0 ||
         git_commit_tree(&tree, commit) != 0) {
         rc = fc_error_set(FC_EGIT, "%s at %.12s: %s", repo_path, head_hex,
                           git_error_last() ? git_error_last()->message : "unreadable");

@@ -30,7 +30,8 @@ int fc_shard_start_config(fc_shard_mgr **out, const fc_config *cfg, int live)
     /* Executions and Optimizations' status are cluster-wide (shard 0) while
      * actions target every shard's accounts: not split yet (docs/scaling.md). */
     if (live)
-        return fc_error_set(FC_EINVALID, "--live needs --shards 1 (docs/scaling.md, limits)");
+        return fc_error_set(FC_EINVALID,
+                            "--live needs --shards 1 (docs/scaling.md, limits)");
     if (!id || !*id)
         id = getenv("POD_NAME");
     if (!id || !*id) {

@@ -41,7 +41,7 @@ unsigned fc_shard_path_owner(const char *path, const char *data, size_t len,
                              unsigned nshards);
 
 /* Drops from an active view (fc_specs_active_view) the Account objects whose
- * shard is not held (held[shard] != 0). */
+ * shard is not held (held[shard] != 0), and the Budgets unless shard 0 is. */
 void fc_shard_filter_view(fc_spec_set *view, const unsigned char *held, unsigned nshards);
 
 /* The status tree a sharded replica commits: the files of st that held
@@ -103,7 +103,8 @@ const char *fc_shard_replica(const fc_shard_mgr *m);
 unsigned fc_shard_snapshot(fc_shard_mgr *m, unsigned char held[FC_SHARD_MAX]);
 /* FC_OK when every shard of held[] is still safely held; else FC_EDENIED
  * naming the lost shard (the pass must not act or commit for it). */
-int fc_shard_check(fc_shard_mgr *m, const unsigned char held[FC_SHARD_MAX], const char *stage);
+int fc_shard_check(fc_shard_mgr *m, const unsigned char held[FC_SHARD_MAX],
+                   const char *stage);
 
 /* The sharded end of a pass (pass.c): checks the Leases of held[] once more,
  * logs "reconciled account NAME shard I replica ID at MS" for the view's

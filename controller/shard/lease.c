@@ -30,7 +30,7 @@
 
 typedef struct {
     int held;
-    int64_t safe_until_ms; /* monotonic: act for this shard only before it */
+    int64_t safe_until_ms;   /* monotonic: act for this shard only before it */
     int64_t other_expiry_us; /* wall: when another holder's Lease runs out */
 } shard_state;
 
@@ -149,8 +149,8 @@ static int read_small(const char *path, char **out)
 }
 
 /* One request; *status is the HTTP status (0 when none arrived). */
-static int request(fc_shard_mgr *m, const char *method, const char *name, const char *body,
-                   long *status, fc_buf *resp)
+static int request(fc_shard_mgr *m, const char *method, const char *name,
+                   const char *body, long *status, fc_buf *resp)
 {
     struct curl_slist *h = NULL;
     char *token = NULL, *auth = NULL, *url = NULL;
@@ -187,7 +187,8 @@ static int request(fc_shard_mgr *m, const char *method, const char *name, const 
         curl_easy_setopt(m->curl, CURLOPT_POSTFIELDS, body);
     }
     if ((cc = curl_easy_perform(m->curl)) != CURLE_OK) {
-        rc = fc_error_set(FC_ENETWORK, "kubernetes API %s: %s", method, curl_easy_strerror(cc));
+        rc = fc_error_set(FC_ENETWORK, "kubernetes API %s: %s", method,
+                          curl_easy_strerror(cc));
         goto done;
     }
     curl_easy_getinfo(m->curl, CURLINFO_RESPONSE_CODE, status);
@@ -249,9 +250,12 @@ static int parse_lease(const fc_buf *b, long dflt_dur, lease_view *v)
     v->exists = 1;
     snprintf(v->holder, sizeof(v->holder), "%s",
              (s = get_str(o, "spec", "holderIdentity")) ? s : "");
-    snprintf(v->rv, sizeof(v->rv), "%s", (s = get_str(o, "metadata", "resourceVersion")) ? s : "");
-    snprintf(v->acquire, sizeof(v->acquire), "%s", (s = get_str(o, "spec", "acquireTime")) ? s : "");
-    if (!(s = get_str(o, "spec", "renewTime")) || fc_shard_microtime_parse(s, &v->renew_us) != 0)
+    snprintf(v->rv, sizeof(v->rv), "%s",
+             (s = get_str(o, "metadata", "resourceVersion")) ? s : "");
+    snprintf(v->acquire, sizeof(v->acquire), "%s",
+             (s = get_str(o, "spec", "acquireTime")) ? s : "");
+    if (!(s = get_str(o, "spec", "renewTime")) ||
+        fc_shard_microtime_parse(s, &v->renew_us) != 0)
         v->renew_us = 0; /* no renewal: expired */
     v->dur = get_long(o, "spec", "leaseDurationSeconds", dflt_dur);
     v->transitions = get_long(o, "spec", "leaseTransitions", 0);
@@ -261,14 +265,16 @@ static int parse_lease(const fc_buf *b, long dflt_dur, lease_view *v)
 
 /* The Lease body for create (rv NULL) or update. */
 static char *lease_doc(const fc_shard_mgr *m, const char *name, const char *rv,
-                       const char *holder, const char *acquire, int64_t now_us, long transitions)
+                       const char *holder, const char *acquire, int64_t now_us,
+                       long transitions)
 {
     json_object *o = json_object_new_object(), *md = json_object_new_object(),
                 *sp = json_object_new_object();
     char now[40];
     char *out;
     fc_shard_microtime_format(now, sizeof(now), now_us);
-    json_object_object_add(o, "apiVersion", json_object_new_string("coordination.k8s.io/v1"));
+    json_object_object_add(o, "apiVersion",
+                           json_object_new_string("coordination.k8s.io/v1"));
     json_object_object_add(o, "kind", json_object_new_string("Lease"));
     json_object_object_add(md, "name", json_object_new_string(name));
     json_object_object_add(md, "namespace", json_object_new_string(m->ns));
@@ -339,11 +345,12 @@ static void visit(fc_shard_mgr *m, unsigned i)
         if (was)
             fc_warn("shard %u: lease now held by %s: stopping its accounts", i, v.holder);
         set_held(m, i, 0, 0);
-        if (v.exists && (v.holder[0] || !v.renew_us))
+        if (v.exists) /* fresh, or it would have been taken: expiry ahead */
             m->s[i].other_expiry_us = v.renew_us + (int64_t)v.dur * 1000000;
         if (!v.exists) { /* over our share: an unheld Lease that ages for everyone */
             doc = lease_doc(m, name, NULL, "", NULL, now, 0);
-            if (doc && request(m, "POST", NULL, doc, &status, &resp) == FC_OK && status == 201)
+            if (doc && request(m, "POST", NULL, doc, &status, &resp) == FC_OK &&
+                status == 201)
                 m->s[i].other_expiry_us = now + (int64_t)m->dur * 1000000;
         }
         goto done;
@@ -351,23 +358,24 @@ static void visit(fc_shard_mgr *m, unsigned i)
     if (act == FC_LEASE_RENEW)
         doc = lease_doc(m, name, v.rv, m->me, v.acquire, now, v.transitions);
     else if (v.exists) /* take over: a new holder is a transition */
-        doc = lease_doc(m, name, v.rv, m->me, NULL, now, v.transitions + (v.holder[0] != 0));
+        doc = lease_doc(m, name, v.rv, m->me, NULL, now,
+                        v.transitions + (v.holder[0] != 0));
     else
         doc = lease_doc(m, name, NULL, m->me, NULL, now, 0);
     if (!doc) {
         fc_warn("shard %u: out of memory", i);
         goto done;
     }
-    if (request(m, v.exists ? "PUT" : "POST", v.exists ? name : NULL, doc, &status, &resp) !=
-        FC_OK) {
+    if (request(m, v.exists ? "PUT" : "POST", v.exists ? name : NULL, doc, &status,
+                &resp) != FC_OK) {
         fc_warn("shard %u: %s", i, fc_error_last());
         goto done;
     }
     if (status == 200 || status == 201) {
         set_held(m, i, 1, t0);
         if (!was)
-            fc_info("shard %u: acquired lease %s%s%s", i, name, v.holder[0] ? " from " : "",
-                    v.holder[0] ? v.holder : "");
+            fc_info("shard %u: acquired lease %s%s%s", i, name,
+                    v.holder[0] ? " from " : "", v.holder[0] ? v.holder : "");
     } else {
         /* 409: another replica wrote first (stale resourceVersion or
          * AlreadyExists); the next round re-reads. */
@@ -463,11 +471,11 @@ int fc_shard_start(fc_shard_mgr **out, const fc_shard_opts *o)
     int rc = FC_OK;
 
     *out = NULL;
-    if (o->nshards < 2 || o->nshards > FC_SHARD_MAX || !o->replica_id || !*o->replica_id ||
-        o->lease_seconds < 3)
-        return fc_error_set(FC_EINVALID,
-                            "sharding needs 2..%d shards, a replica id and a lease of >= 3s",
-                            FC_SHARD_MAX);
+    if (o->nshards < 2 || o->nshards > FC_SHARD_MAX || !o->replica_id ||
+        !*o->replica_id || o->lease_seconds < 3)
+        return fc_error_set(
+            FC_EINVALID, "sharding needs 2..%d shards, a replica id and a lease of >= 3s",
+            FC_SHARD_MAX);
     if (!(m = calloc(1, sizeof(*m))) || !(m->s = calloc(o->nshards, sizeof(*m->s)))) {
         free(m);
         return fc_error_set(FC_ENOMEM, "out of memory");
@@ -487,12 +495,13 @@ int fc_shard_start(fc_shard_mgr **out, const fc_shard_opts *o)
         const char *host = getenv("KUBERNETES_SERVICE_HOST");
         const char *port = getenv("KUBERNETES_SERVICE_PORT");
         if (!host || !*host) {
-            rc = fc_error_set(FC_EINVALID, "sharding: not in a cluster "
-                                           "(KUBERNETES_SERVICE_HOST unset) and no --kube-api");
+            rc = fc_error_set(FC_EINVALID,
+                              "sharding: not in a cluster "
+                              "(KUBERNETES_SERVICE_HOST unset) and no --kube-api");
             goto done;
         }
-        m->api = fc_asprintf(strchr(host, ':') ? "https://[%s]:%s" : "https://%s:%s", host,
-                             port && *port ? port : "443");
+        m->api = fc_asprintf(strchr(host, ':') ? "https://[%s]:%s" : "https://%s:%s",
+                             host, port && *port ? port : "443");
     }
     m->token_file = dup_or(o->token_file, SA_DIR "/token");
     m->ca_file = o->ca_file ? fc_strdup(o->ca_file)
@@ -585,7 +594,8 @@ unsigned fc_shard_snapshot(fc_shard_mgr *m, unsigned char held[FC_SHARD_MAX])
     return n;
 }
 
-int fc_shard_check(fc_shard_mgr *m, const unsigned char held[FC_SHARD_MAX], const char *stage)
+int fc_shard_check(fc_shard_mgr *m, const unsigned char held[FC_SHARD_MAX],
+                   const char *stage)
 {
     unsigned char now[FC_SHARD_MAX];
     unsigned i;

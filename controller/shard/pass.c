@@ -36,9 +36,9 @@ int fc_shard_pass_status(fc_shard_mgr *m, const unsigned char held[FC_SHARD_MAX]
         const fc_object *ob = &view->objects[i];
         if (ob->kind != FC_KIND_ACCOUNT)
             continue;
-        fc_log_obj(FC_LOG_INFO, "shard", "reconciled account %s shard %u replica %s at %lld",
-                   ob->metadata.name, fc_shard_of(ob->spec.account->account_id, n),
-                   fc_shard_replica(m),
+        fc_log_obj(FC_LOG_INFO, "shard",
+                   "reconciled account %s shard %u replica %s at %lld", ob->metadata.name,
+                   fc_shard_of(ob->spec.account->account_id, n), fc_shard_replica(m),
                    (long long)now.tv_sec * 1000 + now.tv_nsec / 1000000);
     }
     if (!state_dir) {

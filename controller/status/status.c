@@ -324,8 +324,15 @@ typedef struct {
 
 static void dw_put(dwriter *w, const char *s, size_t n)
 {
-    if (fc_buf_append(w->out, s, n) != FC_OK)
+    fc_buf *b = w->out;
+    /* Most pieces are a few bytes: copy in place while they fit. */
+    if (b->data && b->len + n < b->cap) {
+        memcpy(b->data + b->len, s, n);
+        b->len += n;
+        b->data[b->len] = '\0';
+    } else if (fc_buf_append(b, s, n) != FC_OK) {
         w->failed = 1;
+    }
     w->column += (int)n;
 }
 
@@ -503,27 +510,40 @@ static int dw_value(dwriter *w, struct json_object *v, int indent, int in_sequen
     return 0;
 }
 
+/* A key with its value: sorting the pairs spares a lookup per key. */
+typedef struct {
+    const char *key;
+    struct json_object *value;
+} dw_pair;
+
+static int pair_cmp(const void *a, const void *b)
+{
+    return strcmp(((const dw_pair *)a)->key, ((const dw_pair *)b)->key);
+}
+
 static int dw_mapping(dwriter *w, struct json_object *o, int indent, int inline_first)
 {
-    const char *stack_keys[32], **keys = stack_keys;
+    dw_pair stack_pairs[32], *pairs = stack_pairs;
     size_t n = 0, i;
     int len = json_object_object_length(o), ok = 1;
 
-    if (len > 32 && !(keys = malloc((size_t)len * sizeof(*keys)))) {
+    if (len > 32 && !(pairs = malloc((size_t)len * sizeof(*pairs)))) {
         w->failed = 1;
         return 0;
     }
     {
         json_object_object_foreach(o, k, v)
         {
-            (void)v;
-            keys[n++] = k;
+            pairs[n].key = k;
+            pairs[n++].value = v;
         }
     }
-    qsort(keys, n, sizeof(*keys), key_cmp);
+    qsort(pairs, n, sizeof(*pairs), pair_cmp);
     for (i = 0; i < n && ok; i++) {
-        int style = dw_style(keys[i], needs_quotes(keys[i]));
-        if (style < 0 || strlen(keys[i]) > 100) {
+        const char *key = pairs[i].key;
+        size_t klen = strlen(key);
+        int style = klen > 100 ? -1 : dw_style(key, needs_quotes(key));
+        if (style < 0) {
             ok = 0;
             break;
         }
@@ -534,16 +554,16 @@ static int dw_mapping(dwriter *w, struct json_object *o, int indent, int inline_
             dw_put(w, "'", 1);
         else if (style == DW_DOUBLE)
             dw_put(w, "\"", 1);
-        dw_text_out(w, keys[i], strlen(keys[i]), style);
+        dw_text_out(w, key, klen, style);
         if (style == DW_SINGLE)
             dw_put(w, "'", 1);
         else if (style == DW_DOUBLE)
             dw_put(w, "\"", 1);
         dw_put(w, ":", 1);
-        ok = dw_value(w, json_object_object_get(o, keys[i]), indent, 0);
+        ok = dw_value(w, pairs[i].value, indent, 0);
     }
-    if (keys != stack_keys)
-        free(keys);
+    if (pairs != stack_pairs)
+        free(pairs);
     return ok;
 }
 

@@ -594,6 +594,79 @@ static void test_budget__hierarchy_rolls_up_without_double_counting(void **state
     fc_inventory_dispose(&inv);
 }
 
+/* The children index gives the scan's answers, field by field, for every
+ * node of a three-level tree with overlapping and unjudgeable scopes. */
+static void test_budget__kids_index_matches_the_scan(void **state)
+{
+    fc_inventory inv;
+    fc_budget_spec org = spec(20000), team = spec(500), s3 = spec(50), ec2 = spec(2000),
+                   reg = spec(100);
+    fc_object objs[5];
+    fc_spec_set set;
+    fc_budget_kids *kids = NULL;
+    fc_budget_eval e, f;
+    const size_t *idx;
+    char *acct_a[1] = {A};
+    char *svc_s3[1] = {S3};
+    char *svc_ec2[1] = {EC2};
+    char *eu[1] = {"eu-west-1"};
+    size_t i;
+    (void)state;
+
+    fc_inventory_init(&inv);
+    add_days(&inv, A, EC2, "2026-11-01", "2026-11-10", 10);
+    add_days(&inv, A, S3, "2026-11-01", "2026-11-10", 1);
+    add_days(&inv, B, EC2, "2026-11-01", "2026-11-10", 100);
+    add_days(&inv, B, S3, "2026-11-01", "2026-11-10", 1000);
+    team.scope.accounts = acct_a;
+    team.scope.naccounts = 1;
+    s3.scope.accounts = acct_a;
+    s3.scope.naccounts = 1;
+    s3.scope.services = svc_s3;
+    s3.scope.nservices = 1;
+    ec2.scope.services = svc_ec2;
+    ec2.scope.nservices = 1;
+    reg.scope.regions = eu;                   /* rows carry no region */
+    reg.scope.nregions = 1;
+    /* Sorted by name, as the loader keeps them. */
+    objs[0] = named_budget(&ec2, "ec2", "org");
+    objs[1] = named_budget(&org, "org", NULL);
+    objs[2] = named_budget(&reg, "regional", "team");
+    objs[3] = named_budget(&team, "team", "org");
+    objs[4] = named_budget(&s3, "team-s3", "team");
+    memset(&set, 0, sizeof(set));
+    set.objects = objs;
+    set.nobjects = 5;
+    assert_int_equal(fc_budget_kids_new(&kids, &set), FC_OK);
+    assert_int_equal(fc_budget_kids_of(kids, &set, &objs[1], &idx), 2);
+    assert_int_equal(idx[0], 0);
+    assert_int_equal(idx[1], 3);
+    assert_int_equal(fc_budget_kids_of(kids, &set, &objs[3], &idx), 2);
+    assert_int_equal(idx[0], 2);
+    assert_int_equal(idx[1], 4);
+    assert_int_equal(fc_budget_kids_of(kids, &set, &objs[4], &idx), 0);
+
+    for (i = 0; i < 5; i++) {
+        assert_int_equal(fc_engine_budget_tree(&e, &set, &objs[i], &inv, at("2026-11-11")),
+                         FC_OK);
+        assert_int_equal(
+            fc_engine_budget_tree_kids(&f, &set, kids, &objs[i], &inv, at("2026-11-11")),
+            FC_OK);
+        assert_true(e.own == f.own && e.children == f.children && e.actual == f.actual);
+        assert_true(e.overlap == f.overlap && e.forecast == f.forecast);
+        assert_int_equal(e.unevaluable, f.unevaluable);
+        assert_int_equal(e.rows_left_out, f.rows_left_out);
+        if (i == 3) {                     /* team: a child it cannot judge */
+            assert_int_equal(f.unevaluable, FC_BUDGET_NO_REGION);
+            near(f.actual, 110);
+        }
+        fc_budget_eval_dispose(&e);
+        fc_budget_eval_dispose(&f);
+    }
+    fc_budget_kids_free(kids);
+    fc_inventory_dispose(&inv);
+}
+
 static void test_budget__tag_scope_is_not_guessed(void **state)
 {
     fc_inventory inv;
@@ -703,6 +776,7 @@ int main(void)
         cmocka_unit_test(test_budget__forecast_trending),
         cmocka_unit_test(test_budget__quarter_and_year_boundaries),
         cmocka_unit_test(test_budget__hierarchy_rolls_up_without_double_counting),
+        cmocka_unit_test(test_budget__kids_index_matches_the_scan),
         cmocka_unit_test(test_budget__tag_scope_is_not_guessed),
         cmocka_unit_test(test_budget__region_and_tag_scope_on_resource_rows),
     };

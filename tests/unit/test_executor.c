@@ -33,6 +33,8 @@ typedef struct {
     int started_seen;      /* apply saw its row `started` in the store */
     const char *fail_kind; /* apply fails on this kind */
     const char *stuck;     /* stop-instances leaves this state (verification) */
+    const char *becomes;   /* a "stopping" resource turns into this once described */
+    int describes;
 } fake_cloud;
 
 static fake_cloud *fake_of(fc_cloud *c)
@@ -64,12 +66,20 @@ static int fake_describe(fc_cloud *c, fc_resource_type type, const char *account
                          const char *region, const char *role, const char *id,
                          fc_resource *out)
 {
-    fc_resource *r = fake_find(fake_of(c), id);
+    fake_cloud *f = fake_of(c);
+    fc_resource *r = fake_find(f, id);
+    int rc;
     (void)account, (void)region, (void)role;
     memset(out, 0, sizeof(*out));
+    f->describes++;
     if (!r || r->type != type)
         return fc_error_set(FC_ENOTFOUND, "%s not found", id);
-    return fc_resource_copy(out, r);
+    rc = fc_resource_copy(out, r);
+    if (f->becomes && r->state && strcmp(r->state, "stopping") == 0) {
+        free(r->state); /* the transition finishes after this answer */
+        r->state = fc_strdup(f->becomes);
+    }
+    return rc;
 }
 
 static int fake_apply(fc_cloud *c, const fc_action *a, fc_action_result *out)
@@ -492,7 +502,51 @@ static void test_executor__resume_marks_done_when_it_happened(void **s)
     fx_teardown(&f);
 }
 
-static void test_executor__resume_marks_failed_and_never_retries(void **s)
+/* Interrupted before the call: back to planned, retried once under its id. */
+static void test_executor__resume_retries_under_the_same_id(void **s)
+{
+    fx f;
+    fc_exec_record r;
+    char id[256];
+    size_t n;
+    (void)s;
+    fx_setup(&f, NULL, 1, "stop", "i-");
+    assert_int_equal(fc_journal_migrate(f.store), FC_OK);
+    assert_int_equal(fc_journal_id(id, sizeof(id), "opt-0", f.in.commit, "stop"), FC_OK);
+    insert_started(f.store, id, "i-0"); /* still running: it never happened */
+    assert_int_equal(fc_executor_resume(f.store, cloud_for, &f.cloud.base, 9, &n), FC_OK);
+    assert_int_equal(n, 1);
+    assert_int_equal(fc_journal_get(f.store, id, &r), FC_OK);
+    assert_int_equal(r.state, FC_EXEC_PLANNED);
+    assert_int_equal(r.attempts, 1);
+    assert_non_null(strstr(r.error, "retried at the next execution"));
+    fc_exec_record_dispose(&r);
+    assert_int_equal(f.cloud.applies, 0);
+
+    assert_int_equal(fc_executor_run(&f.rep, &f.in), FC_OK);
+    assert_int_equal(f.cloud.applies, 1);
+    assert_int_equal(f.cloud.started_seen, 1); /* journal first on the retry too */
+    assert_int_equal(f.rep.done, 1);
+    assert_string_equal(f.rep.items[0].id, id);
+    assert_int_equal(fc_journal_get(f.store, id, &r), FC_OK);
+    assert_int_equal(r.state, FC_EXEC_DONE);
+    assert_int_equal(r.attempts, 2);
+    assert_null(r.error);
+    fc_exec_record_dispose(&r);
+
+    fc_exec_report_dispose(&f.rep);
+    assert_int_equal(fc_executor_run(&f.rep, &f.in), FC_OK);
+    assert_int_equal(f.cloud.applies, 1); /* never twice */
+    assert_string_equal(f.rep.items[0].reason, "AlreadyExecuted");
+    fc_exec_list rows;
+    fc_exec_list_init(&rows);
+    assert_int_equal(fc_journal_list(f.store, -1, &rows), FC_OK);
+    assert_int_equal(rows.n, 1);
+    fc_exec_list_dispose(&rows);
+    fx_teardown(&f);
+}
+
+static void test_executor__resume_gives_up_after_max_attempts(void **s)
 {
     fx f;
     fc_exec_record r;
@@ -500,14 +554,104 @@ static void test_executor__resume_marks_failed_and_never_retries(void **s)
     (void)s;
     fx_setup(&f, NULL, 1, "stop", "i-");
     assert_int_equal(fc_journal_migrate(f.store), FC_OK);
-    insert_started(f.store, "x-1", "i-0"); /* still running: it never happened */
+    memset(&r, 0, sizeof(r));
+    r.id = "x-1";
+    r.optimization = "opt-0";
+    r.account = ACCT;
+    r.region = REGION;
+    r.resource = "i-0";
+    r.action = "{\"action\":\"stop\",\"type\":\"ec2-instance\","
+               "\"expect\":{\"state\":\"stopped\"}}";
+    r.before = "{\"state\":\"running\"}";
+    r.state = FC_EXEC_STARTED;
+    r.attempts = FC_EXEC_MAX_ATTEMPTS;
+    assert_int_equal(fc_journal_insert(f.store, &r), FC_OK);
     assert_int_equal(fc_executor_resume(f.store, cloud_for, &f.cloud.base, 9, &n), FC_OK);
-    assert_int_equal(n, 1);
     assert_int_equal(fc_journal_get(f.store, "x-1", &r), FC_OK);
     assert_int_equal(r.state, FC_EXEC_FAILED);
-    assert_string_equal(r.error, "interrupted; not retried automatically");
+    assert_non_null(strstr(r.error, "not retried again"));
     fc_exec_record_dispose(&r);
     assert_int_equal(f.cloud.applies, 0);
+    fx_teardown(&f);
+}
+
+/* Neither before nor after (stopping): polled, never re-sent. */
+static void test_executor__resume_polls_a_state_in_between(void **s)
+{
+    fx f;
+    fc_exec_record r;
+    (void)s;
+    fx_setup(&f, NULL, 1, "stop", "i-");
+    assert_int_equal(fc_journal_migrate(f.store), FC_OK);
+    insert_started(f.store, "x-1", "i-0");
+    free(f.cloud.res[0].state);
+    f.cloud.res[0].state = fc_strdup("stopping");
+    f.cloud.becomes = "stopped";
+    f.plan.n = 0; /* only the resume */
+    assert_int_equal(fc_executor_run(&f.rep, &f.in), FC_OK);
+    assert_int_equal(fc_journal_get(f.store, "x-1", &r), FC_OK);
+    assert_int_equal(r.state, FC_EXEC_DONE);
+    assert_non_null(strstr(r.after, "stopped"));
+    fc_exec_record_dispose(&r);
+    assert_true(f.cloud.describes >= 2); /* described again, not re-sent */
+    assert_int_equal(f.cloud.applies, 0);
+
+    /* Stuck in between for the whole verify timeout: failed, not re-sent. */
+    insert_started(f.store, "x-2", "i-0");
+    free(f.cloud.res[0].state);
+    f.cloud.res[0].state = fc_strdup("stopping");
+    f.cloud.becomes = NULL;
+    f.slept = 0;
+    assert_int_equal(fc_executor_run(&f.rep, &f.in), FC_OK);
+    assert_int_equal(fc_journal_get(f.store, "x-2", &r), FC_OK);
+    assert_int_equal(r.state, FC_EXEC_FAILED);
+    assert_non_null(strstr(r.error, "not re-sent"));
+    fc_exec_record_dispose(&r);
+    assert_int_equal(f.slept, 300);
+    assert_int_equal(f.cloud.applies, 0);
+    f.plan.n = 1;
+    fx_teardown(&f);
+}
+
+/* An interrupted rollback whose target is untouched is retried the same way. */
+static void test_executor__resume_retries_interrupted_rollback(void **s)
+{
+    fx f;
+    fc_exec_record r, rb;
+    char id[256], fwd[256];
+    (void)s;
+    fx_setup(&f, NULL, 1, "stop", "i-");
+    assert_int_equal(fc_executor_run(&f.rep, &f.in), FC_OK); /* i-0 stopped, row done */
+    snprintf(fwd, sizeof(fwd), "%s", f.rep.items[0].id);
+    assert_int_equal(fc_journal_id(id, sizeof(id), "opt-0", fwd, "rollback"), FC_OK);
+    memset(&rb, 0, sizeof(rb));
+    rb.id = id;
+    rb.optimization = "opt-0";
+    rb.commit = "c";
+    rb.account = ACCT;
+    rb.region = REGION;
+    rb.resource = "i-0";
+    rb.action = "{\"action\":\"rollback\",\"type\":\"ec2-instance\",\"steps\":[{\"kind\":"
+                "\"start-instances\",\"resource\":\"i-0\",\"params\":{}}],"
+                "\"expect\":{\"state\":\"running\"}}";
+    rb.before = "{\"state\":\"stopped\"}";
+    rb.state = FC_EXEC_STARTED;
+    rb.kind = "rollback";
+    rb.parent = fwd;
+    rb.created = rb.started = 2;
+    assert_int_equal(fc_journal_insert(f.store, &rb), FC_OK);
+    f.plan.items[0].approved = 0; /* the approval was withdrawn: undo it */
+    fc_exec_report_dispose(&f.rep);
+    assert_int_equal(fc_executor_run(&f.rep, &f.in), FC_OK);
+    assert_int_equal(f.cloud.applies, 2); /* the stop, then the start once */
+    assert_int_equal(fc_journal_get(f.store, id, &r), FC_OK);
+    assert_int_equal(r.state, FC_EXEC_DONE);
+    assert_int_equal(r.attempts, 2);
+    fc_exec_record_dispose(&r);
+    assert_int_equal(fc_journal_get(f.store, fwd, &r), FC_OK);
+    assert_int_equal(r.state, FC_EXEC_ROLLED_BACK);
+    fc_exec_record_dispose(&r);
+    assert_string_equal(f.cloud.res[0].state, "running");
     fx_teardown(&f);
 }
 
@@ -1170,7 +1314,10 @@ int main(void)
         cmocka_unit_test(test_executor__target_changed_is_not_touched),
         cmocka_unit_test(test_executor__irreversible_needs_policy),
         cmocka_unit_test(test_executor__resume_marks_done_when_it_happened),
-        cmocka_unit_test(test_executor__resume_marks_failed_and_never_retries),
+        cmocka_unit_test(test_executor__resume_retries_under_the_same_id),
+        cmocka_unit_test(test_executor__resume_gives_up_after_max_attempts),
+        cmocka_unit_test(test_executor__resume_polls_a_state_in_between),
+        cmocka_unit_test(test_executor__resume_retries_interrupted_rollback),
         cmocka_unit_test(test_executor__sim_apply_persists_in_overlay),
         cmocka_unit_test(test_executor__limit_per_account),
         cmocka_unit_test(test_executor__limit_per_hour),

@@ -41,8 +41,7 @@ static void test_secure__harden_sets_umask_and_core_limit(void **state)
     assert_int_equal(getrlimit(RLIMIT_CORE, &rl), 0);
     assert_int_equal(rl.rlim_cur, 0);
     assert_int_equal(prctl(PR_GET_DUMPABLE, 0, 0, 0, 0), 0);
-    /* LeakSanitizer needs to ptrace this process at exit */
-    prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
+    prctl(PR_SET_DUMPABLE, 1, 0, 0, 0); /* back to the default for the next test */
 }
 
 static void test_secure__allow_core_dumps_keeps_dumpable(void **state)

@@ -123,7 +123,8 @@ static void test_shard__path_owner(void **state)
     assert_int_equal(owner("status/reports/latest.md", REC, a, 3), 0);
     /* accountName must not pass for account; no id at all: shard 0 */
     assert_int_equal(fc_shard_path_owner("status/recommendations/x.yaml",
-                                         "  accountName: prod\n", 19, 3), 0);
+                                         "  accountName: prod\n", 19, 3),
+                     0);
     assert_int_equal(fc_shard_path_owner("status/accounts/x.yaml", NULL, 0, 3), 0);
     assert_int_equal(owner("status/accounts/prod.yaml", ACCT, a, 1), 0);
 }
@@ -202,14 +203,20 @@ static void test_shard__filter_view_keeps_held_accounts(void **state)
         obj[i].spec.account = &acc[i];
         kept += fc_shard_of(ids[i], 3) == 1;
     }
-    obj[6].kind = FC_KIND_BUDGET; /* not an Account: always kept */
+    obj[6].kind = FC_KIND_BUDGET; /* cluster-wide: only with shard 0 */
     view.objects = obj;
     view.nobjects = 7;
     fc_shard_filter_view(&view, held, 3);
-    assert_int_equal(view.nobjects, kept + 1);
-    for (i = 0; i < view.nobjects; i++)
-        if (view.objects[i].kind == FC_KIND_ACCOUNT)
-            assert_int_equal(fc_shard_of(view.objects[i].spec.account->account_id, 3), 1);
+    assert_int_equal(view.nobjects, kept);
+    for (i = 0; i < view.nobjects; i++) {
+        assert_int_equal(view.objects[i].kind, FC_KIND_ACCOUNT);
+        assert_int_equal(fc_shard_of(view.objects[i].spec.account->account_id, 3), 1);
+    }
+    held[0] = 1;
+    view.objects = obj;
+    view.nobjects = 7;
+    fc_shard_filter_view(&view, held, 3);
+    assert_int_equal(view.objects[view.nobjects - 1].kind, FC_KIND_BUDGET);
 }
 
 static void test_shard__microtime(void **state)
@@ -238,7 +245,8 @@ static void test_shard__decide(void **state)
     assert_int_equal(fc_shard_decide(0, NULL, 0, d, "a", now, 1), FC_LEASE_TAKE);
     assert_int_equal(fc_shard_decide(0, NULL, 0, d, "a", now, 0), FC_LEASE_WAIT);
     /* ours: renew, even when late */
-    assert_int_equal(fc_shard_decide(1, "a", now - 1000000, d, "a", now, 0), FC_LEASE_RENEW);
+    assert_int_equal(fc_shard_decide(1, "a", now - 1000000, d, "a", now, 0),
+                     FC_LEASE_RENEW);
     assert_int_equal(fc_shard_decide(1, "a", now - 99 * 1000000LL, d, "a", now, 0),
                      FC_LEASE_RENEW);
     /* someone else's, fresh: wait; expired: take over whatever our share */
@@ -249,8 +257,10 @@ static void test_shard__decide(void **state)
     assert_int_equal(fc_shard_decide(1, "b", now - 16 * 1000000LL, d, "a", now, 0),
                      FC_LEASE_TAKE);
     /* released: our share now, anyone once it aged a duration */
-    assert_int_equal(fc_shard_decide(1, "", now - 1000000, d, "a", now, 1), FC_LEASE_TAKE);
-    assert_int_equal(fc_shard_decide(1, "", now - 1000000, d, "a", now, 0), FC_LEASE_WAIT);
+    assert_int_equal(fc_shard_decide(1, "", now - 1000000, d, "a", now, 1),
+                     FC_LEASE_TAKE);
+    assert_int_equal(fc_shard_decide(1, "", now - 1000000, d, "a", now, 0),
+                     FC_LEASE_WAIT);
     assert_int_equal(fc_shard_decide(1, "", now - 16 * 1000000LL, d, "a", now, 0),
                      FC_LEASE_TAKE);
 }
