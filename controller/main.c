@@ -36,13 +36,17 @@ static const char *const endpoint_services[] = {"ec2", "elbv2", "rds", "lambda",
                                                 "s3",  "cloudwatch", "sts", "ce"};
 #define N_ENDPOINT_SERVICES (sizeof(endpoint_services) / sizeof(endpoint_services[0]))
 
-static volatile sig_atomic_t stop_requested;
 static volatile sig_atomic_t reload_requested; /* SIGHUP: re-read --config */
 
+/* One-shot commands finish the pass in flight (journal, status commit) on
+ * the first SIGTERM/SIGINT; a second one kills.  `run` replaces this with
+ * the scheduler's handler. */
 static void on_signal(int sig)
 {
-    (void)sig;
-    stop_requested = 1;
+    struct sigaction dfl;
+    memset(&dfl, 0, sizeof(dfl));
+    dfl.sa_handler = SIG_DFL;
+    sigaction(sig, &dfl, NULL);
 }
 
 static void on_hup(int sig)
@@ -262,14 +266,6 @@ static void between_passes(fc_run_opts *o, const char **interval, long *max_pass
         reload_config(o, interval, max_passes);
 }
 
-static void sleep_interruptible(long seconds)
-{
-    struct timespec ts = {1, 0};
-    long i;
-    for (i = 0; i < seconds && !stop_requested; i++)
-        nanosleep(&ts, NULL);
-}
-
 int main(int argc, char **argv)
 {
     fc_run_opts o;
@@ -277,10 +273,9 @@ int main(int argc, char **argv)
     const char *cmd = "run";
     const char *interval = NULL;
     const char *listen_addr = NULL;
-    fc_http *http = NULL;
     fc_shard_mgr *shards = NULL;
-    fc_http_opts hopts;
-    long max_passes = 0, passes = 0;
+    long max_passes = 0;
+    struct timespec t0, t1;
     int rc, exit_code = 0;
     struct sigaction sa;
 
@@ -395,68 +390,26 @@ int main(int argc, char **argv)
         fc_shard_stop(shards); /* releases the Leases: others need not wait */
         return rc;
     }
-    /* Only the long-running mode serves HTTP. */
-    if (strcmp(cmd, "run") == 0) {
-        memset(&hopts, 0, sizeof(hopts));
-        hopts.state_dir = o.state_dir;
-        if ((rc = fc_http_start(&http, listen_addr, &hopts)) != FC_OK) {
-            fprintf(stderr, "finops-controller: %s\n", fc_error_last());
-            return rc == FC_EINVALID ? EXIT_USAGE : EXIT_PASS_FAILED;
-        }
-    }
-
-    /* libgit2 loads the system CA bundle on init (~15 ms): once per process,
-     * not once per pass. */
+    /* One pass: reconcile --once, plan, validate, report, rollback.
+     * libgit2 loads the system CA bundle on init (~15 ms). */
     git_libgit2_init();
-    for (;;) {
-        struct timespec t0, t1;
-        long every;
-        int forced;
-
-        clock_gettime(CLOCK_MONOTONIC, &t0);
-        /* After a restart the HTTP API has no data until a full pass: run
-         * one even when nothing is due (it still commits only changes). */
-        forced = o.force;
-        if (fc_http_needs_pass())
-            o.force = 1;
-        rc = fc_run_pass(&o, &res);
-        o.force = forced;
-        clock_gettime(CLOCK_MONOTONIC, &t1);
-        passes++;
-        if (rc != FC_OK) {
-            fc_err("pass failed: %s (%s)", fc_error_last(), fc_code_name(rc));
-            exit_code = EXIT_PASS_FAILED;
-        } else {
-            exit_code = 0;
-            if (o.mode == FC_RUN_VALIDATE && res.nerrors)
-                exit_code = EXIT_INVALID_SPECS;
-            if (o.mode == FC_RUN_RECONCILE)
-                fc_info("pass done in %.3f s: %zu resources, %zu recommendations "
-                        "(%.2f/month), %zu planned, %zu spec errors, %s",
-                        (double)(t1.tv_sec - t0.tv_sec) +
-                            (double)(t1.tv_nsec - t0.tv_nsec) / 1e9,
-                        res.nresources, res.nrecommendations, res.monthly_saving,
-                        res.nplanned, res.nerrors,
-                        res.committed ? "status committed" : res.skipped ? "nothing due" : "no change");
-        }
-        if (strcmp(cmd, "run") != 0 || stop_requested ||
-            (max_passes > 0 && passes >= max_passes))
-            break;
-        every = interval           ? fc_parse_duration(interval)
-                : res.interval[0] ? fc_parse_duration(res.interval)
-                                  : 300;
-        if (every <= 0)
-            every = 300;
-        fc_http_pass_done(rc, &res,
-                          (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9,
-                          every);
-        sleep_interruptible(every);
-        if (reload_requested) /* SIGHUP: between passes */
-            reload_config(&o, &interval, &max_passes);
-        if (stop_requested)
-            break;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    rc = fc_run_pass(&o, &res);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    if (rc != FC_OK) {
+        fc_err("pass failed: %s (%s)", fc_error_last(), fc_code_name(rc));
+        exit_code = EXIT_PASS_FAILED;
+    } else {
+        if (o.mode == FC_RUN_VALIDATE && res.nerrors)
+            exit_code = EXIT_INVALID_SPECS;
+        if (o.mode == FC_RUN_RECONCILE)
+            fc_info("pass done in %.3f s: %zu resources, %zu recommendations "
+                    "(%.2f/month), %zu planned, %zu spec errors, %s",
+                    (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9,
+                    res.nresources, res.nrecommendations, res.monthly_saving, res.nplanned,
+                    res.nerrors,
+                    res.committed ? "status committed" : res.skipped ? "nothing due" : "no change");
     }
-    fc_http_stop(http);
     fc_shard_stop(shards);
     git_libgit2_shutdown();
     return exit_code;

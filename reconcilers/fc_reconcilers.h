@@ -43,7 +43,8 @@ typedef struct {
 } fc_plan_item;
 
 typedef struct {
-    fc_plan_item *items;    /* in Optimization name order */
+    fc_plan_item *items;    /* in reconcile order: Policies' pre-approved
+                               items, then Optimizations by name */
     size_t n;
     size_t cap;
 } fc_plan;

@@ -130,6 +130,9 @@ int fc_approvers_parse(fc_approvers **out, const char *path, const char *data, s
     int loaded = 0, rc = FC_OK;
 
     *out = NULL;
+    if (!data || len > FC_SPEC_MAX_FILE_BYTES) /* data NULL: too big to read */
+        return fc_error_set(FC_EPARSE, "%s: file is %zu bytes, more than the limit of %d",
+                            path, len, FC_SPEC_MAX_FILE_BYTES);
     if (!yaml_parser_initialize(&parser))
         return fc_error_set(FC_ENOMEM, "yaml parser");
     yaml_parser_set_input_string(&parser, (const unsigned char *)data, len);

@@ -364,11 +364,13 @@ void fc_specs_view_dispose(fc_spec_set *view);
 #define FC_SPEC_MAX_FILE_BYTES (1024 * 1024)
 #define FC_SPEC_MAX_DOCUMENTS 1000
 /* Checked per file by specs/limits.c before the documents are composed:
- * mapping/sequence nesting, bytes in one scalar, and anchors or aliases
+ * mapping/sequence nesting and length, bytes in one scalar, and anchors or aliases
  * (aliases are refused in specs anyway; past this many the file is refused
  * whole, so an alias bomb never reaches a parser that expands). */
 #define FC_SPEC_MAX_DEPTH 64
 #define FC_SPEC_MAX_SCALAR_BYTES (64 * 1024)
 #define FC_SPEC_MAX_ALIASES 16
+/* Entries in one sequence, or key/value pairs in one mapping. */
+#define FC_SPEC_MAX_ITEMS 4096
 
 #endif

@@ -9,7 +9,8 @@
  * libyaml's parser, which is freed before returning.
  *
  * Why a separate pass: libyaml's composer and libcyaml build whole trees and
- * some of our walkers recurse, so depth, huge scalars and alias fan-out are
+ * some of our walkers recurse, so depth, huge scalars, long lists and maps
+ * (libcyaml grows arrays one entry at a time) and alias fan-out are
  * refused while only events are streamed (constant memory besides the
  * parser's own buffers, linear time).  Documents are counted by the loader
  * (FC_SPEC_MAX_DOCUMENTS); UTF-8, NUL bytes and control characters are
@@ -30,6 +31,10 @@ int fc_specs_prescan(const char *data, size_t len, unsigned *line, char *msg,
     yaml_parser_t parser;
     yaml_event_t ev;
     unsigned depth = 0, aliases = 0, anchors = 0;
+    /* Per open collection: entries so far (a mapping counts keys and
+     * values) and whether it is a mapping.  [0] is the document level. */
+    unsigned long items[FC_SPEC_MAX_DEPTH + 2];
+    unsigned char is_map[FC_SPEC_MAX_DEPTH + 2];
     int rc = FC_OK, done = 0;
 
     *line = 0;
@@ -48,6 +53,21 @@ int fc_specs_prescan(const char *data, size_t len, unsigned *line, char *msg,
             break; /* a syntax error: the loader reports it */
         }
         *line = (unsigned)ev.start_mark.line + 1;
+        /* libcyaml grows arrays one entry at a time: long lists and maps
+         * cost quadratic time, so their length is bounded too. */
+        if (ev.type == YAML_SCALAR_EVENT || ev.type == YAML_ALIAS_EVENT ||
+            ev.type == YAML_SEQUENCE_START_EVENT ||
+            ev.type == YAML_MAPPING_START_EVENT) {
+            if (depth && ++items[depth] > (is_map[depth] ? 2ul : 1ul) *
+                                              FC_SPEC_MAX_ITEMS) {
+                snprintf(msg, msgsize, "more than %d entries in one %s: limit %d",
+                         FC_SPEC_MAX_ITEMS, is_map[depth] ? "map" : "list",
+                         FC_SPEC_MAX_ITEMS);
+                rc = FC_EINVALID;
+                yaml_event_delete(&ev);
+                break;
+            }
+        }
         switch (ev.type) {
         case YAML_STREAM_END_EVENT:
             done = 1;
@@ -64,7 +84,10 @@ int fc_specs_prescan(const char *data, size_t len, unsigned *line, char *msg,
                 snprintf(msg, msgsize, "nesting too deep: limit %d",
                          FC_SPEC_MAX_DEPTH);
                 rc = FC_EINVALID;
+                break;
             }
+            items[depth] = 0;
+            is_map[depth] = ev.type == YAML_MAPPING_START_EVENT;
             break;
         case YAML_SEQUENCE_END_EVENT:
         case YAML_MAPPING_END_EVENT:

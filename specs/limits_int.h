@@ -12,6 +12,7 @@
 
 /*
  * Streams data through libyaml's event parser and checks nesting depth,
+ * entries per list or map,
  * scalar length, anchors and aliases.  FC_OK when the file stays within the
  * limits, and also when it is not valid YAML (the loader reports syntax
  * errors itself, with their context).  FC_EINVALID when a limit is

@@ -31,6 +31,11 @@
  * from the last complete day rather than from `now` keeps the forecast
  * right when cost data lags a day or two behind the clock.  A trend is not
  * extrapolated: the run rate is last week's level.
+ *
+ * Cost: a tree's scope answers are memoised per scope key (account,
+ * service, region, resource), not per row, and a caller evaluating many
+ * Budgets of one set passes an fc_budget_kids index instead of letting
+ * each evaluation scan the set for children.
  */
 #include "controller/engines/fc_engines.h"
 #include "controller/core/fc_error.h"

@@ -47,6 +47,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <errno.h>
 #include <time.h>
 
@@ -310,6 +311,30 @@ static const char *jget(json_object *o, const char *key)
     return json_object_get_string(v);
 }
 
+/* Is identity in the object's approval.approvedBy?  Authors of the content
+ * who are not named there never approved it; they stay out of the record.
+ * Unknown object (a test without specs): everyone who authored it. */
+static int named_approver(const fc_executor_input *in, fc_kind kind, const char *name,
+                          const char *identity)
+{
+    const fc_object *o = fc_specs_find(in->specs, kind, name);
+    char *const *by = NULL;
+    unsigned n = 0, i;
+    if (!o || !o->spec.any)
+        return 1;
+    if (kind == FC_KIND_POLICY) {
+        by = o->spec.policy->approval.approved_by;
+        n = o->spec.policy->approval.napproved_by;
+    } else {
+        by = o->spec.optimization->approval.approved_by;
+        n = o->spec.optimization->approval.napproved_by;
+    }
+    for (i = 0; identity && i < n; i++)
+        if (strcasecmp(by[i], identity) == 0)
+            return 1;
+    return 0;
+}
+
 static char *approvers_json(const fc_executor_input *in, fc_kind kind, const char *name)
 {
     json_object *arr = json_object_new_array();
@@ -320,7 +345,10 @@ static char *approvers_json(const fc_executor_input *in, fc_kind kind, const cha
             (e->kind == FC_KIND_POLICY) != (kind == FC_KIND_POLICY))
             continue;
         for (j = 0; j < e->nvotes; j++) {
-            json_object *v = json_object_new_object();
+            json_object *v;
+            if (!named_approver(in, kind, name, e->votes[j].identity))
+                continue;
+            v = json_object_new_object();
             json_object_object_add(v, "identity",
                                    json_object_new_string(e->votes[j].identity
                                                               ? e->votes[j].identity : ""));

@@ -18,6 +18,12 @@
  * FC_EXEC_MAX_ATTEMPTS starts; polled like a verification when the target
  * is in between (e.g. stopping), never re-sent blindly.
  *
+ * A plan item with `policy` set was pre-approved by that Policy (issue 7.2):
+ * it runs without an Optimization spec (no window, no parameters, low-risk
+ * actions only), its row's action JSON names the Policy and entry, and its
+ * approvers are the Policy's.  It is rolled back when the Policy or the
+ * entry is deleted.
+ *
  * Rollback: a `done` forward row whose Optimization is deleted, no longer
  * approved at the current commit, or asks for it (spec.rollback.requested),
  * or the row named by `rollback ID`, gets its inverse steps run journal

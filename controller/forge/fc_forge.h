@@ -83,11 +83,13 @@ typedef struct {
     fc_forge_kind kind;
     const char *api_url;
     const char *project;
-    const char *token_file; /* re-read every pass; else FINOPS_FORGE_TOKEN */
-    double min_saving;      /* monthly; proposals below get no PR */
-    const char *base;       /* tracked branch (the PR base) */
-    const char *spec_root;  /* --path; "" = repo root */
-    int max_wait;           /* fc_forge_opts */
+    const char *token_file;  /* re-read every pass; else FINOPS_FORGE_TOKEN */
+    double min_saving;       /* monthly; proposals below get no PR */
+    const char *base;        /* tracked branch (the PR base) */
+    const char *base_commit; /* its head: proposal branches start here and
+                              * approvers.yaml is read here; NULL = tip */
+    const char *spec_root;   /* --path; "" = repo root */
+    int max_wait;            /* fc_forge_opts */
     unsigned page_size;
 } fc_forge_sync_opts;
 

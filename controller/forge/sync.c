@@ -480,7 +480,8 @@ typedef struct {
     fc_forge *forge;
     const fc_forge_sync_opts *o;
     const char *kind;
-    const char *tip;
+    const char *tip;  /* proposals/ are read here */
+    const char *base; /* proposal branches start here */
     int64_t now;
     approver_ctx ap;
     fc_pr_list open;
@@ -559,7 +560,7 @@ static int sync_one(sync_ctx *c, const char *id, const char *data, size_t len)
                     : !same || (strcmp(row.state, "open") != 0 &&
                                 strcmp(row.state, "pushed") != 0);
         if (push) {
-            rc = fc_gitsync_push_proposal(c->git, c->tip, branch, path, file,
+            rc = fc_gitsync_push_proposal(c->git, c->base, branch, path, file,
                                           strlen(file), msg, c->now, row.tip, tip);
             if (rc != FC_OK)
                 goto done;
@@ -659,6 +660,7 @@ int fc_forge_sync(fc_gitsync *git, fc_state *state, const fc_forge_sync_opts *o,
     c.o = o;
     c.kind = fc_forge_kind_name(o->kind);
     c.tip = tip;
+    c.base = o->base_commit && *o->base_commit ? o->base_commit : tip;
     c.now = now;
     c.res = res;
     if ((rc = migrate(state)) != FC_OK)
@@ -682,7 +684,7 @@ int fc_forge_sync(fc_gitsync *git, fc_state *state, const fc_forge_sync_opts *o,
     wipe(token);
     if (rc != FC_OK)
         return rc;
-    if ((rc = load_approvers(git, tip, o->spec_root, &c.ap)) != FC_OK ||
+    if ((rc = load_approvers(git, c.base, o->spec_root, &c.ap)) != FC_OK ||
         (rc = fc_gitsync_list_dir(git, tip, "proposals", &files)) != FC_OK)
         goto done;
     if ((rc = fc_forge_list_open(c.forge, BRANCH_PREFIX, &c.open)) != FC_OK)

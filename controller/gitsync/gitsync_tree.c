@@ -131,10 +131,16 @@ static int add_blob(walk_ctx *w, const char *path, const git_oid *id)
         rc = fc_gitsync__error(FC_EGIT, err, "gitsync: cannot read %s", path);
         goto done;
     }
+    /* An oversized blob is never read: it is listed with its size only
+     * (data NULL) so the spec loader reports it in the file's status. */
     if (size > MAX_SPEC_BLOB) {
-        fc_warn("gitsync: skipping %s at %s: %zu bytes is over the %u MiB limit",
+        fc_warn("gitsync: not reading %s at %s: %zu bytes is over the %u MiB limit",
                 path, w->short_id, size, MAX_SPEC_BLOB >> 20);
-        goto done;
+        if (!(p = fc_strdup(path))) {
+            rc = fc_error_set(FC_ENOMEM, "out of memory");
+            goto done;
+        }
+        goto append;
     }
     if (w->list->n >= FC_GITSYNC_MAX_SPEC_FILES) {
         rc = fc_error_set(FC_ELIMIT, "gitsync: more than %d spec files at %s",
@@ -159,6 +165,7 @@ static int add_blob(walk_ctx *w, const char *path, const git_oid *id)
     }
     memcpy(data, git_blob_rawcontent(blob), size);
     data[size] = '\0';
+append:
     if (w->list->n == w->cap) {
         size_t cap = w->cap ? w->cap * 2 : 32;
         fc_spec_file *f = realloc(w->list->files, cap * sizeof(*f));
@@ -173,7 +180,8 @@ static int add_blob(walk_ctx *w, const char *path, const git_oid *id)
     w->list->files[w->list->n].data = data;
     w->list->files[w->list->n].len = size;
     w->list->n++;
-    w->total += size;
+    if (data)
+        w->total += size;
     p = data = NULL;
 done:
     git_blob_free(blob);

@@ -826,6 +826,7 @@ static int forge_step(const fc_run_opts *o, fc_gitsync *git, fc_state *state,
     fo.max_wait = o->forge_max_wait > 0 ? (int)o->forge_max_wait : 0;
     fo.base = o->branch ? o->branch : "main";
     fo.spec_root = o->path ? o->path : "";
+    fo.base_commit = res->head; /* the tracked branch, whatever holds status */
     /* status_base: the status branch tip with --status-branch, else head */
     return fc_forge_sync(git, state, &fo,
                          res->committed        ? res->status_commit

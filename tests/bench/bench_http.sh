@@ -66,7 +66,7 @@ echo "ready after $(( $(date +%s) - t0 )) s; /api/v1/resources total: $total"
 
 # RSS sampler: one line per second, "seconds kB"
 ( while kill -0 "$PID" 2>/dev/null; do
-      echo "$(date +%s) $(sed -n 's/^VmRSS: *\([0-9]*\) kB/\1/p' "/proc/$PID/status")"
+      echo "$(date +%s) $(awk '$1 == "VmRSS:" {print $2}' "/proc/$PID/status")"
       sleep 1
   done ) >"$T/rss" &
 SAMPLER=$!

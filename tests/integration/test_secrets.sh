@@ -52,7 +52,7 @@ attempt() {
     local name=$1; shift
     n=$((n + 1))
     fc "$@" >"$OUT/$n-$name.stdout" 2>"$OUT/$n-$name.stderr" || true
-    cat "$OUT/$n-$name.stdout" "$OUT/$n-$name.stderr" | grep -qi "error\|fail" || fail "$name: nothing failed: $(cat "$OUT/$n-$name.stderr")"
+    grep -qi "error\|fail" "$OUT/$n-$name.stdout" "$OUT/$n-$name.stderr" || fail "$name: nothing failed: $(cat "$OUT/$n-$name.stderr")"
 }
 export FINOPS_GIT_TOKEN="$GIT_ENV_TOKEN"
 for fmt in text json; do
@@ -255,6 +255,8 @@ ulimit -c unlimited 2>/dev/null || ulimit -c "$(ulimit -H -c)"
 want=$(ulimit -c)
 for allow in no yes; do
     extra=(); [ $allow = yes ] && extra=(--allow-core-dumps)
+    # ASan zeroes the core limit itself unless told not to.
+    ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}disable_coredump=0" \
     "$FC_BIN" run --repo "$REMOTE" --state-dir "$T/state2" \
         --sim-file "$FC_SOURCE_DIR/examples/sim/estate.yaml" \
         --prices "$FC_SOURCE_DIR/examples/prices/aws-prices.yaml" --now "$NOW" \

@@ -532,6 +532,8 @@ static void test_executor__resume_retries_under_the_same_id(void **s)
     assert_int_equal(r.state, FC_EXEC_DONE);
     assert_int_equal(r.attempts, 2);
     assert_null(r.error);
+    /* Only a planned row is started again. */
+    assert_int_equal(fc_journal_restart(f.store, &r), FC_ECONFLICT);
     fc_exec_record_dispose(&r);
 
     fc_exec_report_dispose(&f.rep);

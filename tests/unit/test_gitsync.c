@@ -586,14 +586,14 @@ static void test_gitsync__read_specs_nested_and_missing_root(void **state)
                      FC_ENOTFOUND);
 }
 
-static void test_gitsync__read_specs_skips_huge_blobs(void **state)
+static void test_gitsync__read_specs_lists_huge_blobs_unread(void **state)
 {
     fixture *fx = *state;
     char head[FC_OID_HEX];
     fc_file_list l = {0};
     char *h;
     static const char *const want[] = {"finops/budgets/a.yaml", "finops/budgets/b.yml",
-                                       "finops/budgets/c.yaml"};
+                                       "finops/budgets/big.yaml", "finops/budgets/c.yaml"};
 
     assert_int_equal(sh("head -c 9000000 /dev/zero > '%s/finops/budgets/big.yaml' && "
                         "head -c 2000000 /dev/zero > '%s/finops/budgets/c.yaml'",
@@ -604,9 +604,12 @@ static void test_gitsync__read_specs_skips_huge_blobs(void **state)
     fx->g = open_at(fx, fx->remote, NULL);
     fetch_ok(fx, head);
     assert_int_equal(fc_gitsync_read_specs(fx->g, head, "finops/budgets", &l), FC_OK);
-    /* over 1 MiB is still listed (the loader explains); over 8 MiB is not */
+    /* over 1 MiB is read (the loader explains); over 8 MiB is listed with
+     * its size only, never read */
     expect_paths(&l, want, FC_ARRAY_LEN(want));
-    assert_int_equal(l.files[2].len, 2000000);
+    assert_null(l.files[2].data);
+    assert_int_equal(l.files[2].len, 9000000);
+    assert_int_equal(l.files[3].len, 2000000);
     fc_file_list_dispose(&l);
 }
 
@@ -961,7 +964,7 @@ int main(void)
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_gitsync__read_specs_nested_and_missing_root,
                                         setup, teardown),
-        cmocka_unit_test_setup_teardown(test_gitsync__read_specs_skips_huge_blobs, setup,
+        cmocka_unit_test_setup_teardown(test_gitsync__read_specs_lists_huge_blobs_unread, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_gitsync__read_file_found_and_not_found, setup,
                                         teardown),

@@ -122,6 +122,31 @@ static void test_spec_limits__anchors_refused(void **state)
     assert_int_equal(line, FC_SPEC_MAX_ALIASES + 1);
 }
 
+static void test_spec_limits__long_lists_and_maps_refused(void **state)
+{
+    size_t n = FC_SPEC_MAX_ITEMS + 1, k = 0;
+    char *s = malloc(n * 16 + 32);
+    unsigned line = 0;
+    char msg[128];
+    (void)state;
+    assert_non_null(s);
+    k += (size_t)sprintf(s, "l:\n");
+    for (size_t i = 0; i < n; i++)
+        k += (size_t)sprintf(s + k, "  - i%zu\n", i);
+    assert_int_equal(scan(s, &line, msg, sizeof(msg)), FC_EINVALID);
+    assert_string_equal(msg, "more than 4096 entries in one list: limit 4096");
+    assert_int_equal(line, FC_SPEC_MAX_ITEMS + 2);
+    /* One fewer is fine. */
+    *strrchr(s, '-') = '\0';
+    assert_int_equal(scan(s, &line, msg, sizeof(msg)), FC_OK);
+    k = (size_t)sprintf(s, "m:\n");
+    for (size_t i = 0; i < n; i++)
+        k += (size_t)sprintf(s + k, "  k%zu: v\n", i);
+    assert_int_equal(scan(s, &line, msg, sizeof(msg)), FC_EINVALID);
+    assert_string_equal(msg, "more than 4096 entries in one map: limit 4096");
+    free(s);
+}
+
 static void test_spec_limits__syntax_errors_left_to_the_loader(void **state)
 {
     unsigned line = 0;
@@ -162,6 +187,7 @@ int main(void)
         cmocka_unit_test(test_spec_limits__long_scalar_refused),
         cmocka_unit_test(test_spec_limits__alias_bomb_refused),
         cmocka_unit_test(test_spec_limits__anchors_refused),
+        cmocka_unit_test(test_spec_limits__long_lists_and_maps_refused),
         cmocka_unit_test(test_spec_limits__syntax_errors_left_to_the_loader),
         cmocka_unit_test(test_spec_limits__loader_names_file_and_keeps_others),
     };
