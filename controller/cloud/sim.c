@@ -1348,7 +1348,7 @@ static int sim_discover(fc_cloud *cloud, const fc_discovery_scope *sc,
 {
     fc_sim *s = (fc_sim *)cloud;
     int64_t now_h, day_end, day, since;
-    size_t i;
+    size_t i, nscopes = 0;
     int rc;
 
     if (sc->metric_days < 0 || sc->metric_days > SIM_MAX_METRIC_DAYS)
@@ -1362,10 +1362,16 @@ static int sim_discover(fc_cloud *cloud, const fc_discovery_scope *sc,
     if (!(inv->currency = fc_strdup(s->currency)))
         return fc_error_set(FC_ENOMEM, "out of memory");
     inv->observed_at = now_h;
+    for (i = 0; i < sc->naccounts; i++)
+        nscopes += sc->accounts[i].nregions;
 
     for (i = 0; i < s->nres; i++) {
         const sim_resource *sr = &s->res[i];
         const fc_scope_account *a;
+        /* The estate is not grouped by scope: progress is the share of
+         * resources walked, in scope units. */
+        if (sc->progress && nscopes && (i & 8191) == 8191)
+            sc->progress(sc->progress_payload, nscopes * i / s->nres);
         if (!account_in_scope(sc, sr->r.account, &a) ||
             !region_in_scope(a, sr->r.region))
             continue;

@@ -66,6 +66,12 @@ int fc_gitsync__set_ref(fc_gitsync *g, const char *refname,
 int fc_gitsync__fetch_branch(fc_gitsync *g, const char *branch,
                              char head_hex[FC_OID_HEX]);
 
+/* Runs argv[0] from PATH (no shell) with stdin from in_fd (borrowed);
+ * collects stdout and stderr, 64 KiB each at most.  *status: exit code,
+ * 128+signal, 127 when it could not start (verify.c). */
+int fc_gitsync__run_tool(char *const argv[], int in_fd, fc_buf *out, fc_buf *err,
+                         int *status);
+
 /* git_commit_create without a ref update, signed when the handle says so
  * (sign.c): status and proposal commits both go through here. */
 int fc_gitsync__create_commit(fc_gitsync *g, git_oid *out, const git_signature *sig,

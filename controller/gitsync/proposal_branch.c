@@ -126,6 +126,7 @@ static int make_commit(fc_gitsync *g, const char *base_hex, const char *path,
     git_tree_update up;
     git_oid blob, tree_id;
     const git_commit *parents[1];
+    char *full = NULL;
     int err, rc;
 
     if ((rc = fc_gitsync__commit(g, base_hex, &base)) != FC_OK)
@@ -151,13 +152,17 @@ static int make_commit(fc_gitsync *g, const char *base_hex, const char *path,
         goto done;
     }
     parents[0] = base;
-    if ((err = git_commit_create(out, g->repo, NULL, sig, sig, NULL, message, tree, 1,
-                                 parents)) < 0) {
-        rc = fc_gitsync__error(FC_EGIT, err, "gitsync: proposal commit for %s", path);
+    /* Same trailers and signature as status commits (--commit-trailer,
+     * --sign-commits). */
+    if (!(full = fc_gitsync_commit_message(g, message, NULL))) {
+        rc = fc_error_set(FC_ENOMEM, "out of memory");
         goto done;
     }
+    if ((rc = fc_gitsync__create_commit(g, out, sig, full, tree, 1, parents)) != FC_OK)
+        goto done;
     rc = flush_pending(g);
 done:
+    free(full);
     git_signature_free(sig);
     git_tree_free(tree);
     git_tree_free(base_tree);

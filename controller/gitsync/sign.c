@@ -26,15 +26,12 @@
 #include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
-#define MAX_SIG_OUTPUT (64 << 10)
 
 int fc_sign_format_parse(const char *s)
 {
@@ -47,39 +44,19 @@ int fc_sign_format_parse(const char *s)
     return -1;
 }
 
-static void drain(int fd, fc_buf *b, int *open_fd)
-{
-    char chunk[4096];
-    ssize_t n = read(fd, chunk, sizeof(chunk));
-
-    if (n < 0 && errno == EINTR)
-        return;
-    if (n <= 0) {
-        *open_fd = 0;
-        return;
-    }
-    if (b->len < MAX_SIG_OUTPUT)
-        fc_buf_append(b, chunk, (size_t)n); /* on OOM the output is short: caught below */
-}
-
-/* Runs argv (no shell) with `in` on stdin; collects stdout and stderr.
+/* Runs argv (no shell) with `in` on stdin, from an anonymous memory file
+ * so the commit text never touches the disk; collects stdout and stderr.
  * *status: exit code, 128+signal, 127 when it could not start. */
 static int run_filter(char *const argv[], const char *in, size_t inlen, fc_buf *out,
                       fc_buf *err, int *status)
 {
-    int po[2] = {-1, -1}, pe[2] = {-1, -1};
-    int mfd = -1;
-    int wst = 0;
-    int o_open = 1, e_open = 1;
+    int mfd;
     size_t off = 0;
     int rc = FC_OK;
-    pid_t pid;
 
     *status = 127;
-    if ((mfd = memfd_create("finops-sign-input", MFD_CLOEXEC)) < 0) {
-        rc = fc_error_set(FC_EIO, "sign: memfd_create: %s", strerror(errno));
-        goto done;
-    }
+    if ((mfd = memfd_create("finops-sign-input", MFD_CLOEXEC)) < 0)
+        return fc_error_set(FC_EIO, "sign: memfd_create: %s", strerror(errno));
     while (off < inlen) {
         ssize_t n = write(mfd, in + off, inlen - off);
         if (n < 0 && errno == EINTR)
@@ -90,59 +67,13 @@ static int run_filter(char *const argv[], const char *in, size_t inlen, fc_buf *
         }
         off += (size_t)n;
     }
-    if (lseek(mfd, 0, SEEK_SET) < 0 || pipe2(po, O_CLOEXEC) < 0 || pipe2(pe, O_CLOEXEC) < 0) {
-        rc = fc_error_set(FC_EIO, "sign: pipe: %s", strerror(errno));
+    if (lseek(mfd, 0, SEEK_SET) < 0) {
+        rc = fc_error_set(FC_EIO, "sign: lseek: %s", strerror(errno));
         goto done;
     }
-    if ((pid = fork()) < 0) {
-        rc = fc_error_set(FC_EIO, "sign: fork: %s", strerror(errno));
-        goto done;
-    }
-    if (pid == 0) {
-        /* child: only async-signal-safe calls until exec (dup2 clears
-         * close-on-exec on the copies) */
-        if (dup2(mfd, 0) < 0 || dup2(po[1], 1) < 0 || dup2(pe[1], 2) < 0)
-            _exit(127);
-        execvp(argv[0], argv);
-        _exit(127);
-    }
-    close(po[1]);
-    close(pe[1]);
-    po[1] = pe[1] = -1;
-    while (o_open || e_open) {
-        struct pollfd fds[2] = {{po[0], POLLIN, 0}, {pe[0], POLLIN, 0}};
-        if (!o_open)
-            fds[0].fd = -1;
-        if (!e_open)
-            fds[1].fd = -1;
-        if (poll(fds, 2, -1) < 0) {
-            if (errno == EINTR)
-                continue;
-            break;
-        }
-        if (o_open && fds[0].revents)
-            drain(po[0], out, &o_open);
-        if (e_open && fds[1].revents)
-            drain(pe[0], err, &e_open);
-    }
-    while (waitpid(pid, &wst, 0) < 0) {
-        if (errno != EINTR) {
-            rc = fc_error_set(FC_EIO, "sign: waitpid: %s", strerror(errno));
-            goto done;
-        }
-    }
-    *status = WIFEXITED(wst) ? WEXITSTATUS(wst) : 128 + WTERMSIG(wst);
+    rc = fc_gitsync__run_tool(argv, mfd, out, err, status);
 done:
-    if (mfd >= 0)
-        close(mfd);
-    if (po[0] >= 0)
-        close(po[0]);
-    if (po[1] >= 0)
-        close(po[1]);
-    if (pe[0] >= 0)
-        close(pe[0]);
-    if (pe[1] >= 0)
-        close(pe[1]);
+    close(mfd);
     return rc;
 }
 

@@ -16,7 +16,9 @@
  * and "listed key, bad signature" get different reasons.  Temp files are
  * 0600 in a 0700 directory under <state_dir>/tmp and removed before return.
  */
+#define _GNU_SOURCE /* pipe2 */
 #include "auth_int.h"
+#include "gitsync_int.h"
 
 #include "../core/fc_error.h"
 #include "../core/fc_log.h"
@@ -139,74 +141,64 @@ static void collect(int fd, fc_buf *b, int *open_fd)
 }
 
 /*
- * Runs argv[0] from PATH with argv (no shell), stdin from in_path, and
- * collects stdout and stderr.  *status is the exit code, 128+signal when
- * killed, 127 when the program could not be started.
+ * Runs argv[0] from PATH with argv (no shell), stdin from in_fd (borrowed),
+ * and collects stdout and stderr (64 KiB each at most).  *status is the exit
+ * code, 128+signal when killed, 127 when the program could not be started.
+ * Signing (sign.c) and verifying both run their tools through here.
  */
-static int run_tool(char *const argv[], const char *in_path, fc_buf *out, fc_buf *err,
-                    int *status)
+int fc_gitsync__run_tool(char *const argv[], int in_fd, fc_buf *out, fc_buf *err,
+                         int *status)
 {
     int po[2] = {-1, -1}, pe[2] = {-1, -1};
-    int in = -1;
+    int o_open = 1, e_open = 1;
     int wst = 0;
     int rc = FC_OK;
     pid_t pid;
 
     *status = 127;
-    if ((in = open(in_path ? in_path : "/dev/null", O_RDONLY | O_CLOEXEC)) < 0) {
-        rc = fc_error_set(FC_EIO, "verify: cannot open %s: %s",
-                          in_path ? in_path : "/dev/null", strerror(errno));
-        goto done;
-    }
-    if (pipe(po) < 0 || pipe(pe) < 0) {
-        rc = fc_error_set(FC_EIO, "verify: pipe: %s", strerror(errno));
+    if (pipe2(po, O_CLOEXEC) < 0 || pipe2(pe, O_CLOEXEC) < 0) {
+        rc = fc_error_set(FC_EIO, "%s: pipe: %s", argv[0], strerror(errno));
         goto done;
     }
     if ((pid = fork()) < 0) {
-        rc = fc_error_set(FC_EIO, "verify: fork: %s", strerror(errno));
+        rc = fc_error_set(FC_EIO, "%s: fork: %s", argv[0], strerror(errno));
         goto done;
     }
     if (pid == 0) {
-        /* child: only async-signal-safe calls until exec */
-        if (dup2(in, 0) < 0 || dup2(po[1], 1) < 0 || dup2(pe[1], 2) < 0)
+        /* child: only async-signal-safe calls until exec (dup2 clears
+         * close-on-exec on the copies) */
+        if (dup2(in_fd, 0) < 0 || dup2(po[1], 1) < 0 || dup2(pe[1], 2) < 0)
             _exit(127);
-        close(po[0]);
-        close(pe[0]);
         execvp(argv[0], argv);
         _exit(127);
     }
     close(po[1]);
     close(pe[1]);
     po[1] = pe[1] = -1;
-    {
-        int o_open = 1, e_open = 1;
-        while (o_open || e_open) {
-            struct pollfd fds[2] = {{po[0], POLLIN, 0}, {pe[0], POLLIN, 0}};
-            if (!o_open)
-                fds[0].fd = -1;
-            if (!e_open)
-                fds[1].fd = -1;
-            if (poll(fds, 2, -1) < 0) {
-                if (errno == EINTR)
-                    continue;
-                break;
-            }
-            if (o_open && fds[0].revents)
-                collect(po[0], out, &o_open);
-            if (e_open && fds[1].revents)
-                collect(pe[0], err, &e_open);
+    while (o_open || e_open) {
+        struct pollfd fds[2] = {{po[0], POLLIN, 0}, {pe[0], POLLIN, 0}};
+        if (!o_open)
+            fds[0].fd = -1;
+        if (!e_open)
+            fds[1].fd = -1;
+        if (poll(fds, 2, -1) < 0) {
+            if (errno == EINTR)
+                continue;
+            break;
         }
+        if (o_open && fds[0].revents)
+            collect(po[0], out, &o_open);
+        if (e_open && fds[1].revents)
+            collect(pe[0], err, &e_open);
     }
     while (waitpid(pid, &wst, 0) < 0) {
         if (errno != EINTR) {
-            rc = fc_error_set(FC_EIO, "verify: waitpid: %s", strerror(errno));
+            rc = fc_error_set(FC_EIO, "%s: waitpid: %s", argv[0], strerror(errno));
             goto done;
         }
     }
     *status = WIFEXITED(wst) ? WEXITSTATUS(wst) : 128 + WTERMSIG(wst);
 done:
-    if (in >= 0)
-        close(in);
     if (po[0] >= 0)
         close(po[0]);
     if (po[1] >= 0)
@@ -215,6 +207,21 @@ done:
         close(pe[0]);
     if (pe[1] >= 0)
         close(pe[1]);
+    return rc;
+}
+
+/* fc_gitsync__run_tool with stdin from in_path (NULL = /dev/null). */
+static int run_tool(char *const argv[], const char *in_path, fc_buf *out, fc_buf *err,
+                    int *status)
+{
+    int in, rc;
+
+    *status = 127;
+    if ((in = open(in_path ? in_path : "/dev/null", O_RDONLY | O_CLOEXEC)) < 0)
+        return fc_error_set(FC_EIO, "verify: cannot open %s: %s",
+                            in_path ? in_path : "/dev/null", strerror(errno));
+    rc = fc_gitsync__run_tool(argv, in, out, err, status);
+    close(in);
     return rc;
 }
 

@@ -203,6 +203,27 @@ static void test_gitsync__signature_field(void **state)
                          0);
     }
 
+    /* Proposal commits carry the same trailer and signature. */
+    {
+        static const char spec[] = "kind: Optimization\n";
+        char prop[FC_OID_HEX];
+        git_oid poid;
+        git_buf psig = {0}, pdata = {0};
+        assert_int_equal(fc_gitsync_push_proposal(g, out, "finops/proposal/t",
+                                                  "finops/optimizations/t.yaml", spec,
+                                                  strlen(spec), "finops: propose t\n",
+                                                  1795435400, "", prop),
+                         FC_OK);
+        assert_int_equal(git_oid_fromstr(&poid, prop), 0);
+        assert_int_equal(git_commit_extract_signature(&psig, &pdata, g->repo, &poid, "gpgsig"),
+                         0);
+        assert_non_null(strstr(pdata.ptr, "\nfinops: propose t [skip ci]\n"));
+        assert_int_equal(fc_gitsync_verify_commit(g, prop, keys, 1, &signer), FC_OK);
+        free(signer);
+        git_buf_dispose(&psig);
+        git_buf_dispose(&pdata);
+    }
+
     /* A missing key: FC_EDENIED, nothing written. */
     {
         fc_buf s;
