@@ -25,26 +25,32 @@
 /* Longer lines are not keys anyone uses (RSA-16384 is ~2.8 KB). */
 #define MAX_LINE 16384
 
-/* '*' and '?' glob, case-insensitive, as ssh's match_pattern(). */
+/* '*' and '?' glob, case-insensitive, as ssh's match_pattern().  Linear
+ * backtracking: on a mismatch only the last '*' absorbs one more character,
+ * so "a*a*a*...b" cannot take exponential time (found by fuzz_known_hosts). */
 static int glob_match(const char *s, const char *p, size_t plen)
 {
     const char *end = p + plen;
+    const char *star = NULL, *resume = NULL;
 
-    for (; p < end; p++, s++) {
-        if (*p == '*') {
-            if (p + 1 == end)
-                return 1;
-            for (; *s; s++)
-                if (glob_match(s, p + 1, (size_t)(end - p - 1)))
-                    return 1;
-            return glob_match(s, p + 1, (size_t)(end - p - 1));
+    while (*s) {
+        if (p < end && *p == '*') {
+            star = ++p;
+            resume = s;
+        } else if (p < end &&
+                   (*p == '?' || tolower((unsigned char)*p) == tolower((unsigned char)*s))) {
+            p++;
+            s++;
+        } else if (star) {
+            p = star;
+            s = ++resume;
+        } else {
+            return 0;
         }
-        if (!*s)
-            return 0;
-        if (*p != '?' && tolower((unsigned char)*p) != tolower((unsigned char)*s))
-            return 0;
     }
-    return *s == '\0';
+    while (p < end && *p == '*')
+        p++;
+    return p == end;
 }
 
 static int hashed_match(const char *field, size_t len, const char *name)

@@ -8,6 +8,7 @@
  * a test whose tool is missing is skipped, never faked.
  */
 #include "controller/core/fc_error.h"
+#include "controller/core/fc_util.h"
 #include "controller/gitsync/auth_int.h"
 #include "controller/gitsync/fc_gitsync.h"
 
@@ -291,6 +292,51 @@ static void test_gitsync_auth__known_hosts_match_mismatch_unknown(void **state)
     assert_non_null(strstr(why, "lists only ssh-rsa"));
     free(key);
     free(fp);
+}
+
+/* Wildcard host patterns, including the many-'*' pattern the fuzzer found
+ * taking exponential time (tests/fuzz/regressions/known_hosts). */
+static void test_gitsync_auth__known_hosts_glob_patterns(void **state)
+{
+    static const char b64[] = "AAAAC3NzaC1lZDI1NTE5AAAAILWYiw5lBDt7HsPGbY/Axw51s3QEKu+gMxeik3rKhcbt";
+    static const struct {
+        const char *pattern, *host;
+        int match;
+    } cases[] = {
+        {"*.example.com", "git.example.com", 1},
+        {"*.example.com", "example.com", 0},
+        {"g?t.EXAMPLE.com", "git.example.com", 1},
+        {"git.*.com", "git.a.b.com", 1},
+        {"*", "anything", 1},
+        {"**git**", "git", 1},
+        {"git*", "gi", 0},
+        {"a*b", "acb", 1},
+        {"a*b", "acbc", 0},
+        {"a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*b",
+         "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", 0},
+    };
+    char path[] = "/tmp/fc-kh-glob.XXXXXX";
+    unsigned char *key = NULL;
+    size_t keylen = 0, i;
+    char why[512];
+    int fd;
+
+    (void)state;
+    assert_int_equal(fc_gitsync__b64_decode(b64, strlen(b64), &key, &keylen), 0);
+    for (i = 0; i < FC_ARRAY_LEN(cases); i++) {
+        FILE *f;
+        assert_true((fd = mkstemp(path)) >= 0);
+        assert_non_null(f = fdopen(fd, "w"));
+        fprintf(f, "%s ssh-ed25519 %s\n", cases[i].pattern, b64);
+        fclose(f);
+        print_message("  %s vs %s\n", cases[i].pattern, cases[i].host);
+        assert_int_equal(fc_gitsync__known_hosts_check(path, cases[i].host, 22, key, keylen,
+                                                       why, sizeof(why)),
+                         cases[i].match ? FC_HOSTKEY_MATCH : FC_HOSTKEY_UNKNOWN);
+        unlink(path);
+        strcpy(path, "/tmp/fc-kh-glob.XXXXXX");
+    }
+    free(key);
 }
 
 static void test_gitsync_auth__known_hosts_hashed_wildcard_revoked(void **state)
@@ -640,6 +686,7 @@ int main(void)
         cmocka_unit_test(test_gitsync_auth__base64_round_trip),
         cmocka_unit_test(test_gitsync_auth__ssh_urls),
         cmocka_unit_test(test_gitsync_auth__known_hosts_match_mismatch_unknown),
+        cmocka_unit_test(test_gitsync_auth__known_hosts_glob_patterns),
         cmocka_unit_test(test_gitsync_auth__known_hosts_hashed_wildcard_revoked),
         cmocka_unit_test_setup_teardown(test_gitsync_auth__verify_ssh_signed_commits,
                                         repo_setup, repo_teardown),
