@@ -200,17 +200,25 @@ static int finish_section(fc_price_builder *b, fc_price_section s,
             if (strcmp(x->p.region, first->p.region) == 0 &&
                 strcmp(x->p.key, first->p.key) == 0) {
                 if (!same_figures(&x->p, &first->p)) {
+                    int rc;
                     if (strcmp(x->file, first->file) == 0)
-                        return fc_error_set(
+                        rc = fc_error_set(
                             FC_EPARSE,
                             "%s:%u: %s.%s.%s: duplicate price (first at line %u)",
                             x->file, x->line, section_names[s], x->p.region,
                             x->p.key, first->line);
-                    return fc_error_set(
-                        FC_EPARSE,
-                        "%s:%u: %s.%s.%s: duplicate price (first at %s:%u)",
-                        x->file, x->line, section_names[s], x->p.region,
-                        x->p.key, first->file, first->line);
+                    else
+                        rc = fc_error_set(
+                            FC_EPARSE,
+                            "%s:%u: %s.%s.%s: duplicate price (first at %s:%u)",
+                            x->file, x->line, section_names[s], x->p.region,
+                            x->p.key, first->file, first->line);
+                    /* Slots [kept, i) were moved down or disposed: keep
+                     * only owned entries for builder_dispose (a double
+                     * free found by fuzz_prices). */
+                    memmove(&e->v[kept], &e->v[i], (e->n - i) * sizeof(*e->v));
+                    e->n = kept + (e->n - i);
+                    return rc;
                 }
                 /* The same figures twice (two offer files both listing
                  * load balancers, say): keep the first. */
