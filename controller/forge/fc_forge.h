@@ -46,6 +46,18 @@ void fc_pr_list_dispose(fc_pr_list *l);
 
 typedef struct fc_forge fc_forge;
 
+/* The forge token: first line of token_file, else FINOPS_FORGE_TOKEN;
+ * NULL when there is none (an unreadable file is logged, never its
+ * contents).  Free with fc_forge_token_free, which wipes it. */
+char *fc_forge_read_token(const char *token_file);
+void fc_forge_token_free(char *token);
+
+typedef enum {
+    FC_COMMIT_STATE_SUCCESS,
+    FC_COMMIT_STATE_FAILURE,
+    FC_COMMIT_STATE_PENDING
+} fc_commit_state;
+
 typedef struct {
     fc_forge_kind kind;
     const char *api_url; /* https://api.github.com, https://gitlab.example/api/v4,
@@ -73,6 +85,13 @@ int fc_forge_update(fc_forge *f, long number, const char *title, const char *bod
 int fc_forge_comment(fc_forge *f, long number, const char *body);
 int fc_forge_close(fc_forge *f, long number);
 int fc_forge_get(fc_forge *f, long number, fc_pr *out);
+
+/* Posts a commit status on sha (GitHub/Gitea statuses, GitLab's "failed"
+ * and "name" spelling); context NULL = "finops-controller"; target_url
+ * and description optional (description cut at 140 characters). */
+int fc_forge_commit_status(fc_forge *f, const char *sha, fc_commit_state state,
+                           const char *context, const char *target_url,
+                           const char *description);
 
 /* The URL of rel="next" in a Link header value, or NULL (caller frees). */
 char *fc_forge_link_next(const char *link);

@@ -10,13 +10,11 @@
 #ifndef FC_FORGE_STATUS_H
 #define FC_FORGE_STATUS_H
 
+#include "controller/forge/fc_forge.h"
+
 #include <stddef.h>
 
-typedef enum {
-    FC_COMMIT_STATE_SUCCESS,
-    FC_COMMIT_STATE_FAILURE,
-    FC_COMMIT_STATE_PENDING
-} fc_commit_state;
+/* fc_commit_state: controller/forge/fc_forge.h */
 
 typedef struct {
     const char *forge;      /* "github" | "gitlab" | "gitea" */

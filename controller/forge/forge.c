@@ -93,7 +93,7 @@ void fc_pr_list_dispose(fc_pr_list *l)
     }
 }
 
-static void wipe_free(char *s)
+void fc_forge_token_free(char *s)
 {
     if (s) {
         volatile char *p = s;
@@ -101,6 +101,38 @@ static void wipe_free(char *s)
             *p++ = 0;
         free(s);
     }
+}
+
+char *fc_forge_read_token(const char *token_file)
+{
+    const char *env = getenv("FINOPS_FORGE_TOKEN");
+    char buf[4096];
+    char *t = NULL;
+    size_t n;
+    FILE *f;
+
+    if (!token_file || !*token_file)
+        return env && *env ? fc_strdup(env) : NULL;
+    if (!(f = fopen(token_file, "r"))) {
+        fc_warn("forge: cannot read the token file %s", token_file);
+        return NULL;
+    }
+    n = fread(buf, 1, sizeof(buf) - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    n = strcspn(buf, "\r\n"); /* the first line */
+    while (n && (buf[n - 1] == ' ' || buf[n - 1] == '\t'))
+        n--;
+    buf[n] = '\0';
+    if (n)
+        t = fc_strdup(buf);
+    {
+        volatile char *p = buf;
+        size_t i;
+        for (i = 0; i < sizeof(buf); i++)
+            p[i] = 0;
+    }
+    return t;
 }
 
 int fc_forge_new(fc_forge **out, const fc_forge_opts *o)
@@ -150,7 +182,7 @@ void fc_forge_free(fc_forge *f)
 {
     if (!f)
         return;
-    wipe_free(f->auth);
+    fc_forge_token_free(f->auth);
     free(f->base);
     free(f);
 }
@@ -581,6 +613,43 @@ int fc_forge_get(fc_forge *f, long number, fc_pr *out)
     if (rc == FC_OK)
         rc = parse_pr(f, resp, out);
     json_object_put(resp);
+    free(url);
+    return rc;
+}
+
+int fc_forge_commit_status(fc_forge *f, const char *sha, fc_commit_state state,
+                           const char *context, const char *target_url,
+                           const char *description)
+{
+    int gitlab = f->kind == FC_FORGE_GITLAB;
+    const char *word = state == FC_COMMIT_STATE_SUCCESS   ? "success"
+                       : state == FC_COMMIT_STATE_PENDING ? "pending"
+                       : gitlab                           ? "failed"
+                                                          : "failure";
+    struct json_object *req = json_object_new_object(), *resp = NULL;
+    char *url = fc_asprintf("%s/statuses/%s", f->base, sha);
+    int rc;
+
+    if (!req || !url) {
+        json_object_put(req);
+        free(url);
+        return fc_error_set(FC_ENOMEM, "out of memory");
+    }
+    json_object_object_add(req, "state", json_object_new_string(word));
+    json_object_object_add(req, gitlab ? "name" : "context",
+                           json_object_new_string(context && context[0] ? context
+                                                                        : "finops-controller"));
+    if (target_url && target_url[0])
+        json_object_object_add(req, "target_url", json_object_new_string(target_url));
+    if (description && description[0]) /* GitHub caps it at 140 characters */
+        json_object_object_add(req, "description",
+                               json_object_new_string_len(description,
+                                                          (int)(strlen(description) > 140
+                                                                    ? 140
+                                                                    : strlen(description))));
+    rc = request_json(f, "POST", url, req, &resp, NULL);
+    json_object_put(resp);
+    json_object_put(req);
     free(url);
     return rc;
 }

@@ -331,44 +331,6 @@ static void evidence_hash(char out[24], const char *data, size_t len)
     snprintf(out, 24, "%016llx", (unsigned long long)h);
 }
 
-static char *read_token(const fc_forge_sync_opts *o)
-{
-    if (o->token_file && *o->token_file) {
-        char buf[4096];
-        size_t n;
-        FILE *f = fopen(o->token_file, "r");
-        if (!f) {
-            fc_warn("forge: cannot read the token file %s", o->token_file);
-            return NULL;
-        }
-        n = fread(buf, 1, sizeof(buf) - 1, f);
-        fclose(f);
-        buf[n] = '\0';
-        while (n && (buf[n - 1] == '\n' || buf[n - 1] == '\r' || buf[n - 1] == ' '))
-            buf[--n] = '\0';
-        {
-            char *t = n ? fc_strdup(buf) : NULL;
-            volatile char *p = buf;
-            while (*p)
-                *p++ = 0;
-            return t;
-        }
-    }
-    return getenv("FINOPS_FORGE_TOKEN") && *getenv("FINOPS_FORGE_TOKEN")
-               ? fc_strdup(getenv("FINOPS_FORGE_TOKEN"))
-               : NULL;
-}
-
-static void wipe(char *s)
-{
-    if (s) {
-        volatile char *p = s;
-        while (*p)
-            *p++ = 0;
-        free(s);
-    }
-}
-
 typedef struct {
     fc_approvers *list;
     const char **ids;
@@ -665,7 +627,7 @@ int fc_forge_sync(fc_gitsync *git, fc_state *state, const fc_forge_sync_opts *o,
     c.res = res;
     if ((rc = migrate(state)) != FC_OK)
         return rc;
-    if (!(token = read_token(o))) {
+    if (!(token = fc_forge_read_token(o->token_file))) {
         fc_warn(
             "forge: no token (--forge-token-file or FINOPS_FORGE_TOKEN): pull requests "
             "wait for the next pass");
@@ -681,7 +643,7 @@ int fc_forge_sync(fc_gitsync *git, fc_state *state, const fc_forge_sync_opts *o,
     fo.retries = 3;
     fo.page_size = o->page_size;
     rc = fc_forge_new(&c.forge, &fo);
-    wipe(token);
+    fc_forge_token_free(token);
     if (rc != FC_OK)
         return rc;
     if ((rc = load_approvers(git, c.base, o->spec_root, &c.ap)) != FC_OK ||
