@@ -218,17 +218,9 @@ static int plan_add(fc_plan *plan, const fc_object *obj, fc_plan_state st,
                     const char *reason, const char *message, double saving)
 {
     const fc_optimization_spec *s = obj->spec.optimization;
-    fc_plan_item *it;
-    if (plan->n == plan->cap) {
-        size_t cap = plan->cap ? plan->cap * 2 : 16;
-        fc_plan_item *p = realloc(plan->items, cap * sizeof(*p));
-        if (!p)
-            return fc_error_set(FC_ENOMEM, "plan");
-        plan->items = p;
-        plan->cap = cap;
-    }
-    it = &plan->items[plan->n++];
-    memset(it, 0, sizeof(*it));
+    fc_plan_item *it = fc_plan_push(plan);
+    if (!it)
+        return FC_ENOMEM;
     it->optimization = fc_strdup(obj->metadata.name);
     it->action = fc_strdup(s->action);
     it->account = fc_strdup(s->target.account);

@@ -95,17 +95,9 @@ static int planned_already(const fc_plan *plan, const fc_recommendation *r)
 static int plan_add(fc_plan *plan, const char *policy, const fc_policy_preapproval *e,
                     const fc_recommendation *r, const char *approval)
 {
-    fc_plan_item *it;
-    if (plan->n == plan->cap) {
-        size_t cap = plan->cap ? plan->cap * 2 : 16;
-        fc_plan_item *p = realloc(plan->items, cap * sizeof(*p));
-        if (!p)
-            return fc_error_set(FC_ENOMEM, "plan");
-        plan->items = p;
-        plan->cap = cap;
-    }
-    it = &plan->items[plan->n++];
-    memset(it, 0, sizeof(*it));
+    fc_plan_item *it = fc_plan_push(plan);
+    if (!it)
+        return FC_ENOMEM;
     it->optimization = fc_asprintf("%s-%s", policy, r->id);
     it->action = fc_strdup(r->action);
     it->account = fc_strdup(r->account);

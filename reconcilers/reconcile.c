@@ -60,6 +60,24 @@ void fc_approval_evidence_dispose(fc_approval_evidence *e)
 
 void fc_plan_init(fc_plan *p) { memset(p, 0, sizeof(*p)); }
 
+fc_plan_item *fc_plan_push(fc_plan *plan)
+{
+    fc_plan_item *it;
+    if (plan->n == plan->cap) {
+        size_t cap = plan->cap ? plan->cap * 2 : 16;
+        fc_plan_item *p = realloc(plan->items, cap * sizeof(*p));
+        if (!p) {
+            fc_error_set(FC_ENOMEM, "plan");
+            return NULL;
+        }
+        plan->items = p;
+        plan->cap = cap;
+    }
+    it = &plan->items[plan->n++];
+    memset(it, 0, sizeof(*it));
+    return it;
+}
+
 void fc_plan_dispose(fc_plan *p)
 {
     size_t i;

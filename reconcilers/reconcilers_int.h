@@ -60,4 +60,7 @@ int fc_reconcile_anomalies(fc_pass *pass);
 int fc_reconcile_inventory(fc_pass *pass);
 int fc_reconcile_commitments(fc_pass *pass);
 
+/* A new zeroed item at the end of the plan; NULL (error set) on OOM. */
+fc_plan_item *fc_plan_push(fc_plan *plan);
+
 #endif
