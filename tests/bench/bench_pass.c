@@ -55,6 +55,33 @@ static double cpu_s(void)
            (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
 }
 
+/* BENCH_DUMP=DIR: the status tree as files under DIR (DIR/status/..., DIR/proposals/...),
+ * to compare two builds' output byte for byte. */
+static int dump_tree(const fc_status_tree *st, const char *dir)
+{
+    char path[4096], cmd[4200];
+    size_t i;
+    snprintf(cmd, sizeof(cmd), "mkdir -p '%s/status/recommendations' '%s/status/budgets' "
+             "'%s/status/optimizations' '%s/status/accounts' '%s/status/anomalies' "
+             "'%s/status/schedules' '%s/status/policies' '%s/proposals'",
+             dir, dir, dir, dir, dir, dir, dir, dir);
+    if (system(cmd) != 0)
+        return -1;
+    for (i = 0; i < st->n; i++) {
+        FILE *f;
+        snprintf(path, sizeof(path), "%s/%s", dir, st->files[i].path);
+        if (!(f = fopen(path, "wb")) || fwrite(st->files[i].data, 1, st->files[i].len, f) !=
+                                            st->files[i].len) {
+            fprintf(stderr, "bench_pass: cannot write %s\n", path);
+            if (f)
+                fclose(f);
+            return -1;
+        }
+        fclose(f);
+    }
+    return 0;
+}
+
 static double peak_mib(void)
 {
     struct rusage ru;
@@ -219,6 +246,8 @@ int main(int argc, char **argv)
         npoints += inv.metrics[i].n;
     for (i = 0; i < st.n; i++)
         status_bytes += st.files[i].len;
+    if (getenv("BENCH_DUMP") && dump_tree(&st, getenv("BENCH_DUMP")) != 0)
+        return 1;
     if (argc > 4) {
         char tmpl[] = "/tmp/bench-pass-XXXXXX", head[FC_OID_HEX], out[FC_OID_HEX];
         fc_gitsync_opts go;
