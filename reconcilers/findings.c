@@ -9,62 +9,94 @@
 #include <stdlib.h>
 #include <string.h>
 
-static struct json_object *kv_object(const fc_kv *kv, size_t n)
+static int kv_cmp(const void *a, const void *b)
 {
-    struct json_object *o = json_object_new_object();
+    const fc_kv *x = *(const fc_kv *const *)a, *y = *(const fc_kv *const *)b;
+    int c = strcmp(x->key, y->key);
+    return c ? c : (x < y ? -1 : x > y); /* input order among equal keys */
+}
+
+int fc_yw_kv(fc_yw *w, const fc_kv *kv, size_t n)
+{
+    const fc_kv *stack[16], **v = stack;
     size_t i;
+    int rc;
+
+    if (n > 16 && !(v = malloc(n * sizeof(*v))))
+        return fc_error_set(FC_ENOMEM, "out of memory");
     for (i = 0; i < n; i++)
-        json_object_object_add(o, kv[i].key, json_object_new_string(kv[i].value));
-    return o;
+        v[i] = &kv[i];
+    if (n > 1)
+        qsort(v, n, sizeof(*v), kv_cmp);
+    fc_yw_map_begin(w);
+    for (i = 0; i < n; i++)
+        if (i + 1 == n || strcmp(v[i]->key, v[i + 1]->key) != 0)
+            fc_yw_kstr(w, v[i]->key, v[i]->value);
+    rc = fc_yw_map_end(w);
+    if (v != stack)
+        free(v);
+    return rc;
+}
+
+/* One file per recommendation, streamed: keys below in sorted order. */
+static int write_recommendation(fc_pass *pass, fc_yw *w, const fc_recommendation *r)
+{
+    /* The Optimization (valid spec) that acts on it, if any. */
+    const fc_object *opt = fc_index_opt(pass, r->resource, r->account, r->action);
+    fc_sdoc d;
+    int rc;
+
+    if ((rc = fc_sdoc_ybegin(&d, pass, w, "Recommendation", "recommendations", r->id)))
+        return rc;
+    fc_sdoc_ycond(&d, pass, "Open", 1, "Detected", "%s", r->summary);
+    if (opt)
+        fc_sdoc_ycond(&d, pass, "Addressed", 1, "OptimizationExists",
+                      "Optimization %s acts on it", opt->metadata.name);
+    else
+        fc_sdoc_ycond(&d, pass, "Addressed", 0, "AwaitingApproval",
+                      "no Optimization spec acts on it yet");
+    fc_yw_seq_end(w);
+    fc_yw_kstr(w, "currency", r->currency);
+    fc_yw_key(w, "evidence");
+    rc = fc_yw_kv(w, r->evidence, r->nevidence);
+    fc_yw_key(w, "monthlySaving");
+    fc_yw_number(w, r->monthly_saving, 2);
+    fc_sdoc_ycommit(&d, pass);
+    fc_yw_kstr(w, "policy", r->policy);
+    fc_yw_key(w, "resource");
+    fc_yw_map_begin(w);
+    fc_yw_kstr(w, "account", r->account);
+    fc_yw_kstr(w, "id", r->resource);
+    fc_yw_kstr(w, "region", r->region);
+    fc_yw_kstr(w, "type", fc_resource_type_name(r->resource_type));
+    fc_yw_map_end(w);
+    fc_yw_kstr(w, "risk", fc_risk_name(r->risk));
+    fc_yw_kstr(w, "rule", r->rule);
+    fc_yw_key(w, "suggested");
+    fc_yw_map_begin(w);
+    fc_yw_kstr(w, "action", r->action);
+    fc_yw_key(w, "parameters");
+    if (rc == FC_OK)
+        rc = fc_yw_kv(w, r->parameters, r->nparameters);
+    fc_yw_map_end(w);
+    fc_yw_kstr(w, "summary", r->summary);
+    if (rc != FC_OK) {
+        fc_sdoc_dispose(&d);
+        return rc;
+    }
+    return fc_sdoc_yfinish(&d, pass);
 }
 
 int fc_reconcile_recommendations(fc_pass *pass)
 {
     size_t i;
     int rc = FC_OK;
+    fc_yw w;
 
-    for (i = 0; pass->recs && i < pass->recs->n && rc == FC_OK; i++) {
-        const fc_recommendation *r = &pass->recs->items[i];
-        /* The Optimization (valid spec) that acts on it, if any. */
-        const fc_object *opt = fc_index_opt(pass, r->resource, r->account, r->action);
-        struct json_object *res = json_object_new_object();
-        struct json_object *act = json_object_new_object();
-        fc_sdoc d;
-
-        json_object_object_add(res, "type", json_object_new_string(fc_resource_type_name(r->resource_type)));
-        json_object_object_add(res, "account", json_object_new_string(r->account));
-        json_object_object_add(res, "region", json_object_new_string(r->region));
-        json_object_object_add(res, "id", json_object_new_string(r->resource));
-        json_object_object_add(act, "action", json_object_new_string(r->action));
-        json_object_object_add(act, "parameters", kv_object(r->parameters, r->nparameters));
-        if ((rc = fc_sdoc_begin(&d, pass, "Recommendation", "recommendations", r->id))) {
-            json_object_put(res);
-            json_object_put(act);
-            break;
-        }
-        json_object_object_add(d.status, "rule", json_object_new_string(r->rule));
-        json_object_object_add(d.status, "resource", res);
-        json_object_object_add(d.status, "summary", json_object_new_string(r->summary));
-        json_object_object_add(d.status, "evidence", kv_object(r->evidence, r->nevidence));
-        json_object_object_add(d.status, "monthlySaving", fc_status_number(r->monthly_saving, 2));
-        json_object_object_add(d.status, "currency", json_object_new_string(r->currency));
-        json_object_object_add(d.status, "risk", json_object_new_string(fc_risk_name(r->risk)));
-        json_object_object_add(d.status, "suggested", act);
-        json_object_object_add(d.status, "policy", FC_JSTR(r->policy));
-        rc = fc_sdoc_cond(&d, pass, "Open", 1, "Detected", "%s", r->summary);
-        if (rc == FC_OK) {
-            if (opt)
-                rc = fc_sdoc_cond(&d, pass, "Addressed", 1, "OptimizationExists",
-                                  "Optimization %s acts on it", opt->metadata.name);
-            else
-                rc = fc_sdoc_cond(&d, pass, "Addressed", 0, "AwaitingApproval",
-                                  "no Optimization spec acts on it yet");
-        }
-        if (rc == FC_OK)
-            rc = fc_sdoc_finish(&d, pass);
-        else
-            fc_sdoc_dispose(&d);
-    }
+    fc_yw_init(&w);
+    for (i = 0; pass->recs && i < pass->recs->n && rc == FC_OK; i++)
+        rc = write_recommendation(pass, &w, &pass->recs->items[i]);
+    fc_yw_dispose(&w);
     return rc;
 }
 
@@ -82,79 +114,102 @@ static int res_cmp(const void *a, const void *b)
     return strcmp(x->id, y->id);
 }
 
-static void count_into(struct json_object *o, const char *key)
+/* A string with how often it occurs. */
+typedef struct {
+    const char *s;
+    size_t n;
+} tally;
+
+static int tally_cmp(const void *a, const void *b)
 {
-    struct json_object *v;
-    if (json_object_object_get_ex(o, key, &v))
-        json_object_set_int64(v, json_object_get_int64(v) + 1);
-    else
-        json_object_object_add(o, key, json_object_new_int64(1));
+    return strcmp(((const tally *)a)->s, ((const tally *)b)->s);
+}
+
+/* Counts s: the resources come sorted, so most are repeats of the last. */
+static int tally_add(tally **v, size_t *n, size_t *cap, const char *s)
+{
+    if (*n && strcmp((*v)[*n - 1].s, s) == 0) {
+        (*v)[*n - 1].n++;
+        return FC_OK;
+    }
+    if (*n == *cap) {
+        size_t c = *cap ? *cap * 2 : 64;
+        tally *p = realloc(*v, c * sizeof(*p));
+        if (!p)
+            return fc_error_set(FC_ENOMEM, "inventory");
+        *v = p;
+        *cap = c;
+    }
+    (*v)[(*n)++] = (tally){s, 1};
+    return FC_OK;
+}
+
+/* Sorts and merges equal strings; *n becomes the number of distinct ones. */
+static void tally_merge(tally *v, size_t *n)
+{
+    size_t i, k = 0;
+    if (*n > 1)
+        qsort(v, *n, sizeof(*v), tally_cmp);
+    for (i = 0; i < *n; i++) {
+        if (k && strcmp(v[k - 1].s, v[i].s) == 0)
+            v[k - 1].n += v[i].n;
+        else
+            v[k++] = v[i];
+    }
+    *n = k;
+}
+
+static void write_tally(fc_yw *w, const char *key, const tally *v, size_t n)
+{
+    size_t i;
+    fc_yw_key(w, key);
+    fc_yw_map_begin(w);
+    for (i = 0; i < n; i++) {
+        fc_yw_key(w, v[i].s);
+        fc_yw_int(w, (int64_t)v[i].n);
+    }
+    fc_yw_map_end(w);
+}
+
+static void write_resource(fc_yw *w, const fc_resource *r)
+{
+    fc_yw_map_begin(w);
+    fc_yw_kstr(w, "account", r->account);
+    if (r->attached_to)
+        fc_yw_kstr(w, "attachedTo", r->attached_to);
+    if (r->size_class)
+        fc_yw_kstr(w, "class", r->size_class);
+    fc_yw_kstr(w, "id", r->id);
+    if (r->name)
+        fc_yw_kstr(w, "name", r->name);
+    fc_yw_kstr(w, "region", r->region);
+    if (r->size > 0) {
+        fc_yw_key(w, "size");
+        fc_yw_number(w, r->size, 0);
+    }
+    if (r->state)
+        fc_yw_kstr(w, "state", r->state);
+    fc_yw_kstr(w, "type", fc_resource_type_name(r->type));
+    fc_yw_map_end(w);
 }
 
 /*
- * The inventory lists every resource: at 100k resources one json-c tree of
- * them costs over 100 MiB, so each resource is rendered on its own, as the
- * only item of a {resources: [item]} document (the same bytes it has in
- * the whole document: a root key's list is not indented), and the items
- * are spliced in place of "resources: []".  Takes o.
+ * The inventory lists every resource (17 MiB of YAML at 100k resources),
+ * streamed: no json-c tree of them.  The counts by type, account and
+ * region come first in the file, so they are taken before it is written.
  */
-static int append_item(fc_buf *items, struct json_object *o)
-{
-    static const char head[] = "resources:\n";
-    struct json_object *wrap = json_object_new_object(), *one = json_object_new_array();
-    fc_buf b;
-    int rc;
-
-    json_object_array_add(one, o);
-    json_object_object_add(wrap, "resources", one);
-    fc_buf_init(&b);
-    rc = fc_yaml_emit(&b, wrap);
-    if (rc == FC_OK && (b.len < sizeof(head) - 1 || memcmp(b.data, head, sizeof(head) - 1)))
-        rc = fc_error_set(FC_EINVALID, "inventory: unexpected item layout");
-    if (rc == FC_OK)
-        rc = fc_buf_append(items, b.data + sizeof(head) - 1, b.len - (sizeof(head) - 1));
-    fc_buf_dispose(&b);
-    json_object_put(wrap);
-    return rc;
-}
-
-static int add_with_items(fc_pass *pass, struct json_object *doc, const fc_buf *items)
-{
-    static const char slot[] = "\nresources: []\n";
-    fc_buf b, out;
-    const char *at;
-    int rc;
-
-    fc_buf_init(&b);
-    fc_buf_init(&out);
-    rc = fc_yaml_emit(&b, doc);
-    /* Root keys start lines and values never do, so the slot is unique. */
-    if (rc == FC_OK && !(at = strstr(b.data, slot)))
-        rc = fc_error_set(FC_EINVALID, "inventory: no resources slot");
-    if (rc == FC_OK) {
-        size_t pre = (size_t)(at - b.data) + strlen("\nresources:");
-        size_t post = (size_t)(at - b.data) + sizeof(slot) - 1;
-        if ((rc = fc_buf_append(&out, b.data, pre)) == FC_OK &&
-            (rc = fc_buf_append(&out, "\n", 1)) == FC_OK &&
-            (rc = fc_buf_append(&out, items->data, items->len)) == FC_OK &&
-            (rc = fc_buf_append(&out, b.data + post, b.len - post)) == FC_OK)
-            rc = fc_status_tree_add_raw(pass->status, "status/inventory.yaml", out.data,
-                                        out.len);
-    }
-    fc_buf_dispose(&b);
-    fc_buf_dispose(&out);
-    return rc;
-}
-
 int fc_reconcile_inventory(fc_pass *pass)
 {
     const fc_inventory *inv = pass->inv;
     const fc_resource **sorted = NULL;
-    struct json_object *doc, *by_type, *by_account, *by_region, *conds;
+    tally *types = NULL, *accounts = NULL, *regions = NULL;
+    size_t ntypes = 0, naccounts = 0, nregions = 0, ctypes = 0, caccounts = 0, cregions = 0;
     size_t i, n = inv ? inv->nresources : 0;
-    char msg[128];
-    fc_buf prev, items;
-    int rc = FC_OK;
+    char msg[128], smsg[600];
+    const char *reason = "Discovered", *text = msg;
+    fc_buf prev;
+    fc_yw w;
+    int rc = FC_OK, ok = 1;
 
     if (n && !(sorted = malloc(n * sizeof(*sorted))))
         return fc_error_set(FC_ENOMEM, "inventory");
@@ -162,94 +217,79 @@ int fc_reconcile_inventory(fc_pass *pass)
         sorted[i] = &inv->resources[i];
     if (n)
         qsort(sorted, n, sizeof(*sorted), res_cmp);
-    fc_buf_init(&prev);
-    if (pass->prev && pass->prev(pass->prev_payload, "status/inventory.yaml", &prev) != FC_OK)
-        fc_buf_dispose(&prev);
-    conds = json_object_new_array();
-    doc = json_object_new_object();
-    by_type = json_object_new_object();
-    by_account = json_object_new_object();
-    by_region = json_object_new_object();
-    fc_buf_init(&items);
     for (i = 0; i < n && rc == FC_OK; i++) {
         const fc_resource *r = sorted[i];
-        struct json_object *o = json_object_new_object();
-        count_into(by_type, fc_resource_type_name(r->type));
-        count_into(by_account, r->account);
-        count_into(by_region, r->region);
-        json_object_object_add(o, "type", json_object_new_string(fc_resource_type_name(r->type)));
-        json_object_object_add(o, "id", json_object_new_string(r->id));
-        json_object_object_add(o, "account", json_object_new_string(r->account));
-        json_object_object_add(o, "region", json_object_new_string(r->region));
-        if (r->name)
-            json_object_object_add(o, "name", json_object_new_string(r->name));
-        if (r->state)
-            json_object_object_add(o, "state", json_object_new_string(r->state));
-        if (r->size_class)
-            json_object_object_add(o, "class", json_object_new_string(r->size_class));
-        if (r->size > 0)
-            json_object_object_add(o, "size", fc_status_number(r->size, 0));
-        if (r->attached_to)
-            json_object_object_add(o, "attachedTo", json_object_new_string(r->attached_to));
-        rc = append_item(&items, o);
+        if ((rc = tally_add(&types, &ntypes, &ctypes, fc_resource_type_name(r->type))) ||
+            (rc = tally_add(&accounts, &naccounts, &caccounts, r->account)))
+            break;
+        rc = tally_add(&regions, &nregions, &cregions, r->region);
     }
-    free(sorted);
-    if (rc != FC_OK) {
-        fc_buf_dispose(&items);
-        fc_buf_dispose(&prev);
-        json_object_put(conds);
-        json_object_put(doc);
-        json_object_put(by_type);
-        json_object_put(by_account);
-        json_object_put(by_region);
-        return rc;
-    }
+    if (rc != FC_OK)
+        goto done;
+    tally_merge(types, &ntypes);
+    tally_merge(accounts, &naccounts);
+    tally_merge(regions, &nregions);
+
     snprintf(msg, sizeof(msg), "%zu resources in %d accounts and %d regions", n,
-             json_object_object_length(by_account), json_object_object_length(by_region));
-    json_object_object_add(doc, "apiVersion", json_object_new_string(FC_API_VERSION));
-    json_object_object_add(doc, "kind", json_object_new_string("Inventory"));
-    json_object_object_add(doc, "observedCommit", FC_JSTR(pass->commit));
-    json_object_object_add(doc, "total", json_object_new_int64((int64_t)n));
-    json_object_object_add(doc, "byType", by_type);
-    json_object_object_add(doc, "byAccount", by_account);
-    json_object_object_add(doc, "byRegion", by_region);
-    /* Stands in for the list, spliced in as text below (n > 0). */
-    json_object_object_add(doc, "resources", json_object_new_array());
-    json_object_object_add(doc, "conditions", conds);
-    if (inv && inv->nstale) {
+             (int)naccounts, (int)nregions);
+    if (pass->discovery_error) {
+        ok = 0;
+        reason = "DiscoveryFailed";
+        text = pass->discovery_error;
+    } else if (inv && inv->nstale) {
         /* Scopes the provider could not read: listed, and the condition says so. */
-        struct json_object *st = json_object_new_array();
-        for (i = 0; i < inv->nstale; i++) {
-            struct json_object *o = json_object_new_object();
-            json_object_object_add(o, "account", json_object_new_string(inv->stale[i].account));
-            json_object_object_add(o, "region", json_object_new_string(inv->stale[i].region));
-            json_object_object_add(o, "service", json_object_new_string(inv->stale[i].service));
-            json_object_object_add(o, "error", json_object_new_string(inv->stale[i].error));
-            json_object_array_add(st, o);
-        }
-        json_object_object_add(doc, "stale", st);
-    }
-    if (pass->discovery_error)
-        rc = fc_status_condition(conds, "Discovered", 0, "DiscoveryFailed",
-                                 pass->discovery_error, pass->now, prev.data, prev.len);
-    else if (inv && inv->nstale) {
-        char smsg[600];
         snprintf(smsg, sizeof(smsg), "%s; %zu stale scope%s, first %s %s %s: %s", msg,
                  inv->nstale, inv->nstale == 1 ? "" : "s", inv->stale[0].account,
                  inv->stale[0].region[0] ? inv->stale[0].region : "(all regions)",
                  inv->stale[0].service, inv->stale[0].error);
-        rc = fc_status_condition(conds, "Discovered", 0, "PartialDiscovery", smsg, pass->now,
-                                 prev.data, prev.len);
+        ok = 0;
+        reason = "PartialDiscovery";
+        text = smsg;
     }
-    else
-        rc = fc_status_condition(conds, "Discovered", 1, "Discovered",
-                                 msg, pass->now, prev.data, prev.len);
-    if (rc == FC_OK && n == 0)
-        rc = fc_status_tree_add(pass->status, "status/inventory.yaml", doc);
-    else if (rc == FC_OK)
-        rc = add_with_items(pass, doc, &items);
-    json_object_put(doc);
-    fc_buf_dispose(&items);
+    fc_buf_init(&prev);
+    if (pass->prev && pass->prev(pass->prev_payload, "status/inventory.yaml", &prev) != FC_OK)
+        fc_buf_dispose(&prev);
+
+    fc_yw_init(&w);
+    fc_yw_map_begin(&w);
+    fc_yw_kstr(&w, "apiVersion", FC_API_VERSION);
+    write_tally(&w, "byAccount", accounts, naccounts);
+    write_tally(&w, "byRegion", regions, nregions);
+    write_tally(&w, "byType", types, ntypes);
+    fc_yw_key(&w, "conditions");
+    fc_yw_seq_begin(&w);
+    fc_yw_condition(&w, "Discovered", ok, reason, text, pass->now, prev.data, prev.len);
+    fc_yw_seq_end(&w);
+    fc_yw_kstr(&w, "kind", "Inventory");
+    fc_yw_kstr(&w, "observedCommit", pass->commit);
+    fc_yw_key(&w, "resources");
+    fc_yw_seq_begin(&w);
+    for (i = 0; i < n; i++)
+        write_resource(&w, sorted[i]);
+    fc_yw_seq_end(&w);
+    if (inv && inv->nstale) {
+        fc_yw_key(&w, "stale");
+        fc_yw_seq_begin(&w);
+        for (i = 0; i < inv->nstale; i++) {
+            fc_yw_map_begin(&w);
+            fc_yw_kstr(&w, "account", inv->stale[i].account);
+            fc_yw_kstr(&w, "error", inv->stale[i].error);
+            fc_yw_kstr(&w, "region", inv->stale[i].region);
+            fc_yw_kstr(&w, "service", inv->stale[i].service);
+            fc_yw_map_end(&w);
+        }
+        fc_yw_seq_end(&w);
+    }
+    fc_yw_key(&w, "total");
+    fc_yw_int(&w, (int64_t)n);
+    fc_yw_map_end(&w);
+    rc = fc_status_tree_add_yw(pass->status, "status/inventory.yaml", &w);
+    fc_yw_dispose(&w);
     fc_buf_dispose(&prev);
+done:
+    free(sorted);
+    free(types);
+    free(accounts);
+    free(regions);
     return rc;
 }

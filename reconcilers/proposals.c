@@ -29,72 +29,79 @@ static int executable(const char *action)
 /* One comment line; newlines in figures would end the comment early. */
 static void comment(fc_buf *b, const char *text)
 {
-    const char *p;
+    const char *nl;
     fc_buf_puts(b, "# ");
-    for (p = text; *p; p++)
-        fc_buf_append(b, *p == '\n' ? " " : p, 1);
+    while ((nl = strchr(text, '\n')) != NULL) {
+        fc_buf_append(b, text, (size_t)(nl - text));
+        fc_buf_append(b, " ", 1);
+        text = nl + 1;
+    }
+    fc_buf_puts(b, text);
     fc_buf_puts(b, "\n");
 }
 
-static int write_proposal(fc_pass *pass, const fc_recommendation *r)
+/* Streamed, keys in sorted order: {apiVersion, kind, metadata, spec}. */
+static int write_proposal(fc_pass *pass, fc_yw *w, fc_buf *b, const fc_recommendation *r)
 {
-    struct json_object *doc = json_object_new_object();
-    struct json_object *meta = json_object_new_object();
-    struct json_object *labels = json_object_new_object();
-    struct json_object *spec = json_object_new_object();
-    struct json_object *target = json_object_new_object();
-    struct json_object *params = json_object_new_object();
-    struct json_object *approval = json_object_new_object();
     char path[512], line[1024];
-    fc_buf b, y;
     size_t i;
     int rc;
 
-    json_object_object_add(labels, "recommendation", json_object_new_string(r->id));
-    json_object_object_add(labels, "rule", json_object_new_string(r->rule));
-    json_object_object_add(meta, "name", json_object_new_string(r->id));
-    json_object_object_add(meta, "labels", labels);
-    json_object_object_add(target, "account", json_object_new_string(r->account));
-    json_object_object_add(target, "region", json_object_new_string(r->region));
-    json_object_object_add(target, "resource", json_object_new_string(r->resource));
-    for (i = 0; i < r->nparameters; i++)
-        json_object_object_add(params, r->parameters[i].key,
-                               json_object_new_string(r->parameters[i].value));
-    json_object_object_add(approval, "approvedBy", json_object_new_array());
-    json_object_object_add(spec, "target", target);
-    json_object_object_add(spec, "action", json_object_new_string(r->action));
-    json_object_object_add(spec, "parameters", params);
-    json_object_object_add(spec, "approval", approval);
-    json_object_object_add(spec, "risk", json_object_new_string(fc_risk_name(r->risk)));
-    json_object_object_add(doc, "apiVersion", json_object_new_string(FC_API_VERSION));
-    json_object_object_add(doc, "kind", json_object_new_string("Optimization"));
-    json_object_object_add(doc, "metadata", meta);
-    json_object_object_add(doc, "spec", spec);
-
-    fc_buf_init(&b);
-    fc_buf_init(&y);
+    b->len = 0;
     snprintf(line, sizeof(line), "Proposed by finops-controller from recommendation %s.",
              r->id);
-    comment(&b, line);
-    comment(&b, r->summary);
+    comment(b, line);
+    comment(b, r->summary);
     snprintf(line, sizeof(line), "Estimated saving: %.2f %s/month; risk: %s.",
              r->monthly_saving, r->currency, fc_risk_name(r->risk));
-    comment(&b, line);
-    fc_buf_puts(&b, "# Evidence:");
+    comment(b, line);
+    fc_buf_puts(b, "# Evidence:");
     for (i = 0; i < r->nevidence; i++)
-        fc_buf_printf(&b, " %s=%s", r->evidence[i].key, r->evidence[i].value);
-    fc_buf_puts(&b, "\n");
-    comment(&b, "To approve: copy this file into the spec root (e.g. finops/optimizations/),");
-    comment(&b, "add your identity to spec.approval.approvedBy and merge it after review.");
-    rc = fc_yaml_emit(&y, doc);
-    if (rc == FC_OK)
-        rc = fc_buf_append(&b, y.data, y.len);
+        fc_buf_printf(b, " %s=%s", r->evidence[i].key, r->evidence[i].value);
+    fc_buf_puts(b, "\n");
+    comment(b, "To approve: copy this file into the spec root (e.g. finops/optimizations/),");
+    comment(b, "add your identity to spec.approval.approvedBy and merge it after review.");
+
+    fc_yw_map_begin(w);
+    fc_yw_kstr(w, "apiVersion", FC_API_VERSION);
+    fc_yw_kstr(w, "kind", "Optimization");
+    fc_yw_key(w, "metadata");
+    fc_yw_map_begin(w);
+    fc_yw_key(w, "labels");
+    fc_yw_map_begin(w);
+    fc_yw_kstr(w, "recommendation", r->id);
+    fc_yw_kstr(w, "rule", r->rule);
+    fc_yw_map_end(w);
+    fc_yw_kstr(w, "name", r->id);
+    fc_yw_map_end(w);
+    fc_yw_key(w, "spec");
+    fc_yw_map_begin(w);
+    fc_yw_kstr(w, "action", r->action);
+    fc_yw_key(w, "approval");
+    fc_yw_map_begin(w);
+    fc_yw_key(w, "approvedBy");
+    fc_yw_seq_begin(w);
+    fc_yw_seq_end(w);
+    fc_yw_map_end(w);
+    fc_yw_key(w, "parameters");
+    rc = fc_yw_kv(w, r->parameters, r->nparameters);
+    fc_yw_kstr(w, "risk", fc_risk_name(r->risk));
+    fc_yw_key(w, "target");
+    fc_yw_map_begin(w);
+    fc_yw_kstr(w, "account", r->account);
+    fc_yw_kstr(w, "region", r->region);
+    fc_yw_kstr(w, "resource", r->resource);
+    fc_yw_map_end(w);
+    fc_yw_map_end(w);
+    fc_yw_map_end(w);
+    if (rc != FC_OK) {
+        fc_yw_reset(w);
+        return rc;
+    }
+    rc = fc_yw_finish(w, b);
     snprintf(path, sizeof(path), "proposals/%s.yaml", r->id);
     if (rc == FC_OK)
-        rc = fc_status_tree_add_raw(pass->status, path, b.data, b.len);
-    fc_buf_dispose(&y);
-    fc_buf_dispose(&b);
-    json_object_put(doc);
+        rc = fc_status_tree_add_raw(pass->status, path, b->data, b->len);
     return rc;
 }
 
@@ -102,13 +109,19 @@ int fc_reconcile_proposals(fc_pass *pass)
 {
     size_t i;
     int rc = FC_OK;
+    fc_yw w;
+    fc_buf b;
 
+    fc_yw_init(&w);
+    fc_buf_init(&b);
     for (i = 0; pass->recs && i < pass->recs->n && rc == FC_OK; i++) {
         const fc_recommendation *r = &pass->recs->items[i];
         /* Any Optimization on the target already speaks for it. */
         if (!executable(r->action) || fc_index_opt(pass, r->resource, r->account, NULL))
             continue;
-        rc = write_proposal(pass, r);
+        rc = write_proposal(pass, &w, &b, r);
     }
+    fc_buf_dispose(&b);
+    fc_yw_dispose(&w);
     return rc;
 }

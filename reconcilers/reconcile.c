@@ -99,10 +99,9 @@ void fc_plan_dispose(fc_plan *p)
 
 /* ---- status documents -------------------------------------------------- */
 
-int fc_sdoc_begin(fc_sdoc *d, fc_pass *pass, const char *kind,
-                  const char *dir, const char *name)
+/* Path and previous bytes of status/<dir>/<name>.yaml. */
+static int sdoc_open(fc_sdoc *d, fc_pass *pass, const char *dir, const char *name)
 {
-    struct json_object *meta;
     int n;
 
     memset(d, 0, sizeof(*d));
@@ -112,6 +111,17 @@ int fc_sdoc_begin(fc_sdoc *d, fc_pass *pass, const char *kind,
         return fc_error_set(FC_EINVALID, "status path too long for %s", name);
     if (pass->prev && pass->prev(pass->prev_payload, d->path, &d->prev) != FC_OK)
         fc_buf_dispose(&d->prev);
+    return FC_OK;
+}
+
+int fc_sdoc_begin(fc_sdoc *d, fc_pass *pass, const char *kind,
+                  const char *dir, const char *name)
+{
+    struct json_object *meta;
+    int rc;
+
+    if ((rc = sdoc_open(d, pass, dir, name)) != FC_OK)
+        return rc;
     d->doc = json_object_new_object();
     meta = json_object_new_object();
     d->status = json_object_new_object();
@@ -149,7 +159,63 @@ void fc_sdoc_dispose(fc_sdoc *d)
 {
     json_object_put(d->doc);
     d->doc = NULL;
+    if (d->yw)
+        fc_yw_reset(d->yw);
+    d->yw = NULL;
     fc_buf_dispose(&d->prev);
+}
+
+int fc_sdoc_ybegin(fc_sdoc *d, fc_pass *pass, fc_yw *w, const char *kind,
+                   const char *dir, const char *name)
+{
+    int rc;
+
+    if ((rc = sdoc_open(d, pass, dir, name)) != FC_OK)
+        return rc;
+    d->yw = w;
+    fc_yw_reset(w);
+    fc_yw_map_begin(w);
+    fc_yw_kstr(w, "apiVersion", FC_API_VERSION);
+    fc_yw_kstr(w, "kind", kind);
+    fc_yw_key(w, "metadata");
+    fc_yw_map_begin(w);
+    fc_yw_kstr(w, "name", name);
+    fc_yw_map_end(w);
+    fc_yw_key(w, "status");
+    fc_yw_map_begin(w);
+    fc_yw_key(w, "conditions");
+    if ((rc = fc_yw_seq_begin(w)) != FC_OK)
+        fc_sdoc_dispose(d);
+    return rc;
+}
+
+/* Same message as fc_sdoc_cond: both cut it at 1023 bytes. */
+int fc_sdoc_ycond(fc_sdoc *d, fc_pass *pass, const char *type, int ok,
+                  const char *reason, const char *fmt, ...)
+{
+    char msg[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    return fc_yw_condition(d->yw, type, ok, reason, msg, pass->now, d->prev.data,
+                           d->prev.len);
+}
+
+int fc_sdoc_ycommit(fc_sdoc *d, fc_pass *pass)
+{
+    /* fc_sdoc_begin adds the key only with a commit. */
+    return pass->commit ? fc_yw_kstr(d->yw, "observedCommit", pass->commit) : FC_OK;
+}
+
+int fc_sdoc_yfinish(fc_sdoc *d, fc_pass *pass)
+{
+    int rc;
+    fc_yw_map_end(d->yw); /* status */
+    if ((rc = fc_yw_map_end(d->yw)) == FC_OK)
+        rc = fc_status_tree_add_yw(pass->status, d->path, d->yw);
+    fc_sdoc_dispose(d);
+    return rc;
 }
 
 int fc_sdoc_finish(fc_sdoc *d, fc_pass *pass)

@@ -12,6 +12,7 @@
 
 typedef struct {
     char path[512];
+    fc_yw *yw;                  /* streamed (fc_sdoc_ybegin), else json-c: */
     struct json_object *doc;    /* whole file */
     struct json_object *status; /* doc.status */
     struct json_object *conds;  /* doc.status.conditions */
@@ -28,6 +29,24 @@ int fc_sdoc_cond(fc_sdoc *d, fc_pass *pass, const char *type, int ok,
 int fc_sdoc_finish(fc_sdoc *d, fc_pass *pass);
 /* Releases d without writing (error paths). */
 void fc_sdoc_dispose(fc_sdoc *d);
+
+/*
+ * The same document streamed through w, no json-c: ybegin writes
+ * apiVersion, kind, metadata and opens status.conditions; the caller adds
+ * conditions with fc_sdoc_ycond, closes them with fc_yw_seq_end(w), writes
+ * its other status keys in order, observedCommit with fc_sdoc_ycommit where
+ * it sorts, and ends with fc_sdoc_yfinish (or fc_sdoc_dispose).
+ */
+int fc_sdoc_ybegin(fc_sdoc *d, fc_pass *pass, fc_yw *w, const char *kind,
+                   const char *dir, const char *name);
+int fc_sdoc_ycond(fc_sdoc *d, fc_pass *pass, const char *type, int ok,
+                  const char *reason, const char *fmt, ...)
+    __attribute__((format(printf, 6, 7)));
+int fc_sdoc_ycommit(fc_sdoc *d, fc_pass *pass);
+int fc_sdoc_yfinish(fc_sdoc *d, fc_pass *pass);
+
+/* kv as a mapping (keys sorted; of equal keys the last wins, as json-c's). */
+int fc_yw_kv(fc_yw *w, const fc_kv *kv, size_t n);
 
 /* "finops/budgets/a.yaml:3" for an object. */
 void fc_object_source(const fc_object *o, char *buf, size_t size);

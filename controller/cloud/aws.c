@@ -584,6 +584,8 @@ static int attach_tags(disc *d, const char *account, const char *region, const c
     size_t i;
     if (!r || !n)
         return FC_OK;
+    if (fc_resource_unpack(r) != FC_OK)
+        return FC_ENOMEM;
     for (i = 0; i < n; i++) {
         fc_tag *t;
         if (fc_resource_tag(r, tags[i].key))
@@ -1084,6 +1086,8 @@ static int apply_health(disc *d)
             continue;
         if (fc_resource_attr(r, "healthyTargets"))
             continue;
+        if (fc_resource_unpack(r) != FC_OK)
+            return FC_ENOMEM;
         for (j = 0; j < d->nhealth; j++)
             if (strcmp(d->health[j].lb_arn, d->health[i].lb_arn) == 0)
                 total += d->health[j].healthy;

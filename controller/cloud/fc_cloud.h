@@ -54,6 +54,10 @@ typedef struct {
      * storageClass (bucket), engine (RDS), architecture (lambda). */
     fc_tag *attrs;
     size_t nattrs;
+    /* Set when every string and array above lives in this one block
+     * (inventory copies: one allocation per resource instead of a dozen);
+     * such a resource is read-only and fc_resource_dispose frees the block. */
+    void *slab;
 } fc_resource;
 
 /* Borrowed value of a tag, or NULL. */
@@ -72,7 +76,7 @@ typedef void (*fc_metric_fill_fn)(const void *gen, int64_t start, int32_t step,
  * estate's month of hourly points would not fit in memory.  Read points
  * with fc_metric_series_read(), which handles both. */
 typedef struct {
-    char *resource_id;
+    char *resource_id; /* one allocation holding both strings */
     char *metric;      /* CPUUtilization, NetworkIn, NetworkOut,
                           DatabaseConnections, Invocations, RequestCount */
     int64_t start;     /* unix time of point 0 */
@@ -172,7 +176,8 @@ int fc_inventory_index(fc_inventory *inv);
  * Building inventories (providers, tests).  Each returns FC_OK or
  * FC_ENOMEM and leaves inv disposable either way.
  */
-/* Deep copy of src appended to inv->resources. */
+/* Deep copy of src appended to inv->resources, packed into one block
+ * (fc_resource.slab): inventory resources are never modified in place. */
 int fc_inventory_add_resource(fc_inventory *inv, const fc_resource *src);
 /* Appends a series; takes values (malloc'd, n doubles) even on failure. */
 int fc_inventory_add_metric_take(fc_inventory *inv, const char *resource_id,
@@ -195,6 +200,9 @@ void fc_cost_row_dispose(fc_cost_row *c);
 
 /* Deep copy: dst is overwritten; on failure dst is left empty. */
 int fc_resource_copy(fc_resource *dst, const fc_resource *src);
+/* Turns a packed resource (slab set) into one whose fields can be freed and
+ * replaced one by one, before a provider amends it; FC_OK or FC_ENOMEM. */
+int fc_resource_unpack(fc_resource *r);
 /* Frees what r owns (not r itself). */
 void fc_resource_dispose(fc_resource *r);
 

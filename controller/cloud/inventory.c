@@ -68,6 +68,11 @@ void fc_resource_dispose(fc_resource *r)
     size_t i;
     if (!r)
         return;
+    if (r->slab) {
+        free(r->slab);
+        memset(r, 0, sizeof(*r));
+        return;
+    }
     free(r->id);
     free(r->account);
     free(r->region);
@@ -140,6 +145,78 @@ nomem:
     return fc_error_set(FC_ENOMEM, "out of memory copying resource");
 }
 
+int fc_resource_unpack(fc_resource *r)
+{
+    fc_resource loose;
+    int rc;
+    if (!r->slab)
+        return FC_OK;
+    if ((rc = fc_resource_copy(&loose, r)) != FC_OK)
+        return rc;
+    free(r->slab);
+    *r = loose;
+    return FC_OK;
+}
+
+static size_t opt_len(const char *s) { return s ? strlen(s) + 1 : 0; }
+
+/* Copies s to *at and returns where it went (NULL stays NULL). */
+static char *pack_str(char **at, const char *s)
+{
+    char *dst = *at;
+    size_t n;
+    if (!s)
+        return NULL;
+    n = strlen(s) + 1;
+    memcpy(dst, s, n);
+    *at += n;
+    return dst;
+}
+
+/* fc_resource_copy into one allocation: the tag and attribute arrays first
+ * (aligned), then every string. */
+static int resource_copy_packed(fc_resource *dst, const fc_resource *src)
+{
+    size_t i, bytes = (src->ntags + src->nattrs) * sizeof(fc_tag);
+    char *block, *at;
+
+    bytes += opt_len(src->id) + opt_len(src->account) + opt_len(src->region) +
+             opt_len(src->name) + opt_len(src->state) + opt_len(src->size_class) +
+             opt_len(src->attached_to);
+    for (i = 0; i < src->ntags; i++)
+        bytes += opt_len(src->tags[i].key) + opt_len(src->tags[i].value);
+    for (i = 0; i < src->nattrs; i++)
+        bytes += opt_len(src->attrs[i].key) + opt_len(src->attrs[i].value);
+    memset(dst, 0, sizeof(*dst));
+    if (!(block = malloc(bytes ? bytes : 1)))
+        return fc_error_set(FC_ENOMEM, "out of memory copying resource");
+    dst->slab = block;
+    dst->type = src->type;
+    dst->size = src->size;
+    dst->created = src->created;
+    dst->ntags = src->ntags;
+    dst->nattrs = src->nattrs;
+    dst->tags = src->ntags ? (fc_tag *)(void *)block : NULL;
+    dst->attrs = src->nattrs ? (fc_tag *)(void *)block + src->ntags : NULL;
+    at = block + (src->ntags + src->nattrs) * sizeof(fc_tag);
+    dst->id = pack_str(&at, src->id);
+    dst->account = pack_str(&at, src->account);
+    dst->region = pack_str(&at, src->region);
+    dst->name = pack_str(&at, src->name);
+    dst->state = pack_str(&at, src->state);
+    dst->size_class = pack_str(&at, src->size_class);
+    dst->attached_to = pack_str(&at, src->attached_to);
+    for (i = 0; i < src->ntags; i++) {
+        dst->tags[i].key = pack_str(&at, src->tags[i].key);
+        dst->tags[i].value = pack_str(&at, src->tags[i].value);
+    }
+    for (i = 0; i < src->nattrs; i++) {
+        dst->attrs[i].key = pack_str(&at, src->attrs[i].key);
+        dst->attrs[i].value = pack_str(&at, src->attrs[i].value);
+    }
+    return FC_OK;
+}
+
 void fc_inventory_dispose(fc_inventory *inv)
 {
     size_t i;
@@ -149,8 +226,7 @@ void fc_inventory_dispose(fc_inventory *inv)
         fc_resource_dispose(&inv->resources[i]);
     free(inv->resources);
     for (i = 0; i < inv->nmetrics; i++) {
-        free(inv->metrics[i].resource_id);
-        free(inv->metrics[i].metric);
+        free(inv->metrics[i].resource_id); /* metric is in the same block */
         free(inv->metrics[i].values);
         free(inv->metrics[i].gen);
     }
@@ -431,7 +507,7 @@ int fc_inventory_add_resource(fc_inventory *inv, const fc_resource *src)
     if (!p)
         return fc_error_set(FC_ENOMEM, "out of memory adding resource");
     inv->resources = p;
-    if ((rc = fc_resource_copy(&p[inv->nresources], src)) != 0)
+    if ((rc = resource_copy_packed(&p[inv->nresources], src)) != 0)
         return rc;
     inv->nresources++;
     return FC_OK;
@@ -451,13 +527,16 @@ int fc_inventory_add_metric_take(fc_inventory *inv, const char *resource_id,
     inv->metrics = p;
     s = &p[inv->nmetrics];
     memset(s, 0, sizeof(*s));
-    s->resource_id = fc_strdup(resource_id);
-    s->metric = fc_strdup(metric);
-    if (!s->resource_id || !s->metric) {
-        free(s->resource_id);
-        free(s->metric);
-        free(values);
-        return fc_error_set(FC_ENOMEM, "out of memory adding metric");
+    {
+        /* One block: the metric name follows the resource id (freed with it). */
+        size_t nid = strlen(resource_id) + 1, nm = strlen(metric) + 1;
+        if (!(s->resource_id = malloc(nid + nm))) {
+            free(values);
+            return fc_error_set(FC_ENOMEM, "out of memory adding metric");
+        }
+        memcpy(s->resource_id, resource_id, nid);
+        s->metric = s->resource_id + nid;
+        memcpy(s->metric, metric, nm);
     }
     s->start = start;
     s->step = step;

@@ -7,6 +7,14 @@
  * daily cost lines with a trend, a weekly pattern and injected spikes.
  * Output is an fc_inventory for a discovery scope and clock.
  *
+ * An estate path ending in ".jsonl" holds the same estate as JSON Lines,
+ * for estates too large for YAML to parse quickly: line 1 is an object
+ * with the root keys other than resources and costs (seed, currency,
+ * accounts, regions), then one {"resource": {...}} per resource, and once,
+ * anywhere after line 1, {"costs": {...}}; blank lines are ignored.  The
+ * mappings are those of the YAML estate, checked by the same code, and
+ * errors name the file and line the same way.
+ *
  * Every generated number is a pure function of (estate seed, resource id,
  * metric, hour since the epoch) or (seed, account, service, day), hashed
  * with fc_hash64: two discoveries at the same clock are identical, and an
@@ -27,7 +35,9 @@
 #include "controller/core/fc_error.h"
 #include "controller/core/fc_util.h"
 
+#include <assert.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -700,36 +710,33 @@ static int parse_resource(fc_sim *s, const pctx *c, const yaml_node_t *n,
     return FC_OK;
 }
 
-static int cmp_res_id(const void *a, const void *b)
-{
-    const sim_resource *x = *(const sim_resource *const *)a;
-    const sim_resource *y = *(const sim_resource *const *)b;
-    int d = strcmp(x->r.id, y->r.id);
-    return d ? d : (x->index > y->index) - (x->index < y->index);
-}
-
-/* Duplicate ids, found by sorting: estates for benchmarks hold 100k. */
+/* Duplicate ids, found with a hash set of indexes (estates for benchmarks
+ * hold 100k): the first resource in file order whose id came before. */
 static int check_duplicate_ids(const fc_sim *s, const pctx *c)
 {
-    const sim_resource **v;
-    size_t i;
+    size_t *slot, cap = 16, i, h;
     int rc = FC_OK;
 
     if (s->nres < 2)
         return FC_OK;
-    if (!(v = malloc(s->nres * sizeof(*v))))
+    while (cap < s->nres * 2)
+        cap *= 2;
+    if (!(slot = malloc(cap * sizeof(*slot))))
         return fc_error_set(FC_ENOMEM, "out of memory");
-    for (i = 0; i < s->nres; i++)
-        v[i] = &s->res[i];
-    qsort(v, s->nres, sizeof(*v), cmp_res_id);
-    for (i = 1; i < s->nres; i++)
-        if (strcmp(v[i]->r.id, v[i - 1]->r.id) == 0) {
-            rc = fc_error_set(FC_EPARSE,
-                              "%s:%u: resources[%zu]: duplicate resource id '%s'",
-                              c->path, v[i]->line, v[i]->index, v[i]->r.id);
-            break;
-        }
-    free(v);
+    memset(slot, 0xff, cap * sizeof(*slot)); /* SIZE_MAX: empty */
+    for (i = 0; i < s->nres && rc == FC_OK; i++) {
+        const sim_resource *sr = &s->res[i];
+        for (h = fc_hash_str(sr->r.id, 0) & (cap - 1); slot[h] != SIZE_MAX;
+             h = (h + 1) & (cap - 1))
+            if (strcmp(s->res[slot[h]].r.id, sr->r.id) == 0) {
+                rc = fc_error_set(FC_EPARSE,
+                                  "%s:%u: resources[%zu]: duplicate resource id '%s'",
+                                  c->path, sr->line, sr->index, sr->r.id);
+                break;
+            }
+        slot[h] = i;
+    }
+    free(slot);
     return rc;
 }
 
@@ -1072,6 +1079,21 @@ static int new_doc(yaml_document_t *doc)
     return FC_OK;
 }
 
+/* Room for one more resource, zeroed. */
+static int grow_res(fc_sim *s, size_t *cap)
+{
+    if (s->nres == *cap) {
+        sim_resource *p;
+        size_t n = *cap ? *cap * 2 : 1024;
+        if (!(p = realloc(s->res, (n + 1) * sizeof(*p))))
+            return fc_error_set(FC_ENOMEM, "out of memory");
+        s->res = p;
+        *cap = n;
+    }
+    memset(&s->res[s->nres], 0, sizeof(*s->res));
+    return FC_OK;
+}
+
 /* The items of `resources`, one small document each; the current event is
  * the sequence start, and is its end on return. */
 static int stream_resources(fc_sim *s, stream *st, const char *path)
@@ -1086,15 +1108,7 @@ static int stream_resources(fc_sim *s, stream *st, const char *path)
             return rc;
         if (st->ev.type == YAML_SEQUENCE_END_EVENT)
             break;
-        if (s->nres == cap) {
-            sim_resource *p;
-            cap = cap ? cap * 2 : 1024;
-            if (!(p = realloc(s->res, (cap + 1) * sizeof(*p))))
-                return fc_error_set(FC_ENOMEM, "out of memory");
-            s->res = p;
-        }
-        memset(&s->res[s->nres], 0, sizeof(*s->res));
-        if ((rc = new_doc(&item)) != FC_OK)
+        if ((rc = grow_res(s, &cap)) != FC_OK || (rc = new_doc(&item)) != FC_OK)
             return rc;
         c.path = path;
         c.doc = &item;
@@ -1198,6 +1212,509 @@ done:
         yaml_event_delete(&st.ev);
     yaml_parser_delete(&st.parser);
     yaml_document_delete(&top);
+    return rc;
+}
+
+/* ---- JSON Lines estate ---------------------------------------------------
+ *
+ * YAML cannot be parsed fast enough at 100k resources, so an estate whose
+ * path ends in ".jsonl" is read as JSON Lines instead: one JSON object per
+ * line, parsed with one json_tokener and freed before the next: the file
+ * is never held whole, nor as one JSON tree (json-c would take ~500 MB at
+ * 100k resources).  Each object is laid out as yaml
+ * nodes marked with its line and handed to the same parse_*() functions as
+ * the YAML estate, so the checks and the messages are the same.
+ *
+ * The nodes are built in arrays reused from line to line, and scalars
+ * borrow their text from the json objects, which outlive them: libyaml's
+ * document API would copy every string and tag once more.  Only
+ * yaml_document_get_node() and friends ever read such a document; it is
+ * never given to yaml_document_delete().
+ */
+
+#define JSONL_HINT                                                                       \
+    "lines after the first hold {\"resource\": {...}} or {\"costs\": {...}}"
+
+static int lerr(const char *path, unsigned line, const char *field, const char *fmt,
+                ...) __attribute__((format(printf, 4, 5)));
+
+static int lerr(const char *path, unsigned line, const char *field, const char *fmt, ...)
+{
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    return fc_error_set(FC_EPARSE, "%s:%u: %s: %s", path, line, field, msg);
+}
+
+typedef struct {
+    yaml_document_t doc;  /* only doc.nodes is set: a view for parse_*() */
+    yaml_node_pair_t *pairs;
+    yaml_node_item_t *items;
+    char *text;           /* integers, printed */
+    size_t npairs, nitems, ntext;
+    size_t node_cap, pair_cap, item_cap, text_cap;
+    const char *path;
+} jdoc;
+
+#define JDOC_INT_TEXT 24 /* "-9223372036854775808" and a NUL */
+
+static void jdoc_dispose(jdoc *b)
+{
+    free(b->doc.nodes.start);
+    free(b->pairs);
+    free(b->items);
+    free(b->text);
+}
+
+typedef struct {
+    size_t nodes, pairs, items, text;
+} jdoc_size;
+
+/* What v will take of b's arrays. */
+static void jdoc_count(json_object *v, jdoc_size *z)
+{
+    z->nodes++;
+    if (json_object_is_type(v, json_type_object)) {
+        json_object_object_foreach(v, k, child) {
+            (void)k;
+            z->nodes++;
+            z->pairs++;
+            jdoc_count(child, z);
+        }
+    } else if (json_object_is_type(v, json_type_array)) {
+        size_t i, n = json_object_array_length(v);
+        z->items += n;
+        for (i = 0; i < n; i++)
+            jdoc_count(json_object_array_get_idx(v, i), z);
+    } else if (json_object_is_type(v, json_type_int)) {
+        z->text += JDOC_INT_TEXT;
+    }
+}
+
+static int grow(void **p, size_t *cap, size_t want, size_t size)
+{
+    void *q;
+    size_t n = *cap ? *cap : 64;
+    if (want <= *cap && *p) /* allocated even for 0: no NULL + 0 */
+        return FC_OK;
+    while (n < want)
+        n *= 2;
+    if (!(q = realloc(*p, n * size)))
+        return fc_error_set(FC_ENOMEM, "out of memory");
+    *p = q;
+    *cap = n;
+    return FC_OK;
+}
+
+/* Empties b with room for z: nothing moves while it is filled, so the
+ * nodes' pointers stay good. */
+static int jdoc_reset(jdoc *b, const jdoc_size *z)
+{
+    void *p = b->doc.nodes.start;
+    int rc;
+    if ((rc = grow(&p, &b->node_cap, z->nodes, sizeof(yaml_node_t))) != FC_OK)
+        return rc;
+    b->doc.nodes.start = b->doc.nodes.top = p;
+    b->doc.nodes.end = b->doc.nodes.start + b->node_cap;
+    b->npairs = b->nitems = b->ntext = 0;
+    p = b->pairs;
+    if ((rc = grow(&p, &b->pair_cap, z->pairs, sizeof(*b->pairs))) != FC_OK)
+        return rc;
+    b->pairs = p;
+    p = b->items;
+    if ((rc = grow(&p, &b->item_cap, z->items, sizeof(*b->items))) != FC_OK)
+        return rc;
+    b->items = p;
+    p = b->text;
+    if ((rc = grow(&p, &b->text_cap, z->text, 1)) != FC_OK)
+        return rc;
+    b->text = p;
+    return FC_OK;
+}
+
+/* A new node of type t; its id is its 1-based index, as in libyaml. */
+static yaml_node_t *jdoc_node(jdoc *b, yaml_node_type_t t, const yaml_mark_t *mark,
+                              int *id)
+{
+    yaml_node_t *n = b->doc.nodes.top++;
+    assert(n < b->doc.nodes.end);
+    memset(n, 0, sizeof(*n));
+    n->type = t;
+    n->start_mark = *mark;
+    n->end_mark = *mark;
+    *id = (int)(n - b->doc.nodes.start) + 1;
+    return n;
+}
+
+static int jdoc_scalar(jdoc *b, const char *text, size_t len, const yaml_mark_t *mark)
+{
+    int id;
+    yaml_node_t *n = jdoc_node(b, YAML_SCALAR_NODE, mark, &id);
+    n->data.scalar.value = (yaml_char_t *)(uintptr_t)text; /* borrowed, read-only */
+    n->data.scalar.length = len;
+    n->data.scalar.style = YAML_PLAIN_SCALAR_STYLE;
+    return id;
+}
+
+/* Mapping pairs of one node, contiguous, filled in by the caller. */
+static yaml_node_t *jdoc_mapping(jdoc *b, size_t npairs, const yaml_mark_t *mark, int *id)
+{
+    yaml_node_t *n = jdoc_node(b, YAML_MAPPING_NODE, mark, id);
+    assert(b->npairs + npairs <= b->pair_cap);
+    n->data.mapping.pairs.start = b->pairs + b->npairs;
+    n->data.mapping.pairs.top = n->data.mapping.pairs.start;
+    n->data.mapping.pairs.end = n->data.mapping.pairs.start + npairs;
+    n->data.mapping.style = YAML_FLOW_MAPPING_STYLE;
+    b->npairs += npairs;
+    return n;
+}
+
+/* Well-formed UTF-8 (RFC 3629), as libyaml demands of a YAML estate.
+ * Checked on the raw line, cheaper than the tokener's check: JSON outside
+ * strings is ASCII, and json-c decodes \u escapes to valid UTF-8. */
+static int utf8_ok(const unsigned char *p, size_t n)
+{
+    size_t i, j, k;
+    uint64_t any = 0, w;
+    uint32_t cp;
+
+    /* All ASCII, the usual case: one pass, eight bytes at a time. */
+    for (i = 0; i + 8 <= n; i += 8) {
+        memcpy(&w, p + i, 8);
+        any |= w;
+    }
+    for (; i < n; i++)
+        any |= p[i];
+    if (!(any & 0x8080808080808080ULL))
+        return 1;
+    i = 0;
+    while (i < n) {
+        if (p[i] < 0x80) {
+            i++;
+            continue;
+        }
+        if (p[i] >= 0xc2 && p[i] <= 0xdf)
+            k = 1, cp = p[i] & 0x1f;
+        else if (p[i] >= 0xe0 && p[i] <= 0xef)
+            k = 2, cp = p[i] & 0x0f;
+        else if (p[i] >= 0xf0 && p[i] <= 0xf4)
+            k = 3, cp = p[i] & 0x07;
+        else
+            return 0;
+        if (n - i <= k)
+            return 0;
+        for (j = 1; j <= k; j++) {
+            if ((p[i + j] & 0xc0) != 0x80)
+                return 0;
+            cp = cp << 6 | (p[i + j] & 0x3f);
+        }
+        if ((k == 2 && cp < 0x800) || (k == 3 && (cp < 0x10000 || cp > 0x10ffff)) ||
+            (cp >= 0xd800 && cp <= 0xdfff))
+            return 0;
+        i += k + 1;
+    }
+    return 1;
+}
+
+/* A string scalar (a value or a key); the yaml nodes end at a NUL. */
+static int jdoc_string(jdoc *b, const char *text, size_t len, const yaml_mark_t *mark,
+                       int *id)
+{
+    if (memchr(text, '\0', len))
+        return lerr(b->path, (unsigned)mark->line + 1, "(line)",
+                    "strings must not contain \\u0000");
+    *id = jdoc_scalar(b, text, len, mark);
+    return FC_OK;
+}
+
+static int jdoc_add(jdoc *b, json_object *v, const yaml_mark_t *mark, int *id);
+
+/* Appends key: v to mapping n (room reserved by jdoc_mapping). */
+static int jdoc_pair(jdoc *b, yaml_node_t *n, const char *key, json_object *v,
+                     const yaml_mark_t *mark)
+{
+    yaml_node_pair_t *p = n->data.mapping.pairs.top++;
+    int rc;
+    assert(p < n->data.mapping.pairs.end);
+    if ((rc = jdoc_string(b, key, strlen(key), mark, &p->key)) != FC_OK)
+        return rc;
+    return jdoc_add(b, v, mark, &p->value);
+}
+
+/* Appends v as nodes; *id the new node.  Scalars carry the text a YAML
+ * scalar would: a number as written (json-c keeps the text of a parsed
+ * double; integers past 64 bits saturate), true or false, and null as an
+ * empty value, like `key:` in YAML.  The tokener's depth limit bounds the
+ * recursion; jdoc_reset() made the room. */
+static int jdoc_add(jdoc *b, json_object *v, const yaml_mark_t *mark, int *id)
+{
+    const char *text;
+    int rc;
+
+    switch (json_object_get_type(v)) {
+    case json_type_null:
+        *id = jdoc_scalar(b, "", 0, mark);
+        return FC_OK;
+    case json_type_string:
+        return jdoc_string(b, json_object_get_string(v),
+                           (size_t)json_object_get_string_len(v), mark, id);
+    case json_type_array: {
+        size_t i, n = json_object_array_length(v);
+        yaml_node_t *seq = jdoc_node(b, YAML_SEQUENCE_NODE, mark, id);
+        yaml_node_item_t *it = b->items + b->nitems;
+        assert(b->nitems + n <= b->item_cap);
+        b->nitems += n;
+        seq->data.sequence.items.start = it;
+        seq->data.sequence.items.top = it + n;
+        seq->data.sequence.items.end = it + n;
+        seq->data.sequence.style = YAML_FLOW_SEQUENCE_STYLE;
+        for (i = 0; i < n; i++) {
+            rc = jdoc_add(b, json_object_array_get_idx(v, i), mark, &it[i]);
+            if (rc != FC_OK)
+                return rc;
+        }
+        return FC_OK;
+    }
+    case json_type_object: {
+        size_t n = (size_t)json_object_object_length(v);
+        yaml_node_t *map = jdoc_mapping(b, n, mark, id);
+        json_object_object_foreach(v, k, child) {
+            if ((rc = jdoc_pair(b, map, k, child, mark)) != FC_OK)
+                return rc;
+        }
+        return FC_OK;
+    }
+    case json_type_boolean:
+        text = json_object_get_boolean(v) ? "true" : "false";
+        break;
+    case json_type_int: {
+        char *t = b->text + b->ntext;
+        int64_t i = json_object_get_int64(v);
+        assert(b->ntext + JDOC_INT_TEXT <= b->text_cap);
+        if (i == INT64_MAX) /* json-c keeps a uint64, or saturates */
+            snprintf(t, JDOC_INT_TEXT, "%" PRIu64, json_object_get_uint64(v));
+        else
+            snprintf(t, JDOC_INT_TEXT, "%" PRId64, i);
+        b->ntext += JDOC_INT_TEXT;
+        text = t;
+        break;
+    }
+    default: /* double: the text json_tokener_parse_ex() keeps as userdata */
+        text = json_object_get_userdata(v);
+        if (!text)
+            text = json_object_get_string(v);
+        break;
+    }
+    *id = jdoc_scalar(b, text, strlen(text), mark);
+    return FC_OK;
+}
+
+/* b holds v alone, v's root is node 1. */
+static int jdoc_load(jdoc *b, json_object *v, const yaml_mark_t *mark)
+{
+    jdoc_size z = {0, 0, 0, 0};
+    int rc, id;
+    jdoc_count(v, &z);
+    if ((rc = jdoc_reset(b, &z)) != FC_OK)
+        return rc;
+    return jdoc_add(b, v, mark, &id);
+}
+
+typedef struct {
+    const char *path;
+    json_tokener *tok;
+    jdoc b;
+    json_object *head;   /* line 1, kept for the root built at the end */
+    json_object *costs;  /* the costs line's value, kept likewise */
+    yaml_mark_t head_mark, costs_mark;
+    size_t cap;          /* of s->res */
+} jsonl;
+
+/* The first line: the root keys other than resources and costs. */
+static int jsonl_head(fc_sim *s, jsonl *j, json_object *o, const yaml_mark_t *mark)
+{
+    pctx c = {j->path, &j->b.doc};
+    unsigned line = (unsigned)mark->line + 1;
+    int rc;
+
+    if (!json_object_is_type(o, json_type_object))
+        return lerr(j->path, line, "(root)", "must be a JSON object");
+    if (json_object_object_get_ex(o, "resources", NULL) ||
+        json_object_object_get_ex(o, "costs", NULL))
+        return lerr(j->path, line, "(root)",
+                    "resources and costs are not in the first line; " JSONL_HINT);
+    if ((rc = jdoc_load(&j->b, o, mark)) != FC_OK || (rc = parse_head(s, &c)) != FC_OK)
+        return rc;
+    j->head = json_object_get(o);
+    j->head_mark = *mark;
+    return FC_OK;
+}
+
+static int jsonl_resource(fc_sim *s, jsonl *j, json_object *v, const yaml_mark_t *mark)
+{
+    pctx c = {j->path, &j->b.doc};
+    int rc;
+
+    if ((rc = grow_res(s, &j->cap)) != FC_OK || (rc = jdoc_load(&j->b, v, mark)) != FC_OK)
+        return rc;
+    return parse_resource(s, &c, yaml_document_get_root_node(&j->b.doc), s->nres);
+}
+
+/* The root as the YAML loader would have it: the head's keys, resources
+ * (an empty stand-in, as when streaming) and costs; for parse_tail(). */
+static int jsonl_root(jsonl *j)
+{
+    jdoc_size z = {3, 1, 0, 0}; /* resources: [] */
+    size_t npairs;
+    yaml_node_t *root;
+    int rc, id;
+
+    jdoc_count(j->head, &z);
+    if (j->costs) {
+        z.nodes++;
+        z.pairs++;
+        jdoc_count(j->costs, &z);
+    }
+    if ((rc = jdoc_reset(&j->b, &z)) != FC_OK)
+        return rc;
+    npairs = (size_t)json_object_object_length(j->head) + 1 + (j->costs != NULL);
+    root = jdoc_mapping(&j->b, npairs, &j->head_mark, &id);
+    json_object_object_foreach(j->head, k, v) {
+        if ((rc = jdoc_pair(&j->b, root, k, v, &j->head_mark)) != FC_OK)
+            return rc;
+    }
+    root->data.mapping.pairs.top->key = jdoc_scalar(&j->b, "resources", 9, &j->head_mark);
+    jdoc_node(&j->b, YAML_SEQUENCE_NODE, &j->head_mark,
+              &root->data.mapping.pairs.top->value);
+    root->data.mapping.pairs.top++;
+    return j->costs ? jdoc_pair(&j->b, root, "costs", j->costs, &j->costs_mark) : FC_OK;
+}
+
+/* One line, without its end of line; blank lines are skipped. */
+static int jsonl_line(fc_sim *s, jsonl *j, const char *text, size_t len, unsigned line)
+{
+    yaml_mark_t mark = {0, line - 1, 0};
+    json_object *o, *v;
+    struct json_object_iterator it;
+    const char *key;
+    size_t k;
+    int rc;
+
+    for (k = 0; k < len && (text[k] == ' ' || text[k] == '\t' || text[k] == '\r'); k++)
+        ;
+    if (k == len)
+        return FC_OK;
+    if (len > INT32_MAX)
+        return lerr(j->path, line, "(line)", "line too long");
+    if (!utf8_ok((const unsigned char *)text, len))
+        return lerr(j->path, line, "(line)", "not valid UTF-8");
+    json_tokener_reset(j->tok);
+    o = json_tokener_parse_ex(j->tok, text, (int)len);
+    if (!o) {
+        enum json_tokener_error e = json_tokener_get_error(j->tok);
+        if (e == json_tokener_continue) {
+            /* The end of the line ends a bare literal (null, 1) or
+             * leaves a value open. */
+            o = json_tokener_parse_ex(j->tok, "", 1);
+            if (!o && json_tokener_get_error(j->tok) != json_tokener_success)
+                return lerr(j->path, line, "(line)",
+                            "invalid JSON: the value does not end on this line");
+        } else if (e != json_tokener_success) {
+            return lerr(j->path, line, "(line)", "invalid JSON at column %zu: %s",
+                        json_tokener_get_parse_end(j->tok) + 1,
+                        json_tokener_error_desc(e));
+        }
+        if (!o || !json_object_is_type(o, json_type_object)) {
+            json_object_put(o);
+            return lerr(j->path, line, "(line)", "must be a JSON object");
+        }
+    } else if (json_tokener_get_parse_end(j->tok) != len) {
+        rc = lerr(j->path, line, "(line)", "text after the JSON object");
+        goto done;
+    }
+    if (!j->head) {
+        rc = jsonl_head(s, j, o, &mark);
+        goto done;
+    }
+    if (!json_object_is_type(o, json_type_object) || json_object_object_length(o) != 1) {
+        rc = lerr(j->path, line, "(line)", "%s", JSONL_HINT);
+        goto done;
+    }
+    it = json_object_iter_begin(o);
+    key = json_object_iter_peek_name(&it);
+    v = json_object_iter_peek_value(&it);
+    rc = FC_OK;
+    if (strcmp(key, "resource") == 0) {
+        rc = jsonl_resource(s, j, v, &mark);
+    } else if (strcmp(key, "costs") != 0) {
+        rc = lerr(j->path, line, "(root)", "unknown key '%s'; %s", key, JSONL_HINT);
+    } else if (j->costs) {
+        rc = lerr(j->path, line, "costs", "given twice");
+    } else {
+        j->costs = json_object_get(v); /* read at the end, by parse_tail() */
+        j->costs_mark = mark;
+    }
+done:
+    json_object_put(o);
+    return rc;
+}
+
+/* The JSON Lines loader: the whole estate, or the first error. */
+static int jsonl_estate(fc_sim *s, const char *path)
+{
+    jsonl j;
+    pctx c = {path, &j.b.doc};
+    FILE *f;
+    char *buf = NULL;
+    size_t cap = 0, total = 0;
+    ssize_t n;
+    unsigned line = 0;
+    int rc = FC_OK;
+
+    memset(&j, 0, sizeof(j));
+    j.path = path;
+    j.b.path = path;
+    if (!(f = fopen(path, "rb")))
+        return fc_error_set(errno == ENOENT ? FC_ENOTFOUND : FC_EIO,
+                            "%s: cannot open: %s", path, strerror(errno));
+    if (!(j.tok = json_tokener_new_ex(SIM_MAX_DEPTH))) {
+        rc = fc_error_set(FC_ENOMEM, "out of memory");
+        goto done;
+    }
+    json_tokener_set_flags(j.tok, JSON_TOKENER_STRICT);
+    while ((n = getline(&buf, &cap, f)) > 0) {
+        total += (size_t)n;
+        if (total > SIM_MAX_FILE_BYTES) {
+            rc = fc_error_set(FC_ELIMIT, "%s: larger than %u bytes", path,
+                              SIM_MAX_FILE_BYTES);
+            goto done;
+        }
+        line++;
+        if (buf[n - 1] == '\n')
+            n--;
+        if ((rc = jsonl_line(s, &j, buf, (size_t)n, line)) != FC_OK)
+            goto done;
+    }
+    if (ferror(f)) {
+        rc = fc_error_set(FC_EIO, "%s: read error", path);
+        goto done;
+    }
+    if (!j.head) {
+        rc = fc_error_set(FC_EPARSE, "%s: empty estate file", path);
+        goto done;
+    }
+    if ((rc = check_duplicate_ids(s, &c)) == FC_OK && (rc = jsonl_root(&j)) == FC_OK)
+        rc = parse_tail(s, &c, 1);
+done:
+    json_object_put(j.head);
+    json_object_put(j.costs);
+    jdoc_dispose(&j.b);
+    if (j.tok)
+        json_tokener_free(j.tok);
+    free(buf);
+    fclose(f);
     return rc;
 }
 
@@ -1912,6 +2429,13 @@ static int read_file(const char *path, char **data, size_t *len)
     return FC_OK;
 }
 
+/* The estate format follows the file name: ".jsonl" is JSON Lines. */
+static int is_jsonl(const char *path)
+{
+    size_t n = strlen(path);
+    return n >= 6 && strcmp(path + n - 6, ".jsonl") == 0;
+}
+
 int fc_sim_open(fc_cloud **out, const char *estate_path)
 {
     yaml_parser_t parser;
@@ -1925,6 +2449,19 @@ int fc_sim_open(fc_cloud **out, const char *estate_path)
     *out = NULL;
     if (!estate_path)
         return fc_error_set(FC_EINVALID, "sim: no estate file given");
+    if (is_jsonl(estate_path)) {
+        if (!(s = calloc(1, sizeof(*s))) || !(s->path = fc_strdup(estate_path)))
+            rc = fc_error_set(FC_ENOMEM, "out of memory");
+        else {
+            s->base.ops = &sim_ops;
+            rc = jsonl_estate(s, estate_path);
+        }
+        if (rc == FC_OK)
+            *out = &s->base;
+        else if (s)
+            sim_free(&s->base);
+        return rc;
+    }
     if ((rc = read_file(estate_path, &data, &len)) != 0)
         return rc;
     /* The streaming loader first; anything it does not take (odd shapes,

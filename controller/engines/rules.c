@@ -410,7 +410,74 @@ typedef struct {
     size_t nseries;
     const char **volumes;            /* EBS volume ids, sorted */
     size_t nvolumes;
+    int indexed;                     /* inv's own (id, metric) index is current */
+    struct points_cache *cache;      /* NULL: read every time */
 } rule_ctx;
+
+/* Several rules read the same generated series (the idle rule day by day,
+ * then rightsizing over the whole window): the points computed for a series
+ * are kept, and a read computes only what the kept range lacks.  Keyed by
+ * series address, valid for one engine call (the inventory is not modified
+ * during it). */
+#define POINTS_SLOTS 4
+struct points_cache {
+    struct {
+        const fc_metric_series *s;
+        double *v;              /* indexed like the series */
+        size_t cap, lo, hi;     /* points [lo, hi) are in v */
+    } slot[POINTS_SLOTS];
+    unsigned next;
+};
+
+static void points_cache_free(struct points_cache *pc)
+{
+    unsigned i;
+    if (!pc)
+        return;
+    for (i = 0; i < POINTS_SLOTS; i++)
+        free(pc->slot[i].v);
+    free(pc);
+}
+
+/* Points [from, from + n) of s: through the cache for generated series,
+ * else (or when the cache cannot grow) copied into scratch. */
+static const double *points(const rule_ctx *c, const fc_metric_series *s, size_t from,
+                            size_t n, double *scratch)
+{
+    struct points_cache *pc = c->cache;
+    unsigned i;
+    if (!pc || !s->fill || n == 0) {
+        fc_metric_series_read(s, from, n, scratch);
+        return scratch;
+    }
+    for (i = 0; i < POINTS_SLOTS && pc->slot[i].s != s; i++)
+        ;
+    if (i == POINTS_SLOTS) {
+        i = pc->next++ % POINTS_SLOTS;
+        if (pc->slot[i].cap < s->n) {
+            double *v = realloc(pc->slot[i].v, s->n * sizeof(*v));
+            if (!v) {
+                pc->slot[i].s = NULL;
+                fc_metric_series_read(s, from, n, scratch);
+                return scratch;
+            }
+            pc->slot[i].v = v;
+            pc->slot[i].cap = s->n;
+        }
+        pc->slot[i].s = s;
+        pc->slot[i].lo = pc->slot[i].hi = from;
+    }
+    if (from < pc->slot[i].lo) {
+        fc_metric_series_read(s, from, pc->slot[i].lo - from, pc->slot[i].v + from);
+        pc->slot[i].lo = from;
+    }
+    if (from + n > pc->slot[i].hi) {
+        fc_metric_series_read(s, pc->slot[i].hi, from + n - pc->slot[i].hi,
+                              pc->slot[i].v + pc->slot[i].hi);
+        pc->slot[i].hi = from + n;
+    }
+    return pc->slot[i].v + from;
+}
 
 static int cmp_series_ptr(const void *a, const void *b)
 {
@@ -424,6 +491,10 @@ static const fc_metric_series *series(const rule_ctx *c, const char *id,
                                       const char *metric)
 {
     size_t lo = 0, hi = c->nseries;
+    if (c->indexed) {
+        const fc_metric_series *s = fc_inventory_metric(c->inv, id, metric);
+        return s && s->step > 0 ? s : NULL;
+    }
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
         int d = strcmp(c->series[mid]->resource_id, id);
@@ -484,8 +555,8 @@ static void window_range(const fc_metric_series *s, int64_t start, int64_t end,
  * demand and nothing is allocated. */
 #define WINDOW_CHUNK 256
 
-static void window(const fc_metric_series *s, int64_t start, int64_t end,
-                   wstats *w)
+static void window(const rule_ctx *c, const fc_metric_series *s, int64_t start,
+                   int64_t end, wstats *w)
 {
     double buf[WINDOW_CHUNK];
     size_t i, first, last;
@@ -493,9 +564,9 @@ static void window(const fc_metric_series *s, int64_t start, int64_t end,
     window_range(s, start, end, &first, &last);
     for (i = first; i < last; i += WINDOW_CHUNK) {
         size_t k, n = last - i < WINDOW_CHUNK ? last - i : WINDOW_CHUNK;
-        fc_metric_series_read(s, i, n, buf);
+        const double *p = points(c, s, i, n, buf);
         for (k = 0; k < n; k++) {
-            double v = buf[k];
+            double v = p[k];
             if (isnan(v))
                 continue;
             w->sum += v;
@@ -543,8 +614,8 @@ static double select_kth(double *v, size_t n, size_t k)
 }
 
 /* Nearest-rank percentile of the points of s in [start, end). */
-static int percentile(const fc_metric_series *s, int64_t start, int64_t end,
-                      double pct, double *out, size_t *n)
+static int percentile(const rule_ctx *c, const fc_metric_series *s, int64_t start,
+                      int64_t end, double pct, double *out, size_t *n)
 {
     double *v;
     size_t i, k = 0, rank, first, last;
@@ -556,10 +627,12 @@ static int percentile(const fc_metric_series *s, int64_t start, int64_t end,
         return FC_OK;
     if (!(v = malloc((last - first) * sizeof(*v))))
         return fc_error_set(FC_ENOMEM, "out of memory");
-    fc_metric_series_read(s, first, last - first, v);
-    for (i = 0; i < last - first; i++)
-        if (!isnan(v[i]))
-            v[k++] = v[i];
+    {
+        const double *p = points(c, s, first, last - first, v);
+        for (i = 0; i < last - first; i++)
+            if (!isnan(p[i]))
+                v[k++] = p[i];
+    }
     *n = k;
     if (k == 0) {
         free(v);
@@ -636,7 +709,7 @@ static int idle_ec2_average(const rule_ctx *c, const policy_ref *pol,
     int known, rc;
     char who[256], m[160];
 
-    window(series(c, res->id, "CPUUtilization"),
+    window(c, series(c, res->id, "CPUUtilization"),
            end - (int64_t)days * 24 * FC_HOUR, end, &w);
     /* A week with gaps is not a week of idleness. */
     if ((double)w.n < (double)days * 24.0 * MIN_COVERAGE)
@@ -701,9 +774,9 @@ static int idle_ec2_daily(const rule_ctx *c, const policy_ref *pol,
         int64_t ds = start + (int64_t)d * FC_DAY, de = ds + FC_DAY;
         wstats wc, wi, wo;
         double avg, mb;
-        window(cpu, ds, de, &wc);
-        window(nin, ds, de, &wi);
-        window(nout, ds, de, &wo);
+        window(c, cpu, ds, de, &wc);
+        window(c, nin, ds, de, &wi);
+        window(c, nout, ds, de, &wo);
         if (wc.n < 22 || wi.n < 22 || wo.n < 22) /* 90 % of 24 hours */
             continue;
         judged++;
@@ -808,14 +881,14 @@ static int rightsize_ec2(const rule_ctx *c, const policy_ref *pol,
         fc_prices_ec2_type(c->prices, res->region, res->size_class, &cur) ||
         !(cur->vcpu > 0))
         return FC_OK;
-    window(cpu, start, end, &w);
+    window(c, cpu, start, end, &w);
     coverage = (double)w.n / hours;
     if (w.n == 0 || coverage * 100.0 < p->min_coverage_percent)
         return FC_OK;
-    if ((rc = percentile(cpu, start, end, 95, &p95, &n)) != 0)
+    if ((rc = percentile(c, cpu, start, end, 95, &p95, &n)) != 0)
         return rc;
-    window(mem, start, end, &wm);
-    if (mem && wm.n && (rc = percentile(mem, start, end, 95, &mem_p95, &mem_n)))
+    window(c, mem, start, end, &wm);
+    if (mem && wm.n && (rc = percentile(c, mem, start, end, 95, &mem_p95, &mem_n)))
         return rc;
 
     memset(&best, 0, sizeof(best));
@@ -1117,8 +1190,8 @@ static int rule_idle_elb(const rule_ctx *c, const policy_ref *pol,
 
     if (res->state && strcmp(res->state, "active") != 0)
         return FC_OK;
-    window(series(c, res->id, "RequestCount"), start, end, &req);
-    window(series(c, res->id, "HealthyHostCount"), start, end, &hh);
+    window(c, series(c, res->id, "RequestCount"), start, end, &req);
+    window(c, series(c, res->id, "HealthyHostCount"), start, end, &hh);
     /* Requests are summed over the window: needs the window covered. */
     if ((double)req.n >= (double)p->idle_days * 24.0 * MIN_COVERAGE &&
         req.sum < p->min_requests)
@@ -1212,8 +1285,8 @@ static int rule_idle_rds(const rule_ctx *c, const policy_ref *pol,
 
     if (!res->state || strcmp(res->state, "available") != 0)
         return FC_OK;
-    window(series(c, res->id, "CPUUtilization"), start, end, &cpu);
-    window(series(c, res->id, "DatabaseConnections"), start, end, &conn);
+    window(c, series(c, res->id, "CPUUtilization"), start, end, &cpu);
+    window(c, series(c, res->id, "DatabaseConnections"), start, end, &conn);
     if ((double)conn.n < need)
         return FC_OK;
     known = fc_prices_rds_class(c->prices, res->region, engine,
@@ -1287,7 +1360,7 @@ static int rule_lambda_memory(const rule_ctx *c, const policy_ref *pol,
 
     if (!(configured > 128))
         return FC_OK;
-    window(series(c, res->id, "MaxMemoryUsed"), start, end, &used);
+    window(c, series(c, res->id, "MaxMemoryUsed"), start, end, &used);
     /* A day of samples at least: the peak of an hour proves little. */
     if (used.n < 24 || !(used.max < configured * p->memory_used_percent / 100.0))
         return FC_OK;
@@ -1297,8 +1370,8 @@ static int rule_lambda_memory(const rule_ctx *c, const policy_ref *pol,
         ;
     if (!(proposed < configured))
         return FC_OK;
-    window(series(c, res->id, "Invocations"), start, end, &inv);
-    window(dur_s, start, end, &dur);
+    window(c, series(c, res->id, "Invocations"), start, end, &inv);
+    window(c, dur_s, start, end, &dur);
     if (inv.n)
         monthly_inv = inv.sum / (double)inv.n * FC_HOURS_PER_MONTH;
     if (dur.n)
@@ -1518,7 +1591,9 @@ int fc_engine_recommend(fc_recommendation_list *out, const fc_inventory *inv,
     for (i = 0; i < npols; i++)
         pols[i].order = i;
 
-    if (inv->nmetrics) {
+    c.cache = calloc(1, sizeof(*c.cache)); /* optional: NULL reads every time */
+    c.indexed = inv->metric_by_key && inv->metric_index_for == inv->nmetrics;
+    if (inv->nmetrics && !c.indexed) {
         c.series = malloc(inv->nmetrics * sizeof(*c.series));
         if (!c.series) {
             rc = fc_error_set(FC_ENOMEM, "out of memory");
@@ -1578,6 +1653,7 @@ done:
     free(d.v);
     free(c.series);
     free(c.volumes);
+    points_cache_free(c.cache);
     free(eff);
     free(pols);
     return rc;

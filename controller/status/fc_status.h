@@ -5,7 +5,9 @@
  * Documents are built as json-c objects and emitted as YAML with keys sorted
  * at every level, so identical inputs give byte-identical files.  Numbers
  * that should read well (money, percentages) are added with
- * fc_status_number(), which fixes their decimal places.
+ * fc_status_number(), which fixes their decimal places.  Bulk documents
+ * skip json-c: fc_yw streams them, keys in sorted order, into the same
+ * bytes.
  */
 #ifndef FC_STATUS_H
 #define FC_STATUS_H
@@ -55,6 +57,51 @@ int fc_yaml_emit_libyaml(fc_buf *out, struct json_object *doc);
  * it leaves to libyaml.  For tests. */
 int fc_yaml_emit_direct(fc_buf *out, struct json_object *doc);
 
+/*
+ * fc_yw writes one document at a time as events, with no tree: the bytes
+ * are fc_yaml_emit()'s for the json-c document of the same content.  Keys
+ * of a mapping must come in strcmp order (fc_yaml_emit sorts them); a key
+ * out of order or out of place fails with FC_EINVALID.  Errors are sticky:
+ * every call returns the first one, so a caller may check only the last
+ * call or fc_yw_finish().  _init/_dispose; one fc_yw serves many documents.
+ */
+#define FC_YW_DEPTH 32
+typedef struct {
+    /* Private to status.c. */
+    fc_buf log;     /* the document's events */
+    fc_buf text;    /* fc_status_tree_add_yw's rendering, reused */
+    int depth;      /* open collections */
+    int done;       /* the root value is complete */
+    int rc;         /* first error */
+    struct {
+        char seq;        /* a sequence, else a mapping */
+        char keyed;      /* a key waits for its value */
+        size_t last_key; /* log offset of the last key's text, 0 none */
+    } open[FC_YW_DEPTH];
+} fc_yw;
+
+void fc_yw_init(fc_yw *w);
+void fc_yw_dispose(fc_yw *w);
+/* Drops the document under way (and a sticky error). */
+void fc_yw_reset(fc_yw *w);
+int fc_yw_map_begin(fc_yw *w);
+int fc_yw_map_end(fc_yw *w);
+int fc_yw_seq_begin(fc_yw *w);
+int fc_yw_seq_end(fc_yw *w);
+int fc_yw_key(fc_yw *w, const char *key);
+/* A string; NULL writes null. */
+int fc_yw_str(fc_yw *w, const char *s);
+/* fc_yw_key then fc_yw_str. */
+int fc_yw_kstr(fc_yw *w, const char *key, const char *s);
+int fc_yw_int(fc_yw *w, int64_t v);
+int fc_yw_bool(fc_yw *w, int v);
+/* As fc_status_number(v, decimals). */
+int fc_yw_number(fc_yw *w, double v, int decimals);
+/* Appends the YAML of the complete document to out and starts the next. */
+int fc_yw_finish(fc_yw *w, fc_buf *out);
+/* fc_yw_finish into the tree under path. */
+int fc_status_tree_add_yw(fc_status_tree *t, const char *path, fc_yw *w);
+
 /* A double printed with `decimals` places, kept as that text in YAML. */
 struct json_object *fc_status_number(double v, int decimals);
 
@@ -67,5 +114,9 @@ struct json_object *fc_status_number(double v, int decimals);
 int fc_status_condition(struct json_object *conds, const char *type,
                         int status, const char *reason, const char *message,
                         int64_t now, const char *prev_doc, size_t prev_len);
+/* The same condition as the next item of the sequence w is in. */
+int fc_yw_condition(fc_yw *w, const char *type, int status, const char *reason,
+                    const char *message, int64_t now, const char *prev_doc,
+                    size_t prev_len);
 
 #endif

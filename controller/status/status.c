@@ -162,30 +162,54 @@ static int write_handler(void *data, unsigned char *buffer, size_t size)
     return fc_buf_append(data, buffer, size) == FC_OK;
 }
 
+/* Classes of a scalar's first byte, for needs_quotes() and dw_style(). */
+enum {
+    FB_WORD = 1,  /* starts a word of needs_quotes(), either case */
+    FB_NUM = 2,   /* strtod may consume all from it: space, sign, digit, point, inf, nan */
+    FB_IND = 4,   /* an indicator: never plain */
+    FB_IND2 = 8,  /* an indicator when alone or before a space */
+};
+
+static const unsigned char first_byte[256] = {
+    ['t'] = FB_WORD, ['f'] = FB_WORD, ['y'] = FB_WORD, ['o'] = FB_WORD, ['~'] = FB_WORD,
+    ['T'] = FB_WORD, ['F'] = FB_WORD, ['Y'] = FB_WORD, ['O'] = FB_WORD,
+    ['n'] = FB_WORD | FB_NUM, ['N'] = FB_WORD | FB_NUM, ['i'] = FB_NUM, ['I'] = FB_NUM,
+    [' '] = FB_NUM, ['\t'] = FB_NUM, ['\n'] = FB_NUM, ['\v'] = FB_NUM, ['\f'] = FB_NUM,
+    ['\r'] = FB_NUM, ['+'] = FB_NUM, ['.'] = FB_NUM, ['-'] = FB_NUM | FB_IND2,
+    ['0'] = FB_NUM, ['1'] = FB_NUM, ['2'] = FB_NUM, ['3'] = FB_NUM, ['4'] = FB_NUM,
+    ['5'] = FB_NUM, ['6'] = FB_NUM, ['7'] = FB_NUM, ['8'] = FB_NUM, ['9'] = FB_NUM,
+    [','] = FB_IND, ['['] = FB_IND, [']'] = FB_IND, ['{'] = FB_IND, ['}'] = FB_IND,
+    ['&'] = FB_IND, ['*'] = FB_IND, ['!'] = FB_IND, ['|'] = FB_IND, ['>'] = FB_IND,
+    ['%'] = FB_IND, ['@'] = FB_IND, ['`'] = FB_IND, ['\''] = FB_IND,
+    ['?'] = FB_IND2, [':'] = FB_IND2,
+};
+
 /* A string that a YAML 1.1 reader would not read back as a string. */
 static int needs_quotes(const char *s)
 {
     static const char *const words[] = {
         "true", "false", "yes", "no", "on", "off", "null", "y", "n", "~"};
-    size_t i;
+    static const unsigned char lens[] = {4, 5, 3, 2, 2, 3, 4, 1, 1, 1};
+    unsigned char first = (unsigned char)s[0];
+    size_t i, n;
     char *end;
 
-    if (!*s)
+    if (!first)
         return 1;
-    /* Every word starts with one of these letters (either case). */
-    if (strchr("tfyno~TFYNO", s[0]))
-        for (i = 0; i < FC_ARRAY_LEN(words); i++)
-            if (strcasecmp(s, words[i]) == 0)
+    if (first_byte[first] & FB_WORD) {
+        n = strnlen(s, 6);
+        for (i = 0; n <= 5 && i < FC_ARRAY_LEN(words); i++)
+            if (lens[i] == n && strcasecmp(s, words[i]) == 0)
                 return 1;
-    /* strtod can only consume all of s from one of these (space, sign,
-     * digit, point, inf, nan); any other first byte leaves it unconsumed. */
-    if (strchr(" \t\n\v\f\r+-.0123456789iInN", s[0])) {
+    }
+    /* Any other first byte leaves strtod nothing to consume. */
+    if (first_byte[first] & FB_NUM) {
         strtod(s, &end);
         if (*end == '\0')
             return 1;
     }
     /* Leading digits with ':' or '-' can read as sexagesimals or dates. */
-    if (isdigit((unsigned char)s[0]) && strpbrk(s, ":-"))
+    if (isdigit(first) && strpbrk(s, ":-"))
         return 1;
     return 0;
 }
@@ -313,8 +337,14 @@ static int emit(yaml_emitter_t *em, struct json_object *o)
  * width (100), as libyaml's writers do.  Style choice follows libyaml's
  * analysis in block context: plain unless an indicator forbids it, then
  * single quotes; double quotes when needs_quotes() asks.
+ *
+ * It reads a document as an event log (fc_yw): json-c documents are turned
+ * into one with their keys sorted, streaming callers append to one as they
+ * go.  So both kinds share one layout and one set of quoting rules.
  */
 #define DW_WIDTH 100
+
+static int libyaml_run(fc_buf *out, int (*body)(yaml_emitter_t *, void *), void *payload);
 
 typedef struct {
     fc_buf *out;
@@ -339,8 +369,7 @@ static void dw_put(dwriter *w, const char *s, size_t n)
 static void dw_indent(dwriter *w, int indent)
 {
     static const char spaces[] = "                                                                ";
-    if (fc_buf_append(w->out, "\n", 1) != FC_OK)
-        w->failed = 1;
+    dw_put(w, "\n", 1);
     w->column = 0;
     while (indent > 0) {
         int k = indent < 64 ? indent : 64;
@@ -351,31 +380,39 @@ static void dw_indent(dwriter *w, int indent)
 
 enum { DW_PLAIN, DW_SINGLE, DW_DOUBLE };
 
-/* Style for s, or -1 when the writer does not handle it. */
-static int dw_style(const char *s, int want_double)
+/* Style for s[0..n), or -1 when the writer does not handle it. */
+static int dw_style(const char *s, size_t n, int want_double)
 {
-    size_t n = strlen(s), i;
+    size_t i;
     int block_ind = 0;
 
     for (i = 0; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
         if (c < 0x20 || c > 0x7e || c == '"' || c == '\\' || c == '#')
             return -1;
+        /* ": " or a final ':' after the first byte */
+        if (c == ':' && i && (i + 1 == n || s[i + 1] == ' '))
+            block_ind = 1;
     }
     if (want_double)
         return n && (s[0] == ' ' || s[n - 1] == ' ') ? -1 : DW_DOUBLE;
     if (!n || s[0] == ' ' || s[n - 1] == ' ')
         return -1;
-    if (n >= 3 && (strncmp(s, "---", 3) == 0 || strncmp(s, "...", 3) == 0))
+    if (n >= 3 && (memcmp(s, "---", 3) == 0 || memcmp(s, "...", 3) == 0))
         block_ind = 1;
-    if (strchr(",[]{}&*!|>%@`'", s[0]))
+    if (first_byte[(unsigned char)s[0]] & FB_IND)
         block_ind = 1;
-    if (strchr("?:-", s[0]) && (n == 1 || s[1] == ' '))
+    if ((first_byte[(unsigned char)s[0]] & FB_IND2) && (n == 1 || s[1] == ' '))
         block_ind = 1;
-    for (i = 1; i < n && !block_ind; i++)
-        if (s[i] == ':' && (i + 1 == n || s[i + 1] == ' '))
-            block_ind = 1;
     return block_ind ? DW_SINGLE : DW_PLAIN;
+}
+
+static void dw_quote(dwriter *w, int style)
+{
+    if (style == DW_SINGLE)
+        dw_put(w, "'", 1);
+    else if (style == DW_DOUBLE)
+        dw_put(w, "\"", 1);
 }
 
 /* Writes s[0..n), doubling ' in single quotes. */
@@ -391,18 +428,21 @@ static void dw_text_out(dwriter *w, const char *s, size_t n, int style)
     dw_put(w, s, n);
 }
 
-/* Writes a scalar after its indicator (": " or "- " minus the space);
- * breaks only when allowed (values, not keys), continuing at indent. */
-static void dw_scalar(dwriter *w, const char *s, int style, int breaks, int indent)
+/* Writes a value scalar s[0..n) (NUL-terminated) after its indicator
+ * (": " or "- " minus the space), continuing folded lines at indent. */
+static void dw_scalar(dwriter *w, const char *s, size_t n, int style, int indent)
 {
-    size_t n = strlen(s), i, run = 0;
+    size_t i, run = 0;
     int spaces = 0, runw = 0; /* runw: columns of the pending run */
 
     dw_put(w, " ", 1);
-    if (style == DW_SINGLE)
-        dw_put(w, "'", 1);
-    else if (style == DW_DOUBLE)
-        dw_put(w, "\"", 1);
+    dw_quote(w, style);
+    /* Ends before the width: no space can fold, nothing to look at. */
+    if (w->column + (int)n + 1 <= DW_WIDTH && (style != DW_SINGLE || !memchr(s, '\'', n))) {
+        dw_put(w, s, n);
+        dw_quote(w, style);
+        return;
+    }
     for (i = 0; i < n; i++) {
         int fold;
         if (s[i] != ' ') {
@@ -411,7 +451,7 @@ static void dw_scalar(dwriter *w, const char *s, int style, int breaks, int inde
             spaces = 0;
             continue;
         }
-        fold = breaks && !spaces && w->column + runw > DW_WIDTH;
+        fold = !spaces && w->column + runw > DW_WIDTH;
         if (style == DW_PLAIN)
             fold = fold && s[i + 1] != ' ';
         else if (style == DW_SINGLE)
@@ -431,84 +471,412 @@ static void dw_scalar(dwriter *w, const char *s, int style, int breaks, int inde
         spaces = 1;
     }
     dw_text_out(w, s + n - run, run, style);
-    if (style == DW_SINGLE)
-        dw_put(w, "'", 1);
-    else if (style == DW_DOUBLE)
-        dw_put(w, "\"", 1);
+    dw_quote(w, style);
 }
 
-/* Text and style of a scalar json value; 0 when not a scalar. */
-static int dw_text(struct json_object *o, char *num, size_t size, const char **text,
-                   int *want_double)
+/* A key is a simple key: no space before it, never folded. */
+static int dw_key(dwriter *w, const char *key, size_t n)
 {
-    *want_double = 0;
-    switch (json_object_get_type(o)) {
-    case json_type_null:
-        *text = "null";
-        return 1;
-    case json_type_boolean:
-        *text = json_object_get_boolean(o) ? "true" : "false";
-        return 1;
-    case json_type_int:
-        snprintf(num, size, "%" PRId64, json_object_get_int64(o));
-        *text = num;
-        return 1;
-    case json_type_double:
-        *text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
-        return 1;
-    case json_type_string:
-        *text = json_object_get_string(o);
-        *want_double = needs_quotes(*text);
-        return 1;
-    default:
+    int style = n > 100 ? -1 : dw_style(key, n, needs_quotes(key));
+    if (style < 0)
         return 0;
-    }
+    dw_quote(w, style);
+    dw_text_out(w, key, n, style);
+    dw_quote(w, style);
+    dw_put(w, ":", 1);
+    return 1;
 }
 
-static int dw_mapping(dwriter *w, struct json_object *o, int indent, int inline_first);
+/* ---- event log ----------------------------------------------------------
+ *
+ * One byte per event; keys and scalars follow theirs with a 4-byte length
+ * and their bytes, NUL-terminated.  EV_STR is a string (quoted when a
+ * reader would take it for something else), EV_PLAIN the text of a null,
+ * bool or number.
+ */
+enum {
+    EV_MAP = 'M',
+    EV_MAP_END = 'm',
+    EV_SEQ = 'S',
+    EV_SEQ_END = 's',
+    EV_KEY = 'K',
+    EV_STR = 'Q',
+    EV_PLAIN = 'P',
+};
+
+typedef struct {
+    const char *p, *end;
+} ycur;
+
+static int cur_peek(const ycur *c)
+{
+    return c->p < c->end ? (unsigned char)*c->p : 0;
+}
+
+static int cur_next(ycur *c, const char **s, size_t *n)
+{
+    int ev = cur_peek(c);
+    uint32_t len;
+
+    *s = NULL;
+    *n = 0;
+    if (!ev)
+        return 0;
+    c->p++;
+    if (ev == EV_KEY || ev == EV_STR || ev == EV_PLAIN) {
+        memcpy(&len, c->p, sizeof(len));
+        *s = c->p + sizeof(len);
+        *n = len;
+        c->p += sizeof(len) + len + 1;
+    }
+    return ev;
+}
+
+static int dr_mapping(dwriter *w, ycur *c, int indent, int inline_first);
 
 /* A value after "key:" or "-": scalar, empty flow collection, or block. */
-static int dw_value(dwriter *w, struct json_object *v, int indent, int in_sequence)
+static int dr_value(dwriter *w, ycur *c, int indent, int in_sequence)
 {
-    char num[64];
-    const char *text;
-    int dq, style;
+    const char *s;
+    size_t n;
+    int ev = cur_next(c, &s, &n), style;
 
-    if (dw_text(v, num, sizeof(num), &text, &dq)) {
-        if ((style = dw_style(text, dq)) < 0)
+    switch (ev) {
+    case EV_STR:
+    case EV_PLAIN:
+        if ((style = dw_style(s, n, ev == EV_STR && needs_quotes(s))) < 0)
             return 0;
-        dw_scalar(w, text, style, 1, indent + 2);
+        dw_scalar(w, s, n, style, indent + 2);
         return 1;
-    }
-    if (json_object_is_type(v, json_type_object)) {
-        if (json_object_object_length(v) == 0) {
+    case EV_MAP:
+        if (cur_peek(c) == EV_MAP_END) {
+            c->p++;
             dw_put(w, " {}", 3);
             return 1;
         }
         if (in_sequence) {
             dw_put(w, " ", 1);
-            return dw_mapping(w, v, indent + 2, 1);
+            return dr_mapping(w, c, indent + 2, 1);
         }
-        return dw_mapping(w, v, indent + 2, 0);
-    }
-    if (json_object_is_type(v, json_type_array)) {
-        size_t n = json_object_array_length(v), i;
-        if (n == 0) {
+        return dr_mapping(w, c, indent + 2, 0);
+    case EV_SEQ:
+        if (cur_peek(c) == EV_SEQ_END) {
+            c->p++;
             dw_put(w, " []", 3);
             return 1;
         }
         if (in_sequence)
             return 0; /* "- - x": not needed, left to libyaml */
-        for (i = 0; i < n; i++) {
+        while (cur_peek(c) != EV_SEQ_END) {
             dw_indent(w, indent); /* in a mapping: not indented */
             dw_put(w, "-", 1);
-            if (!dw_value(w, json_object_array_get_idx(v, i), indent, 1))
+            if (!dr_value(w, c, indent, 1))
                 return 0;
         }
+        c->p++;
         return 1;
     }
     return 0;
 }
+
+/* Pairs up to and with the mapping's end event. */
+static int dr_mapping(dwriter *w, ycur *c, int indent, int inline_first)
+{
+    const char *key;
+    size_t n;
+    int first = 1;
+
+    while (cur_next(c, &key, &n) == EV_KEY) {
+        if (!first || !inline_first)
+            dw_indent(w, indent);
+        first = 0;
+        if (!dw_key(w, key, n) || !dr_value(w, c, indent, 0))
+            return 0;
+    }
+    return 1;
+}
+
+/* 1 with the document of log appended to out, 0 (out unchanged) to use
+ * libyaml. */
+static int direct_render(fc_buf *out, const char *log, size_t len)
+{
+    size_t mark = out->len;
+    ycur c = {log, log + len};
+    dwriter w;
+
+    memset(&w, 0, sizeof(w));
+    w.out = out;
+    if (len < 2 || log[0] != EV_MAP || log[1] == EV_MAP_END)
+        return 0;
+    c.p++;
+    if (dr_mapping(&w, &c, 0, 1) && !w.failed && fc_buf_append(out, "\n", 1) == FC_OK)
+        return 1;
+    out->len = mark; /* the libyaml path appends from here */
+    if (out->data)
+        out->data[mark] = '\0';
+    return 0;
+}
+
+/* The log's events through libyaml, as emit() sends a json-c document. */
+static int replay(yaml_emitter_t *em, void *payload)
+{
+    ycur *c = payload;
+    yaml_event_t ev;
+    const char *s;
+    size_t n;
+    int rc = FC_OK, e, empty;
+
+    while (rc == FC_OK && (e = cur_next(c, &s, &n)) != 0) {
+        switch (e) {
+        case EV_KEY:
+        case EV_STR:
+            rc = emit_scalar(em, s, 0);
+            continue;
+        case EV_PLAIN:
+            rc = emit_scalar(em, s, 1);
+            continue;
+        case EV_MAP:
+            empty = cur_peek(c) == EV_MAP_END;
+            yaml_mapping_start_event_initialize(
+                &ev, NULL, NULL, 1, empty ? YAML_FLOW_MAPPING_STYLE : YAML_BLOCK_MAPPING_STYLE);
+            break;
+        case EV_MAP_END:
+            yaml_mapping_end_event_initialize(&ev);
+            break;
+        case EV_SEQ:
+            empty = cur_peek(c) == EV_SEQ_END;
+            yaml_sequence_start_event_initialize(
+                &ev, NULL, NULL, 1,
+                empty ? YAML_FLOW_SEQUENCE_STYLE : YAML_BLOCK_SEQUENCE_STYLE);
+            break;
+        default:
+            yaml_sequence_end_event_initialize(&ev);
+            break;
+        }
+        if (!yaml_emitter_emit(em, &ev))
+            rc = fc_error_set(FC_EIO, "yaml emit: %s", em->problem ? em->problem : "failed");
+    }
+    return rc;
+}
+
+/* ---- streaming writer ---------------------------------------------------- */
+
+void fc_yw_init(fc_yw *w)
+{
+    memset(w, 0, sizeof(*w));
+    fc_buf_init(&w->log);
+    fc_buf_init(&w->text);
+}
+
+void fc_yw_dispose(fc_yw *w)
+{
+    fc_buf_dispose(&w->log);
+    fc_buf_dispose(&w->text);
+    fc_yw_init(w);
+}
+
+void fc_yw_reset(fc_yw *w)
+{
+    w->log.len = 0;
+    if (w->log.data)
+        w->log.data[0] = '\0';
+    w->depth = 0;
+    w->done = 0;
+    w->rc = FC_OK;
+}
+
+static int yw_fail(fc_yw *w, int rc)
+{
+    if (w->rc == FC_OK)
+        w->rc = rc;
+    return w->rc;
+}
+
+/* Room for n more bytes of log (and its NUL); NULL on OOM. */
+static char *yw_room(fc_yw *w, size_t n)
+{
+    fc_buf *b = &w->log;
+    if (b->len + n + 1 > b->cap) {
+        size_t cap = b->cap ? b->cap : 1024;
+        char *p;
+        while (cap < b->len + n + 1)
+            cap *= 2;
+        if (!(p = realloc(b->data, cap)))
+            return NULL;
+        b->data = p;
+        b->cap = cap;
+    }
+    return b->data + b->len;
+}
+
+/* Appends an event, with its text for keys and scalars. */
+static int yw_record(fc_yw *w, int ev, const char *s, size_t n)
+{
+    size_t need = ev == EV_KEY || ev == EV_STR || ev == EV_PLAIN ? 1 + 4 + n + 1 : 1;
+    uint32_t len = (uint32_t)n;
+    char *p;
+
+    if (n > UINT32_MAX)
+        return yw_fail(w, fc_error_set(FC_ELIMIT, "yaml writer: scalar of %zu bytes", n));
+    if (!(p = yw_room(w, need)))
+        return yw_fail(w, fc_error_set(FC_ENOMEM, "yaml writer"));
+    *p = (char)ev;
+    if (need > 1) {
+        memcpy(p + 1, &len, 4);
+        memcpy(p + 5, s, n);
+        p[5 + n] = '\0';
+    }
+    w->log.len += need;
+    w->log.data[w->log.len] = '\0';
+    return FC_OK;
+}
+
+/* Takes the place of a value: the root, an item, or after a key. */
+static int yw_value_slot(fc_yw *w)
+{
+    if (w->rc != FC_OK)
+        return w->rc;
+    if (w->depth == 0) {
+        if (w->done)
+            return yw_fail(w, fc_error_set(FC_EINVALID, "yaml writer: a second root value"));
+        return FC_OK;
+    }
+    if (!w->open[w->depth - 1].seq) {
+        if (!w->open[w->depth - 1].keyed)
+            return yw_fail(w, fc_error_set(FC_EINVALID, "yaml writer: a value without a key"));
+        w->open[w->depth - 1].keyed = 0;
+    }
+    return FC_OK;
+}
+
+static int yw_scalar(fc_yw *w, int ev, const char *s, size_t n)
+{
+    if (yw_value_slot(w) != FC_OK || yw_record(w, ev, s, n) != FC_OK)
+        return w->rc;
+    if (w->depth == 0)
+        w->done = 1;
+    return FC_OK;
+}
+
+static int yw_open(fc_yw *w, int seq)
+{
+    if (yw_value_slot(w) != FC_OK)
+        return w->rc;
+    if (w->depth == FC_YW_DEPTH)
+        return yw_fail(w, fc_error_set(FC_ELIMIT, "yaml writer: over %d levels", FC_YW_DEPTH));
+    if (yw_record(w, seq ? EV_SEQ : EV_MAP, NULL, 0) != FC_OK)
+        return w->rc;
+    w->open[w->depth].seq = (char)seq;
+    w->open[w->depth].keyed = 0;
+    w->open[w->depth].last_key = 0;
+    w->depth++;
+    return FC_OK;
+}
+
+static int yw_close(fc_yw *w, int seq)
+{
+    if (w->rc != FC_OK)
+        return w->rc;
+    if (w->depth == 0 || w->open[w->depth - 1].seq != seq || w->open[w->depth - 1].keyed)
+        return yw_fail(w, fc_error_set(FC_EINVALID, "yaml writer: unbalanced %s end",
+                                       seq ? "sequence" : "mapping"));
+    if (yw_record(w, seq ? EV_SEQ_END : EV_MAP_END, NULL, 0) != FC_OK)
+        return w->rc;
+    if (--w->depth == 0)
+        w->done = 1;
+    return FC_OK;
+}
+
+int fc_yw_map_begin(fc_yw *w) { return yw_open(w, 0); }
+int fc_yw_map_end(fc_yw *w) { return yw_close(w, 0); }
+int fc_yw_seq_begin(fc_yw *w) { return yw_open(w, 1); }
+int fc_yw_seq_end(fc_yw *w) { return yw_close(w, 1); }
+
+int fc_yw_key(fc_yw *w, const char *key)
+{
+    size_t n = strlen(key), at;
+
+    if (w->rc != FC_OK)
+        return w->rc;
+    if (w->depth == 0 || w->open[w->depth - 1].seq || w->open[w->depth - 1].keyed)
+        return yw_fail(w, fc_error_set(FC_EINVALID, "yaml writer: key \"%s\" out of place",
+                                       key));
+    at = w->open[w->depth - 1].last_key;
+    /* fc_yaml_emit sorts keys: writing them sorted gives its bytes. */
+    if (at && strcmp(w->log.data + at, key) >= 0)
+        return yw_fail(w, fc_error_set(FC_EINVALID,
+                                       "yaml writer: key \"%s\" after \"%s\", not in order",
+                                       key, w->log.data + at));
+    at = w->log.len + 5;
+    if (yw_record(w, EV_KEY, key, n) != FC_OK)
+        return w->rc;
+    w->open[w->depth - 1].last_key = at;
+    w->open[w->depth - 1].keyed = 1;
+    return FC_OK;
+}
+
+int fc_yw_str(fc_yw *w, const char *s)
+{
+    return s ? yw_scalar(w, EV_STR, s, strlen(s)) : yw_scalar(w, EV_PLAIN, "null", 4);
+}
+
+int fc_yw_kstr(fc_yw *w, const char *key, const char *s)
+{
+    int rc = fc_yw_key(w, key);
+    return rc != FC_OK ? rc : fc_yw_str(w, s);
+}
+
+int fc_yw_int(fc_yw *w, int64_t v)
+{
+    char num[32];
+    snprintf(num, sizeof(num), "%" PRId64, v);
+    return yw_scalar(w, EV_PLAIN, num, strlen(num));
+}
+
+int fc_yw_bool(fc_yw *w, int v)
+{
+    return v ? yw_scalar(w, EV_PLAIN, "true", 4) : yw_scalar(w, EV_PLAIN, "false", 5);
+}
+
+/* The text fc_status_number() gives the value. */
+static void number_text(char *text, size_t size, double v, int decimals)
+{
+    if (v == 0)
+        v = 0; /* folds -0.0 so the text is stable */
+    snprintf(text, size, "%.*f", decimals, v);
+}
+
+int fc_yw_number(fc_yw *w, double v, int decimals)
+{
+    char text[64];
+    number_text(text, sizeof(text), v, decimals);
+    return yw_scalar(w, EV_PLAIN, text, strlen(text));
+}
+
+int fc_yw_finish(fc_yw *w, fc_buf *out)
+{
+    int rc = w->rc;
+    if (rc == FC_OK && (w->depth || !w->done))
+        rc = fc_error_set(FC_EINVALID, "yaml writer: document not complete");
+    if (rc == FC_OK && !direct_render(out, w->log.data, w->log.len)) {
+        ycur c = {w->log.data, w->log.data + w->log.len};
+        rc = libyaml_run(out, replay, &c);
+    }
+    fc_yw_reset(w);
+    return rc;
+}
+
+int fc_status_tree_add_yw(fc_status_tree *t, const char *path, fc_yw *w)
+{
+    int rc;
+    w->text.len = 0;
+    rc = fc_yw_finish(w, &w->text);
+    if (rc == FC_OK)
+        rc = fc_status_tree_add_raw(t, path, w->text.data ? w->text.data : "", w->text.len);
+    return rc;
+}
+
+/* ---- json-c documents ---------------------------------------------------- */
 
 /* A key with its value: sorting the pairs spares a lookup per key. */
 typedef struct {
@@ -521,70 +889,68 @@ static int pair_cmp(const void *a, const void *b)
     return strcmp(((const dw_pair *)a)->key, ((const dw_pair *)b)->key);
 }
 
-static int dw_mapping(dwriter *w, struct json_object *o, int indent, int inline_first)
+/* o as events, each mapping's keys sorted. */
+static int yw_json(fc_yw *w, struct json_object *o)
 {
-    dw_pair stack_pairs[32], *pairs = stack_pairs;
+    const char *text;
     size_t n = 0, i;
-    int len = json_object_object_length(o), ok = 1;
 
-    if (len > 32 && !(pairs = malloc((size_t)len * sizeof(*pairs)))) {
-        w->failed = 1;
-        return 0;
-    }
-    {
-        json_object_object_foreach(o, k, v)
+    switch (json_object_get_type(o)) {
+    case json_type_null:
+        return fc_yw_str(w, NULL);
+    case json_type_boolean:
+        return fc_yw_bool(w, json_object_get_boolean(o));
+    case json_type_int:
+        return fc_yw_int(w, json_object_get_int64(o));
+    case json_type_double:
+        /* fc_status_number() sets the text; others print round-trip exact. */
+        text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
+        return yw_scalar(w, EV_PLAIN, text, strlen(text));
+    case json_type_string:
+        return fc_yw_str(w, json_object_get_string(o));
+    case json_type_array:
+        n = json_object_array_length(o);
+        fc_yw_seq_begin(w);
+        for (i = 0; i < n && w->rc == FC_OK; i++)
+            yw_json(w, json_object_array_get_idx(o, i));
+        return fc_yw_seq_end(w);
+    case json_type_object: {
+        dw_pair stack_pairs[32], *pairs = stack_pairs;
+        int len = json_object_object_length(o);
+        if (len > 32 && !(pairs = malloc((size_t)len * sizeof(*pairs))))
+            return yw_fail(w, fc_error_set(FC_ENOMEM, "yaml keys"));
         {
-            pairs[n].key = k;
-            pairs[n++].value = v;
+            json_object_object_foreach(o, k, v)
+            {
+                pairs[n].key = k;
+                pairs[n++].value = v;
+            }
         }
+        qsort(pairs, n, sizeof(*pairs), pair_cmp);
+        fc_yw_map_begin(w);
+        for (i = 0; i < n && w->rc == FC_OK; i++)
+            if (fc_yw_key(w, pairs[i].key) == FC_OK)
+                yw_json(w, pairs[i].value);
+        if (pairs != stack_pairs)
+            free(pairs);
+        return fc_yw_map_end(w);
     }
-    qsort(pairs, n, sizeof(*pairs), pair_cmp);
-    for (i = 0; i < n && ok; i++) {
-        const char *key = pairs[i].key;
-        size_t klen = strlen(key);
-        int style = klen > 100 ? -1 : dw_style(key, needs_quotes(key));
-        if (style < 0) {
-            ok = 0;
-            break;
-        }
-        if (i > 0 || !inline_first)
-            dw_indent(w, indent);
-        /* A key is a simple key: no space before it, never folded. */
-        if (style == DW_SINGLE)
-            dw_put(w, "'", 1);
-        else if (style == DW_DOUBLE)
-            dw_put(w, "\"", 1);
-        dw_text_out(w, key, klen, style);
-        if (style == DW_SINGLE)
-            dw_put(w, "'", 1);
-        else if (style == DW_DOUBLE)
-            dw_put(w, "\"", 1);
-        dw_put(w, ":", 1);
-        ok = dw_value(w, pairs[i].value, indent, 0);
     }
-    if (pairs != stack_pairs)
-        free(pairs);
-    return ok;
+    return yw_fail(w, fc_error_set(FC_EINVALID, "unknown json type"));
 }
 
 /* 1 with the document in out, 0 (out unchanged) to use libyaml. */
 static int direct_emit(fc_buf *out, struct json_object *doc)
 {
-    size_t mark = out->len;
-    dwriter w;
+    fc_yw w;
+    int ok;
 
-    memset(&w, 0, sizeof(w));
-    w.out = out;
     if (!json_object_is_type(doc, json_type_object) || json_object_object_length(doc) == 0)
         return 0;
-    if (dw_mapping(&w, doc, 0, 1) && !w.failed) {
-        if (fc_buf_append(out, "\n", 1) == FC_OK)
-            return 1;
-    }
-    out->len = mark; /* the libyaml path appends from here */
-    if (out->data)
-        out->data[mark] = '\0';
-    return 0;
+    fc_yw_init(&w);
+    ok = yw_json(&w, doc) == FC_OK && direct_render(out, w.log.data, w.log.len);
+    fc_yw_dispose(&w);
+    return ok;
 }
 
 int fc_yaml_emit_direct(fc_buf *out, struct json_object *doc)
@@ -599,7 +965,18 @@ int fc_yaml_emit(fc_buf *out, struct json_object *doc)
     return fc_yaml_emit_libyaml(out, doc);
 }
 
+static int emit_json(yaml_emitter_t *em, void *payload)
+{
+    return emit(em, payload);
+}
+
 int fc_yaml_emit_libyaml(fc_buf *out, struct json_object *doc)
+{
+    return libyaml_run(out, emit_json, doc);
+}
+
+/* A document through libyaml's emitter: body sends its events. */
+static int libyaml_run(fc_buf *out, int (*body)(yaml_emitter_t *, void *), void *payload)
 {
     yaml_emitter_t em;
     yaml_event_t ev;
@@ -621,7 +998,7 @@ int fc_yaml_emit_libyaml(fc_buf *out, struct json_object *doc)
         rc = fc_error_set(FC_EIO, "yaml document start");
         goto done;
     }
-    if ((rc = emit(&em, doc)) != FC_OK)
+    if ((rc = body(&em, payload)) != FC_OK)
         goto done;
     yaml_document_end_event_initialize(&ev, 1);
     if (!yaml_emitter_emit(&em, &ev)) {
@@ -640,11 +1017,10 @@ struct json_object *fc_status_number(double v, int decimals)
 {
     char text[64];
     if (v == 0)
-        v = 0; /* folds -0.0 so the text is stable */
-    snprintf(text, sizeof(text), "%.*f", decimals, v);
+        v = 0; /* folds -0.0 */
+    number_text(text, sizeof(text), v, decimals);
     return json_object_new_double_s(v, text);
 }
-
 /* ---- conditions -------------------------------------------------------- */
 
 /*
@@ -726,21 +1102,30 @@ done:
     return found;
 }
 
+/* lastTransitionTime of a condition now in status st: the previous one
+ * while the status holds, else now. */
+static void condition_ltt(char *ltt, size_t size, const char *type, const char *st,
+                          int64_t now, const char *prev_doc, size_t prev_len)
+{
+    char prev_status[16], prev_ltt[64];
+
+    if (prev_condition(prev_doc, prev_len, type, prev_status,
+                       sizeof(prev_status), prev_ltt, sizeof(prev_ltt)) &&
+        strcmp(prev_status, st) == 0)
+        snprintf(ltt, size, "%s", prev_ltt);
+    else
+        fc_time_format(ltt, size, now);
+}
+
 int fc_status_condition(struct json_object *conds, const char *type,
                         int status, const char *reason, const char *message,
                         int64_t now, const char *prev_doc, size_t prev_len)
 {
     struct json_object *c;
     const char *st = status ? "True" : "False";
-    char prev_status[16], prev_ltt[64], ltt[64];
+    char ltt[64];
 
-    if (prev_condition(prev_doc, prev_len, type, prev_status,
-                       sizeof(prev_status), prev_ltt, sizeof(prev_ltt)) &&
-        strcmp(prev_status, st) == 0)
-        snprintf(ltt, sizeof(ltt), "%s", prev_ltt);
-    else
-        fc_time_format(ltt, sizeof(ltt), now);
-
+    condition_ltt(ltt, sizeof(ltt), type, st, now, prev_doc, prev_len);
     c = json_object_new_object();
     if (!c)
         return fc_error_set(FC_ENOMEM, "condition");
@@ -751,4 +1136,20 @@ int fc_status_condition(struct json_object *conds, const char *type,
     json_object_object_add(c, "lastTransitionTime", json_object_new_string(ltt));
     json_object_array_add(conds, c);
     return FC_OK;
+}
+
+int fc_yw_condition(fc_yw *w, const char *type, int status, const char *reason,
+                    const char *message, int64_t now, const char *prev_doc, size_t prev_len)
+{
+    const char *st = status ? "True" : "False";
+    char ltt[64];
+
+    condition_ltt(ltt, sizeof(ltt), type, st, now, prev_doc, prev_len);
+    fc_yw_map_begin(w);
+    fc_yw_kstr(w, "lastTransitionTime", ltt);
+    fc_yw_kstr(w, "message", message ? message : "");
+    fc_yw_kstr(w, "reason", reason);
+    fc_yw_kstr(w, "status", st);
+    fc_yw_kstr(w, "type", type);
+    return fc_yw_map_end(w);
 }

@@ -13,8 +13,19 @@ the demo resources cloned under new ids until there are N, one flow
 mapping per line (the cost lines stay the demo's).
 
     python3 examples/sim/gen_estate.py --size 100000 > /tmp/estate-100k.yaml
+
+`--format jsonl` writes the same estate as JSON Lines, which the sim
+provider reads when the file name ends in .jsonl (much faster to write and
+to load than YAML at that size).  examples/sim/estate.jsonl is the demo
+estate in that form; tests/unit/test_sim.c checks that the two agree, so
+regenerate both together:
+
+    python3 examples/sim/gen_estate.py --format jsonl > examples/sim/estate.jsonl
+    python3 examples/sim/gen_estate.py --size 100000 --format jsonl > /tmp/estate-100k.jsonl
 """
+import argparse
 import hashlib
+import json
 import os
 import sys
 
@@ -257,6 +268,11 @@ S_VPC = "Amazon Virtual Private Cloud"
 
 
 def main():
+    ap = argparse.ArgumentParser(description="Writes the sim estate to stdout.")
+    ap.add_argument("--size", type=int, default=0,
+                    help="clone the demo resources until there are N")
+    ap.add_argument("--format", choices=("yaml", "jsonl"), default="yaml")
+    args = ap.parse_args()
     with open(PRICES) as f:
         prices = yaml.safe_load(f)
     resources = []
@@ -452,14 +468,12 @@ def main():
         "costs": {"anchor": "2026-09-01", "since": "2025-06-01", "lines": lines,
                   "spikes": spikes},
     }
-    size = 0
-    if len(sys.argv) == 3 and sys.argv[1] == "--size":
-        size = int(sys.argv[2])
-    elif len(sys.argv) != 1:
-        sys.exit("usage: gen_estate.py [--size N]")
-    if size:
-        estate["resources"] = clone(resources, size)
-    emit(estate, sys.stdout, compact=bool(size))
+    if args.size:
+        estate["resources"] = clone(resources, args.size)
+    if args.format == "jsonl":
+        emit_jsonl(estate, sys.stdout)
+    else:
+        emit(estate, sys.stdout, compact=bool(args.size))
 
 
 def clone(base, size):
@@ -543,6 +557,17 @@ def emit(e, out, compact=False):
     w("  spikes:\n")
     for s in c["spikes"]:
         w("    - %s\n" % flow(s))
+
+
+def emit_jsonl(e, out):
+    """The estate as JSON Lines (controller/cloud/sim.c): the root keys
+    other than resources and costs, one line per resource, then the costs."""
+    def line(obj):
+        out.write(json.dumps(obj, separators=(",", ":")) + "\n")
+    line({k: v for k, v in e.items() if k not in ("resources", "costs")})
+    for r in e["resources"]:
+        line({"resource": r})
+    line({"costs": e["costs"]})
 
 
 if __name__ == "__main__":

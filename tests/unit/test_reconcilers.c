@@ -402,6 +402,62 @@ static void test_reconcilers__output_is_deterministic(void **s)
     free(y);
 }
 
+/* The previous file of one recommendation, for the test below. */
+static int rec_prev(void *payload, const char *path, fc_buf *out)
+{
+    if (strcmp(path, "status/recommendations/idle-ec2-instance-i-stopped.yaml") != 0)
+        return FC_ENOTFOUND;
+    return fc_buf_puts(out, payload);
+}
+
+static void test_reconcilers__recommendation_keeps_transition_time(void **s)
+{
+    fixture f;
+    char *y = opt("i-running", "stop", "alice@example.com", NULL);
+    const fc_status_file *sf;
+    char now[32], want[1024];
+    (void)s;
+    run(&f, y);
+    fc_status_tree_dispose(&f.st);
+    fc_plan_dispose(&f.plan);
+    fc_status_tree_init(&f.st);
+    fc_plan_init(&f.plan);
+    add_rec(&f.recs, "idle-ec2-instance-i-stopped", "i-stopped", "stop");
+    f.pass.prev = rec_prev;
+    f.pass.prev_payload = "apiVersion: finops.dev/v1alpha1\n"
+                          "status:\n"
+                          "  conditions:\n"
+                          "  - lastTransitionTime: '2020-01-01T00:00:00Z'\n"
+                          "    status: 'True'\n"
+                          "    type: Open\n"
+                          "  - lastTransitionTime: '2020-02-02T00:00:00Z'\n"
+                          "    status: 'True'\n"
+                          "    type: Addressed\n";
+    f.pass.now = NOW + 3600;
+    assert_int_equal(fc_reconcile_all(&f.pass), FC_OK);
+    sf = fc_status_tree_get(&f.st, "status/recommendations/idle-ec2-instance-i-stopped.yaml");
+    assert_non_null(sf);
+    /* Open held: its time stays; Addressed flipped to False: now. */
+    fc_time_format(now, sizeof(now), NOW + 3600);
+    snprintf(want, sizeof(want),
+             "  conditions:\n"
+             "  - lastTransitionTime: \"2020-01-01T00:00:00Z\"\n"
+             "    message: idle for 7 days\n"
+             "    reason: Detected\n"
+             "    status: \"True\"\n"
+             "    type: Open\n"
+             "  - lastTransitionTime: \"%s\"\n"
+             "    message: no Optimization spec acts on it yet\n"
+             "    reason: AwaitingApproval\n"
+             "    status: \"False\"\n"
+             "    type: Addressed\n",
+             now);
+    if (!strstr(sf->data, want))
+        fail_msg("conditions not carried over:\n%s", sf->data);
+    done(&f);
+    free(y);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -422,6 +478,8 @@ int main(void)
         cmocka_unit_test_setup(test_reconcilers__proposals_are_loadable_specs, reset_authors),
         cmocka_unit_test_setup(test_reconcilers__invalid_object_gets_status, reset_authors),
         cmocka_unit_test_setup(test_reconcilers__output_is_deterministic, reset_authors),
+        cmocka_unit_test_setup(test_reconcilers__recommendation_keeps_transition_time,
+                               reset_authors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

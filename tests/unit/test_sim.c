@@ -1,8 +1,8 @@
 /*
  * test_sim.c - the sim provider and the inventory helpers: the shipped
  * estate loads and is rich enough for the demo, discovery is a pure
- * function of the clock, scopes filter, and bad estates fail with
- * file:line messages.
+ * function of the clock, scopes filter, bad estates fail with file:line
+ * messages, and a JSON Lines estate loads exactly as its YAML twin.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -293,6 +293,15 @@ static void test_sim__metric_windows_are_hour_aligned(void **state)
     fc_cloud_free(c);
 }
 
+/* Equal strings, or both NULL. */
+static void assert_same_str(const char *x, const char *y)
+{
+    if (!x || !y)
+        assert_ptr_equal(x, y);
+    else
+        assert_string_equal(x, y);
+}
+
 static void assert_same_inventory(const fc_inventory *a, const fc_inventory *b)
 {
     size_t i, j;
@@ -300,14 +309,28 @@ static void assert_same_inventory(const fc_inventory *a, const fc_inventory *b)
     assert_int_equal(a->nmetrics, b->nmetrics);
     assert_int_equal(a->ncosts, b->ncosts);
     assert_true(a->observed_at == b->observed_at);
+    assert_same_str(a->currency, b->currency);
     for (i = 0; i < a->nresources; i++) {
         const fc_resource *x = &a->resources[i], *y = &b->resources[i];
+        assert_int_equal(x->type, y->type);
         assert_string_equal(x->id, y->id);
+        assert_string_equal(x->account, y->account);
+        assert_string_equal(x->region, y->region);
+        assert_same_str(x->name, y->name);
         assert_string_equal(x->state, y->state);
+        assert_same_str(x->size_class, y->size_class);
+        assert_true(x->size == y->size);
+        assert_same_str(x->attached_to, y->attached_to);
+        assert_true(x->created == y->created);
         assert_int_equal(x->ntags, y->ntags);
         for (j = 0; j < x->ntags; j++) {
             assert_string_equal(x->tags[j].key, y->tags[j].key);
             assert_string_equal(x->tags[j].value, y->tags[j].value);
+        }
+        assert_int_equal(x->nattrs, y->nattrs);
+        for (j = 0; j < x->nattrs; j++) {
+            assert_string_equal(x->attrs[j].key, y->attrs[j].key);
+            assert_string_equal(x->attrs[j].value, y->attrs[j].value);
         }
     }
     for (i = 0; i < a->nmetrics; i++) {
@@ -539,14 +562,15 @@ static void test_sim__rejects_bad_lookbacks(void **state)
     fc_cloud_free(c);
 }
 
-/* Writes text to a temp file and opens it as an estate. */
-static int open_text(const char *text, char *path, size_t size, fc_cloud **out)
+/* Writes text to a temp file named *ext and opens it as an estate. */
+static int open_text_as(const char *text, const char *ext, char *path, size_t size,
+                        fc_cloud **out)
 {
     int fd;
     FILE *f;
     int rc;
-    snprintf(path, size, "/tmp/fc-test-estate-XXXXXX");
-    fd = mkstemp(path);
+    snprintf(path, size, "/tmp/fc-test-estate-XXXXXX%s", ext);
+    fd = mkstemps(path, (int)strlen(ext));
     assert_true(fd >= 0);
     f = fdopen(fd, "w");
     assert_non_null(f);
@@ -557,11 +581,17 @@ static int open_text(const char *text, char *path, size_t size, fc_cloud **out)
     return rc;
 }
 
-static void expect_error(const char *text, const char *needle, int line)
+static int open_text(const char *text, char *path, size_t size, fc_cloud **out)
+{
+    return open_text_as(text, "", path, size, out);
+}
+
+static void expect_error_as(const char *text, const char *ext, const char *needle,
+                            int line)
 {
     char path[64], want[128];
     fc_cloud *c = (fc_cloud *)1;
-    int rc = open_text(text, path, sizeof(path), &c);
+    int rc = open_text_as(text, ext, path, sizeof(path), &c);
     assert_int_equal(rc, FC_EPARSE);
     assert_null(c);
     if (!strstr(fc_error_last(), needle))
@@ -569,6 +599,11 @@ static void expect_error(const char *text, const char *needle, int line)
     snprintf(want, sizeof(want), "%s:%d: ", path, line);
     if (!strstr(fc_error_last(), want))
         fail_msg("'%s' does not start with '%s'", fc_error_last(), want);
+}
+
+static void expect_error(const char *text, const char *needle, int line)
+{
+    expect_error_as(text, "", needle, line);
 }
 
 #define HEAD                                                                   \
@@ -733,6 +768,195 @@ static void test_sim__aliases_still_load(void **state)
     expect_error(HEAD "resources: []\ncolour: blue\n", "unknown key 'colour'", 6);
 }
 
+static fc_cloud *open_shipped(const char *name)
+{
+    const char *src = getenv("FC_SOURCE_DIR");
+    char *p = fc_asprintf("%s/examples/sim/%s", src ? src : ".", name);
+    fc_cloud *c = NULL;
+    int rc = fc_sim_open(&c, p);
+    if (rc)
+        fail_msg("%s: %s", p, fc_error_last());
+    free(p);
+    return c;
+}
+
+/* examples/sim/estate.jsonl is estate.yaml as JSON Lines (both from
+ * examples/sim/gen_estate.py): the two loaders build the same sim. */
+static void test_sim__jsonl_and_yaml_estates_agree(void **state)
+{
+    fc_cloud *y = open_shipped("estate.yaml"), *j = open_shipped("estate.jsonl");
+    fc_inventory a, b;
+    fc_scope_account prod;
+    (void)state;
+
+    discover(y, at("2026-11-20T12:00:00Z"), 14, 62, NULL, 0, &a);
+    discover(j, at("2026-11-20T12:00:00Z"), 14, 62, NULL, 0, &b);
+    assert_true(a.nresources > 100);
+    assert_true(a.nmetrics > 100);
+    assert_true(a.ncosts > 100);
+    assert_same_inventory(&a, &b);
+    fc_inventory_dispose(&a);
+    fc_inventory_dispose(&b);
+
+    /* A scoped discovery, with the spikes' cost detail rows. */
+    memset(&prod, 0, sizeof(prod));
+    prod.account = "402918374651";
+    discover(y, at("2026-11-14T00:00:00Z"), 3, 30, &prod, 1, &a);
+    discover(j, at("2026-11-14T00:00:00Z"), 3, 30, &prod, 1, &b);
+    assert_true(a.nresources > 10);
+    assert_same_inventory(&a, &b);
+    assert_int_equal(a.ncost_details, b.ncost_details);
+    fc_inventory_dispose(&a);
+    fc_inventory_dispose(&b);
+    fc_cloud_free(y);
+    fc_cloud_free(j);
+}
+
+/* JSON scalars read as the YAML scalars with the same text: numbers,
+ * booleans, and null as an empty value. */
+static void test_sim__jsonl_scalars_read_as_yaml(void **state)
+{
+    fc_cloud *y = NULL, *j = NULL;
+    const fc_resource *r;
+    fc_inventory a, b;
+    char path[64];
+    (void)state;
+
+    assert_int_equal(
+        open_text(HEAD "resources:\n"
+                       "  - {type: ec2-instance, id: i-1, account: \"111122223333\","
+                       " region: eu-west-1, created: 2026-01-02T03:00:00Z,"
+                       " tags: {n: 7, f: 0.1, b: true, e: }, attrs: {big: 1e21},"
+                       " metrics: {CPUUtilization: {profile: diurnal,"
+                       " mean: 40.5, jitter: 3, amplitude: 0.3}}}\n"
+                       "  - {type: ebs-volume, id: 12345, account: \"111122223333\","
+                       " region: eu-west-1, size: 2.5e2, name: false}\n"
+                       "costs:\n  anchor: 2026-01-01\n  lines:\n"
+                       "    - {account: \"111122223333\", service: S, base: 12.25,"
+                       " trend: -0.001}\n",
+                  path, sizeof(path), &y),
+        FC_OK);
+    assert_int_equal(
+        open_text_as(
+            "{\"seed\":1,\"accounts\":[{\"id\":\"111122223333\",\"name\":\"a\"}],"
+            "\"regions\":[\"eu-west-1\"]}\n"
+            "\n"
+            "{\"resource\":{\"type\":\"ec2-instance\",\"id\":\"i-1\","
+            "\"account\":\"111122223333\",\"region\":\"eu-west-1\","
+            "\"created\":\"2026-01-02T03:00:00Z\","
+            "\"tags\":{\"n\":7,\"f\":0.1,\"b\":true,\"e\":null},"
+            "\"attrs\":{\"big\":1e21},"
+            "\"metrics\":{\"CPUUtilization\":{\"profile\":\"diurnal\","
+            "\"mean\":40.5,\"jitter\":3,\"amplitude\":0.3}}}}\n"
+            "  {\"resource\": {\"type\": \"ebs-volume\", \"id\": 12345,"
+            " \"account\": \"111122223333\", \"region\": \"eu-west-1\","
+            " \"size\": 250.0, \"name\": false}}  \r\n"
+            "{\"costs\":{\"anchor\":\"2026-01-01\",\"lines\":[{\"account\":"
+            "\"111122223333\",\"service\":\"S\",\"base\":12.25,\"trend\":-1e-3}]}}",
+            ".jsonl", path, sizeof(path), &j),
+        FC_OK);
+    discover(y, at("2026-03-01T00:00:00Z"), 7, 30, NULL, 0, &a);
+    discover(j, at("2026-03-01T00:00:00Z"), 7, 30, NULL, 0, &b);
+    assert_int_equal(a.nresources, 2);
+    assert_int_equal(a.ncosts, 30);
+    assert_same_inventory(&a, &b);
+    assert_non_null(r = fc_inventory_find(&b, NULL, NULL, "i-1"));
+    assert_string_equal(fc_resource_tag(r, "n"), "7");
+    assert_string_equal(fc_resource_tag(r, "f"), "0.1");
+    assert_string_equal(fc_resource_tag(r, "b"), "true");
+    assert_string_equal(fc_resource_tag(r, "e"), "");
+    assert_string_equal(fc_resource_attr(r, "big"), "1e21");
+    assert_non_null(fc_inventory_metric(&b, "i-1", "CPUUtilization"));
+    assert_non_null(r = by_name(&b, "false"));
+    assert_string_equal(r->id, "12345");
+    assert_true(r->size == 250);
+    fc_inventory_dispose(&a);
+    fc_inventory_dispose(&b);
+    fc_cloud_free(y);
+    fc_cloud_free(j);
+}
+
+#define JHEAD                                                                            \
+    "{\"seed\":1,\"accounts\":[{\"id\":\"111122223333\",\"name\":\"a\"}],"               \
+    "\"regions\":[\"eu-west-1\"]}\n"
+#define JVOL(id, extra)                                                                  \
+    "{\"resource\":{\"type\":\"ebs-volume\",\"id\":\"" id "\","                          \
+    "\"account\":\"111122223333\",\"region\":\"eu-west-1\"" extra "}}"
+
+static void jsonl_error(const char *text, const char *needle, int line)
+{
+    expect_error_as(text, ".jsonl", needle, line);
+}
+
+static void test_sim__jsonl_errors_name_file_and_line(void **state)
+{
+    fc_cloud *c = (fc_cloud *)1;
+    char path[64];
+    (void)state;
+
+    /* Not JSON, and JSON that does not end where the line does. */
+    jsonl_error(JHEAD JVOL("v-1", "") "\n{resource: 1}\n", "(line): invalid JSON", 3);
+    jsonl_error(JHEAD JVOL("v-1", "") " x\n", "(line): invalid JSON at column", 2);
+    jsonl_error(JHEAD "\n" JVOL("v-1", "") JVOL("v-2", "") "\n",
+                "(line): invalid JSON at column", 3);
+    jsonl_error(JHEAD "{\"resource\":\n{}}\n", "does not end on this line", 2);
+    jsonl_error("seed: 1\naccounts: []\n", "(line): invalid JSON", 1);
+    /* Wrong-typed fields, in the YAML loader's words. */
+    jsonl_error(JHEAD JVOL("v-1", "") "\n" JVOL("v-2", ",\"size\":\"lots\"") "\n",
+                "resources[1]: 'lots' is not a number", 3);
+    jsonl_error(JHEAD JVOL("v-1", ",\"size\":true") "\n", "'true' is not a number", 2);
+    jsonl_error(JHEAD JVOL("v-1", ",\"size\":null") "\n",
+                "resources[0]: must be a number", 2);
+    jsonl_error(JHEAD JVOL("v-1", ",\"tags\":[\"a\"]") "\n",
+                "resources[0].tags: must be a mapping", 2);
+    jsonl_error(JHEAD JVOL("v-1", ",\"name\":{}") "\n",
+                "resources[0]: must be a non-empty string", 2);
+    jsonl_error(JHEAD JVOL("v-1", ",\"sise\":3") "\n", "resources[0]: unknown key 'sise'",
+                2);
+    jsonl_error(JHEAD "{\"resource\":[1]}\n", "resources[0]: must be a mapping", 2);
+    jsonl_error(JHEAD JVOL("v-1", "") "\n" JVOL("v-1", "") "\n",
+                "resources[1]: duplicate resource id 'v-1'", 3);
+    jsonl_error("{\"seed\":1,\"accounts\":[{\"id\":1234}],\"regions\":[\"a\"]}\n",
+                "accounts[0]: id '1234' must be 12 digits", 1);
+    /* Unknown top-level keys, on the first line and after it. */
+    jsonl_error(JHEAD JVOL("v-1", "") "\n{\"colour\":\"blue\"}\n",
+                "(root): unknown key 'colour'", 3);
+    jsonl_error("{\"seed\":1,\"colour\":\"blue\",\"accounts\":[],\"regions\":[]}\n",
+                "(root): unknown key 'colour'", 1);
+    jsonl_error(JHEAD "{\"resource\":{},\"costs\":{}}\n", "(line): lines after the first",
+                2);
+    jsonl_error(JHEAD "[1]\n", "(line): lines after the first", 2);
+    jsonl_error(JHEAD "null\n", "(line): must be a JSON object", 2);
+    jsonl_error("[]\n", "(root): must be a JSON object", 1);
+    jsonl_error("{\"seed\":1,\"accounts\":[],\"regions\":[],\"resources\":[]}\n",
+                "resources and costs are not in the first line", 1);
+    /* Costs: checked as in YAML, given once. */
+    jsonl_error(JHEAD "{\"costs\":{\"lines\":[{\"account\":\"111122223333\","
+                      "\"service\":\"S\",\"base\":1}]}}\n",
+                "costs: missing required key 'anchor'", 2);
+    jsonl_error(JHEAD "{\"costs\":{}}\n\n{\"costs\":{}}\n", "costs: given twice", 4);
+    /* Text the YAML reader would not take either. */
+    jsonl_error(JHEAD JVOL("v-\xff", "") "\n", "(line): not valid UTF-8", 2);
+    jsonl_error(JHEAD JVOL("v-\\u0000", "") "\n", "strings must not contain \\u0000", 2);
+    /* Deeper than the loader goes. */
+    jsonl_error(JHEAD "{\"resource\":{\"tags\":"
+                      "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[["
+                      "]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]"
+                      "}}\n",
+                "(line): invalid JSON", 2);
+
+    /* Blank lines only: nothing to name a line by. */
+    assert_int_equal(open_text_as("\n \n", ".jsonl", path, sizeof(path), &c), FC_EPARSE);
+    assert_null(c);
+    assert_non_null(strstr(fc_error_last(), "empty estate file"));
+    /* A head alone is a minimal estate, as `resources: []` is in YAML. */
+    assert_int_equal(open_text_as(JHEAD, ".jsonl", path, sizeof(path), &c), FC_OK);
+    fc_cloud_free(c);
+    assert_int_equal(fc_sim_open(&c, "/nonexistent/estate.jsonl"), FC_ENOTFOUND);
+    assert_null(c);
+    assert_non_null(strstr(fc_error_last(), "/nonexistent/estate.jsonl"));
+}
+
 /* Generated series: chunked reads equal point reads, the (resource,
  * metric) index finds what the scan finds, and the hash follows the
  * generator. */
@@ -792,6 +1016,9 @@ int main(void)
         cmocka_unit_test(test_sim__bad_estates_name_file_and_line),
         cmocka_unit_test(test_sim__streamed_and_whole_loads_agree),
         cmocka_unit_test(test_sim__aliases_still_load),
+        cmocka_unit_test(test_sim__jsonl_and_yaml_estates_agree),
+        cmocka_unit_test(test_sim__jsonl_scalars_read_as_yaml),
+        cmocka_unit_test(test_sim__jsonl_errors_name_file_and_line),
         cmocka_unit_test(test_sim__generated_series_read_index_hash),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

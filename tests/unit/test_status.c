@@ -10,6 +10,7 @@
 #include "controller/core/fc_error.h"
 #include "controller/status/fc_status.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -294,6 +295,252 @@ static void test_status__direct_writer_matches_libyaml(void **state)
     }
 }
 
+/* ---- the streaming writer matches fc_yaml_emit -------------------------- */
+
+static int str_cmp(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Writes o through w as a caller would: keys sorted, numbers by decimals. */
+static void yw_write(fc_yw *w, struct json_object *o)
+{
+    const char *text, *dot, *keys[64];
+    size_t n = 0, i;
+
+    switch (json_object_get_type(o)) {
+    case json_type_null:
+        assert_int_equal(fc_yw_str(w, NULL), FC_OK);
+        return;
+    case json_type_boolean:
+        assert_int_equal(fc_yw_bool(w, json_object_get_boolean(o)), FC_OK);
+        return;
+    case json_type_int:
+        assert_int_equal(fc_yw_int(w, json_object_get_int64(o)), FC_OK);
+        return;
+    case json_type_double: /* made by fc_status_number(v, decimals) */
+        text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
+        dot = strchr(text, '.');
+        assert_int_equal(fc_yw_number(w, json_object_get_double(o),
+                                      dot ? (int)strlen(dot + 1) : 0), FC_OK);
+        return;
+    case json_type_string:
+        assert_int_equal(fc_yw_str(w, json_object_get_string(o)), FC_OK);
+        return;
+    case json_type_array:
+        assert_int_equal(fc_yw_seq_begin(w), FC_OK);
+        for (i = 0; i < json_object_array_length(o); i++)
+            yw_write(w, json_object_array_get_idx(o, i));
+        assert_int_equal(fc_yw_seq_end(w), FC_OK);
+        return;
+    case json_type_object: {
+        json_object_object_foreach(o, k, v)
+        {
+            (void)v;
+            assert_true(n < 64);
+            keys[n++] = k;
+        }
+        qsort(keys, n, sizeof(*keys), str_cmp);
+        assert_int_equal(fc_yw_map_begin(w), FC_OK);
+        for (i = 0; i < n; i++) {
+            assert_int_equal(fc_yw_key(w, keys[i]), FC_OK);
+            yw_write(w, json_object_object_get(o, keys[i]));
+        }
+        assert_int_equal(fc_yw_map_end(w), FC_OK);
+        return;
+    }
+    }
+    fail();
+}
+
+static void expect_same_bytes(fc_yw *w, struct json_object *doc, unsigned i)
+{
+    fc_buf a, b;
+    fc_buf_init(&a);
+    fc_buf_init(&b);
+    assert_int_equal(fc_buf_puts(&a, "kept:"), FC_OK); /* finish appends */
+    assert_int_equal(fc_buf_puts(&b, "kept:"), FC_OK);
+    yw_write(w, doc);
+    assert_int_equal(fc_yw_finish(w, &a), FC_OK);
+    assert_int_equal(fc_yaml_emit(&b, doc), FC_OK);
+    if (a.len != b.len || memcmp(a.data, b.data, a.len) != 0)
+        fail_msg("document %u differs:\n--- fc_yw\n%s\n--- fc_yaml_emit\n%s", i, a.data,
+                 b.data);
+    fc_buf_dispose(&a);
+    fc_buf_dispose(&b);
+}
+
+static void test_status__stream_writer_matches_emit(void **state)
+{
+    static const char *const strings[] = {
+        "plain words", "yes", "No", "on", "~", "null", "true", "1.0", "42", "-7", "0x1F",
+        "2026-11-20", "12:30", "", " leading", "trailing ", "a: b", "a:b", "x #y", "#x",
+        "- item", "-x", "? q", "'quoted'", "it's", "say \"hi\"", "back\\slash",
+        "multi\nline", "tab\there", "unicode \xc3\xbc and \xe2\x82\xac", "---", "...x",
+        "[a]", "{b}", "&a", "*a", "!t", "|", ">", "%p", "@a", "`b", ",c",
+        "a long message that goes well beyond the hundred column width of the emitter so "
+        "that it folds at a space once the column passes the width, twice even, with "
+        "'quotes' and: colons",
+    };
+    struct json_object *doc = json_object_new_object();
+    struct json_object *inner = json_object_new_object();
+    struct json_object *list = json_object_new_array();
+    fc_yw w;
+    char key[16];
+    unsigned i;
+    (void)state;
+
+    for (i = 0; i < FC_ARRAY_LEN(strings); i++) {
+        struct json_object *item = json_object_new_object();
+        snprintf(key, sizeof(key), "k%02u", i);
+        json_object_object_add(doc, key, json_object_new_string(strings[i]));
+        json_object_object_add(item, "text", json_object_new_string(strings[i]));
+        json_object_object_add(item, "n", json_object_new_int((int)i - 3));
+        json_object_array_add(list, item);
+        json_object_array_add(list, json_object_new_string(strings[i]));
+    }
+    /* Keys that need quotes too. */
+    json_object_object_add(inner, "yes", json_object_new_string("k"));
+    json_object_object_add(inner, "a key: with colon", json_object_new_boolean(0));
+    json_object_object_add(inner, "402918374651", NULL);
+    json_object_object_add(inner, "empty map", json_object_new_object());
+    json_object_object_add(inner, "empty seq", json_object_new_array());
+    json_object_object_add(inner, "money", fc_status_number(-0.0, 2));
+    json_object_object_add(inner, "ratio", fc_status_number(1234.5678, 3));
+    json_object_object_add(inner, "whole", fc_status_number(7, 0));
+    json_object_object_add(inner, "big", json_object_new_int64(INT64_MIN));
+    json_object_object_add(doc, "inner", inner);
+    json_object_object_add(doc, "list", list);
+    json_object_object_add(doc, "nothing", NULL);
+
+    fc_yw_init(&w);
+    expect_same_bytes(&w, doc, 0);
+    /* Each string alone as a value and as a key, in a mapping and a list. */
+    for (i = 0; i < FC_ARRAY_LEN(strings); i++) {
+        struct json_object *one = json_object_new_object();
+        struct json_object *seq = json_object_new_array();
+        json_object_array_add(seq, json_object_new_string(strings[i]));
+        json_object_object_add(one, strings[i], json_object_new_string(strings[i]));
+        json_object_object_add(one, "zz", seq);
+        expect_same_bytes(&w, one, i + 1);
+        json_object_put(one);
+    }
+    /* The random documents of the test above, every shape the writers know
+     * and those only libyaml takes. */
+    rng_state = 7;
+    for (i = 0; i < 3000; i++) {
+        struct json_object *r;
+        safe_only = i % 2;
+        r = random_object(0);
+        expect_same_bytes(&w, r, 1000 + i);
+        json_object_put(r);
+    }
+    fc_yw_dispose(&w);
+    json_object_put(doc);
+}
+
+static void test_status__stream_writer_refuses_misuse(void **state)
+{
+    fc_yw w;
+    fc_buf out;
+    (void)state;
+    fc_yw_init(&w);
+    fc_buf_init(&out);
+
+    /* Keys out of strcmp order would not give fc_yaml_emit's bytes. */
+    assert_int_equal(fc_yw_map_begin(&w), FC_OK);
+    assert_int_equal(fc_yw_kstr(&w, "b", "x"), FC_OK);
+    assert_int_equal(fc_yw_key(&w, "a"), FC_EINVALID);
+    assert_int_equal(fc_yw_str(&w, "y"), FC_EINVALID); /* sticky */
+    assert_int_equal(fc_yw_map_end(&w), FC_EINVALID);
+    assert_int_equal(fc_yw_finish(&w, &out), FC_EINVALID);
+    assert_int_equal(out.len, 0);
+
+    /* Upper case sorts before lower case, as strcmp has it. */
+    assert_int_equal(fc_yw_map_begin(&w), FC_OK);
+    assert_int_equal(fc_yw_kstr(&w, "lastTransitionTime", "t"), FC_OK);
+    assert_int_equal(fc_yw_kstr(&w, "Zeta", "z"), FC_EINVALID);
+    fc_yw_reset(&w);
+
+    /* A repeated key, in a nested mapping; order is per mapping. */
+    assert_int_equal(fc_yw_map_begin(&w), FC_OK);
+    assert_int_equal(fc_yw_key(&w, "m"), FC_OK);
+    assert_int_equal(fc_yw_map_begin(&w), FC_OK);
+    assert_int_equal(fc_yw_kstr(&w, "z", "1"), FC_OK);
+    assert_int_equal(fc_yw_map_end(&w), FC_OK);
+    assert_int_equal(fc_yw_key(&w, "n"), FC_OK);
+    assert_int_equal(fc_yw_map_begin(&w), FC_OK);
+    assert_int_equal(fc_yw_kstr(&w, "a", "1"), FC_OK);
+    assert_int_equal(fc_yw_kstr(&w, "a", "2"), FC_EINVALID);
+    fc_yw_reset(&w);
+
+    /* A value without a key, a key in a sequence, unbalanced ends. */
+    assert_int_equal(fc_yw_map_begin(&w), FC_OK);
+    assert_int_equal(fc_yw_str(&w, "v"), FC_EINVALID);
+    fc_yw_reset(&w);
+    assert_int_equal(fc_yw_seq_begin(&w), FC_OK);
+    assert_int_equal(fc_yw_key(&w, "k"), FC_EINVALID);
+    fc_yw_reset(&w);
+    assert_int_equal(fc_yw_map_begin(&w), FC_OK);
+    assert_int_equal(fc_yw_seq_end(&w), FC_EINVALID);
+    fc_yw_reset(&w);
+    assert_int_equal(fc_yw_map_begin(&w), FC_OK);
+    assert_int_equal(fc_yw_finish(&w, &out), FC_EINVALID); /* not closed */
+    assert_int_equal(out.len, 0);
+
+    /* After a reset the writer serves the next document. */
+    assert_int_equal(fc_yw_map_begin(&w), FC_OK);
+    assert_int_equal(fc_yw_kstr(&w, "a", NULL), FC_OK);
+    assert_int_equal(fc_yw_map_end(&w), FC_OK);
+    assert_int_equal(fc_yw_finish(&w, &out), FC_OK);
+    assert_string_equal(out.data, "a: null\n");
+    fc_buf_dispose(&out);
+    fc_yw_dispose(&w);
+}
+
+static void test_status__stream_condition_matches_json(void **state)
+{
+    static const char prev[] = "status:\n"
+                               "  conditions:\n"
+                               "  - lastTransitionTime: '2020-01-01T00:00:00Z'\n"
+                               "    status: 'True'\n"
+                               "    type: Ready\n"
+                               "  - lastTransitionTime: '2020-01-02T00:00:00Z'\n"
+                               "    status: 'True'\n"
+                               "    type: Valid\n";
+    struct json_object *doc = json_object_new_object(), *conds = json_object_new_array();
+    fc_yw w;
+    fc_buf a, b;
+    (void)state;
+    /* Ready held (time kept), Valid flipped (now). */
+    assert_int_equal(fc_status_condition(conds, "Ready", 1, "Ok", "fine", 1700000000, prev,
+                                         sizeof(prev) - 1), FC_OK);
+    assert_int_equal(fc_status_condition(conds, "Valid", 0, "Bad", NULL, 1700000000, prev,
+                                         sizeof(prev) - 1), FC_OK);
+    json_object_object_add(doc, "conditions", conds);
+    fc_yw_init(&w);
+    fc_buf_init(&a);
+    fc_buf_init(&b);
+    fc_yw_map_begin(&w);
+    fc_yw_key(&w, "conditions");
+    fc_yw_seq_begin(&w);
+    assert_int_equal(fc_yw_condition(&w, "Ready", 1, "Ok", "fine", 1700000000, prev,
+                                     sizeof(prev) - 1), FC_OK);
+    assert_int_equal(fc_yw_condition(&w, "Valid", 0, "Bad", NULL, 1700000000, prev,
+                                     sizeof(prev) - 1), FC_OK);
+    fc_yw_seq_end(&w);
+    fc_yw_map_end(&w);
+    assert_int_equal(fc_yw_finish(&w, &a), FC_OK);
+    assert_int_equal(fc_yaml_emit(&b, doc), FC_OK);
+    assert_string_equal(a.data, b.data);
+    assert_non_null(strstr(a.data, "lastTransitionTime: \"2020-01-01T00:00:00Z\""));
+    assert_null(strstr(a.data, "2020-01-02"));
+    fc_buf_dispose(&a);
+    fc_buf_dispose(&b);
+    fc_yw_dispose(&w);
+    json_object_put(doc);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -306,6 +553,9 @@ int main(void)
         cmocka_unit_test(test_status__garbage_previous_file_is_ignored),
         cmocka_unit_test(test_status__tree_replaces_and_sorts),
         cmocka_unit_test(test_status__direct_writer_matches_libyaml),
+        cmocka_unit_test(test_status__stream_writer_matches_emit),
+        cmocka_unit_test(test_status__stream_writer_refuses_misuse),
+        cmocka_unit_test(test_status__stream_condition_matches_json),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

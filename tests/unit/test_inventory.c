@@ -1,0 +1,175 @@
+/*
+ * test_inventory.c - inventory storage: resources packed into one block per
+ * copy, unpacked before a provider amends them, and series names.
+ */
+#include "controller/cloud/fc_cloud.h"
+#include "controller/core/fc_error.h"
+#include "controller/core/fc_util.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+static void sample(fc_resource *r, fc_tag *tags, fc_tag *attrs)
+{
+    memset(r, 0, sizeof(*r));
+    r->type = FC_RES_EBS_VOLUME;
+    r->id = "vol-0123";
+    r->account = "111111111111";
+    r->region = "eu-west-1";
+    r->state = "in-use";
+    r->size_class = "gp2";
+    r->size = 100;
+    r->attached_to = "i-0abc";
+    r->created = 1700000000;
+    tags[0].key = "env";
+    tags[0].value = "prod";
+    tags[1].key = "team";
+    tags[1].value = "";
+    r->tags = tags;
+    r->ntags = 2;
+    attrs[0].key = "iops";
+    attrs[0].value = "300";
+    r->attrs = attrs;
+    r->nattrs = 1;
+    /* name stays NULL: optional fields keep their absence */
+}
+
+static void test_inventory__packed_copy_is_equal(void **state)
+{
+    fc_inventory inv;
+    fc_resource src;
+    fc_tag tags[2], attrs[1];
+    const fc_resource *r;
+    (void)state;
+
+    sample(&src, tags, attrs);
+    fc_inventory_init(&inv);
+    assert_int_equal(fc_inventory_add_resource(&inv, &src), FC_OK);
+    src.id = "vol-0456";
+    src.ntags = 0;
+    src.tags = NULL;
+    src.nattrs = 0;
+    src.attrs = NULL;
+    assert_int_equal(fc_inventory_add_resource(&inv, &src), FC_OK);
+    r = &inv.resources[0];
+    assert_non_null(r->slab);
+    assert_string_equal(r->id, "vol-0123");
+    assert_string_equal(r->account, "111111111111");
+    assert_string_equal(r->region, "eu-west-1");
+    assert_null(r->name);
+    assert_string_equal(r->state, "in-use");
+    assert_string_equal(r->size_class, "gp2");
+    assert_string_equal(r->attached_to, "i-0abc");
+    assert_true(r->size == 100 && r->created == 1700000000);
+    assert_int_equal(r->ntags, 2);
+    assert_string_equal(fc_resource_tag(r, "env"), "prod");
+    assert_string_equal(fc_resource_tag(r, "team"), "");
+    assert_string_equal(fc_resource_attr(r, "iops"), "300");
+    /* the copy shares nothing with the source */
+    assert_ptr_not_equal(r->tags, tags);
+    assert_ptr_not_equal(r->id, src.id);
+    r = &inv.resources[1];
+    assert_string_equal(r->id, "vol-0456");
+    assert_null(r->tags);
+    assert_null(r->attrs);
+    assert_int_equal(fc_inventory_index(&inv), FC_OK);
+    assert_ptr_equal(fc_inventory_find(&inv, NULL, NULL, "vol-0456"), r);
+    fc_inventory_dispose(&inv);
+}
+
+static void test_inventory__unpack_then_amend(void **state)
+{
+    fc_inventory inv;
+    fc_resource src, *r;
+    fc_tag tags[2], attrs[1], *t;
+    (void)state;
+
+    sample(&src, tags, attrs);
+    fc_inventory_init(&inv);
+    assert_int_equal(fc_inventory_add_resource(&inv, &src), FC_OK);
+    r = &inv.resources[0];
+    assert_int_equal(fc_resource_unpack(r), FC_OK);
+    assert_null(r->slab);
+    assert_int_equal(fc_resource_unpack(r), FC_OK); /* already loose: no-op */
+    assert_string_equal(fc_resource_tag(r, "env"), "prod");
+    /* what a provider does after discovery: grow the arrays, replace a field */
+    t = realloc(r->tags, 3 * sizeof(*t));
+    assert_non_null(t);
+    r->tags = t;
+    t[2].key = fc_strdup("owner");
+    t[2].value = fc_strdup("data");
+    r->ntags = 3;
+    free(r->state);
+    r->state = fc_strdup("available");
+    assert_string_equal(fc_resource_tag(r, "owner"), "data");
+    assert_string_equal(r->state, "available");
+    assert_string_equal(r->id, "vol-0123");
+    fc_inventory_dispose(&inv);
+}
+
+static void test_inventory__copy_of_packed_is_loose(void **state)
+{
+    fc_inventory inv;
+    fc_resource src, copy;
+    fc_tag tags[2], attrs[1];
+    (void)state;
+
+    sample(&src, tags, attrs);
+    fc_inventory_init(&inv);
+    assert_int_equal(fc_inventory_add_resource(&inv, &src), FC_OK);
+    assert_int_equal(fc_resource_copy(&copy, &inv.resources[0]), FC_OK);
+    assert_null(copy.slab);
+    assert_string_equal(copy.attached_to, "i-0abc");
+    fc_inventory_dispose(&inv); /* the copy outlives the inventory */
+    assert_string_equal(fc_resource_attr(&copy, "iops"), "300");
+    free(copy.state);
+    copy.state = fc_strdup("deleting");
+    fc_resource_dispose(&copy);
+}
+
+static void test_inventory__series_names(void **state)
+{
+    fc_inventory inv;
+    double *v = malloc(3 * sizeof(*v));
+    const fc_metric_series *s;
+    (void)state;
+
+    assert_non_null(v);
+    v[0] = 1;
+    v[1] = 2;
+    v[2] = 3;
+    fc_inventory_init(&inv);
+    assert_int_equal(fc_inventory_add_metric_take(&inv, "i-0abc", "CPUUtilization", 0, 3600,
+                                                  v, 3),
+                     FC_OK);
+    assert_int_equal(fc_inventory_add_metric_take(&inv, "i-0abc", "NetworkIn", 0, 3600, NULL,
+                                                  0),
+                     FC_OK);
+    assert_int_equal(fc_inventory_index(&inv), FC_OK);
+    s = fc_inventory_metric(&inv, "i-0abc", "CPUUtilization");
+    assert_non_null(s);
+    assert_string_equal(s->resource_id, "i-0abc");
+    assert_string_equal(s->metric, "CPUUtilization");
+    assert_true(s->values[2] == 3);
+    s = fc_inventory_metric(&inv, "i-0abc", "NetworkIn");
+    assert_non_null(s);
+    assert_string_equal(s->metric, "NetworkIn");
+    assert_null(fc_inventory_metric(&inv, "i-0abc", "NetworkOut"));
+    fc_inventory_dispose(&inv);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_inventory__packed_copy_is_equal),
+        cmocka_unit_test(test_inventory__unpack_then_amend),
+        cmocka_unit_test(test_inventory__copy_of_packed_is_loose),
+        cmocka_unit_test(test_inventory__series_names),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
