@@ -317,7 +317,8 @@ static inline void fc_cloud_free(fc_cloud *c)
         c->ops->free(c);
 }
 
-/* The embedded simulated cloud, loaded from a YAML estate file. */
+/* The embedded simulated cloud, loaded from an estate file: YAML, or JSON
+ * Lines when the path ends in .jsonl (see sim.c). */
 int fc_sim_open(fc_cloud **out, const char *estate_path);
 /* Same, with apply() persisting its changes in <state_dir>/sim-state.json,
  * which is laid over the estate at open (state_dir NULL = in memory only). */

@@ -113,6 +113,9 @@ typedef struct {
     fc_kv *parameters;   /* action parameters */
     size_t nparameters;
     char *policy;        /* name of the Policy that produced it, or NULL */
+    /* Set when every string and array above lives in this one block (the
+     * engine's output: one allocation per recommendation); read-only. */
+    void *slab;
 } fc_recommendation;
 
 typedef struct {

@@ -85,6 +85,11 @@ static void free_kvs(fc_kv *kv, size_t n)
 
 static void rec_dispose(fc_recommendation *r)
 {
+    if (r->slab) {
+        free(r->slab);
+        memset(r, 0, sizeof(*r));
+        return;
+    }
     free(r->id);
     free(r->rule);
     free(r->account);
@@ -360,6 +365,74 @@ static int rec_start(fc_recommendation *r, const char *rule,
     return FC_OK;
 }
 
+static size_t str_size(const char *s) { return s ? strlen(s) + 1 : 0; }
+
+static char *put_str(char **at, const char *s)
+{
+    char *dst = *at;
+    size_t n;
+    if (!s)
+        return NULL;
+    n = strlen(s) + 1;
+    memcpy(dst, s, n);
+    *at += n;
+    return dst;
+}
+
+static size_t kvs_size(const fc_kv *kv, size_t n)
+{
+    size_t i, bytes = n * sizeof(*kv);
+    for (i = 0; i < n; i++)
+        bytes += str_size(kv[i].key) + str_size(kv[i].value);
+    return bytes;
+}
+
+static void put_kvs(char **at, fc_kv *dst, const fc_kv *src, size_t n)
+{
+    size_t i;
+    for (i = 0; i < n; i++) {
+        dst[i].key = put_str(at, src[i].key);
+        dst[i].value = put_str(at, src[i].value);
+    }
+}
+
+/* Moves r's strings and arrays into one block (a 100k-resource estate has
+ * tens of thousands of recommendations, each two dozen small allocations
+ * otherwise).  r is unchanged when memory is short. */
+static void rec_pack(fc_recommendation *r)
+{
+    fc_recommendation p = *r;
+    size_t bytes = (r->nevidence + r->nparameters) * sizeof(fc_kv);
+    char *block, *at;
+
+    if (r->slab)
+        return;
+    bytes += str_size(r->id) + str_size(r->rule) + str_size(r->account) +
+             str_size(r->region) + str_size(r->resource) + str_size(r->summary) +
+             str_size(r->currency) + str_size(r->action) + str_size(r->policy);
+    bytes += kvs_size(r->evidence, r->nevidence) - r->nevidence * sizeof(fc_kv);
+    bytes += kvs_size(r->parameters, r->nparameters) - r->nparameters * sizeof(fc_kv);
+    if (!(block = malloc(bytes ? bytes : 1)))
+        return;
+    p.slab = block;
+    p.evidence = r->nevidence ? (fc_kv *)(void *)block : NULL;
+    p.parameters = r->nparameters ? (fc_kv *)(void *)block + r->nevidence : NULL;
+    at = block + (r->nevidence + r->nparameters) * sizeof(fc_kv);
+    put_kvs(&at, p.evidence, r->evidence, r->nevidence);
+    put_kvs(&at, p.parameters, r->parameters, r->nparameters);
+    p.id = put_str(&at, r->id);
+    p.rule = put_str(&at, r->rule);
+    p.account = put_str(&at, r->account);
+    p.region = put_str(&at, r->region);
+    p.resource = put_str(&at, r->resource);
+    p.summary = put_str(&at, r->summary);
+    p.currency = put_str(&at, r->currency);
+    p.action = put_str(&at, r->action);
+    p.policy = put_str(&at, r->policy);
+    rec_dispose(r);
+    *r = p;
+}
+
 static int drafts_push(draft_vec *d, fc_recommendation *r, size_t order)
 {
     if (d->n == d->cap) {
@@ -372,6 +445,7 @@ static int drafts_push(draft_vec *d, fc_recommendation *r, size_t order)
     }
     if (r->nevidence > 1) /* qsort(NULL, 0) is undefined */
         qsort(r->evidence, r->nevidence, sizeof(*r->evidence), cmp_kv);
+    rec_pack(r);
     d->v[d->n].rec = *r;
     d->v[d->n].order = order;
     d->n++;

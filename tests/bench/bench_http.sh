@@ -39,7 +39,7 @@ export GIT_COMMITTER_NAME=bench GIT_COMMITTER_EMAIL=bench@example.com HOME="$T/h
 mkdir -p "$HOME"
 
 echo "generating a $SIZE-resource estate ..."
-/usr/bin/python3 "$SRC/examples/sim/gen_estate.py" --size "$SIZE" >"$T/estate.yaml"
+/usr/bin/python3 "$SRC/examples/sim/gen_estate.py" --size "$SIZE" --format jsonl >"$T/estate.jsonl"
 git init -q --bare -b main "$T/remote.git"
 git clone -q "$T/remote.git" "$T/work" 2>/dev/null
 cp -r "$SRC/examples/demo-repo/." "$T/work/"
@@ -49,7 +49,7 @@ PORT=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1
 URL="http://127.0.0.1:$PORT"
 FINOPS_HTTP_MAX_CONNECTIONS=$((CONNECTIONS * 2 + 16)) \
 FINOPS_HTTP_MAX_CONNECTIONS_PER_IP=$((CONNECTIONS * 2)) FINOPS_HTTP_THREADS=$THREADS \
-"$FC_BIN" run --repo "$T/remote.git" --state-dir "$T/state" --sim-file "$T/estate.yaml" \
+"$FC_BIN" run --repo "$T/remote.git" --state-dir "$T/state" --sim-file "$T/estate.jsonl" \
     --prices "$SRC/examples/prices/aws-prices.yaml" --now 2026-11-20T12:00:00Z \
     --interval 24h --log-level warn --listen "127.0.0.1:$PORT" 2>"$T/run.log" &
 PID=$!
