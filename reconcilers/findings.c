@@ -9,6 +9,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Events the inventory's writer keeps before it drops them: a small
+ * estate's inventory keeps its libyaml fallback; 100k resources would
+ * otherwise hold 17 MiB of events next to the rendering. */
+#define INVENTORY_LOG_BOUND ((size_t)64 * 1024)
+
 static int kv_cmp(const void *a, const void *b)
 {
     const fc_kv *x = *(const fc_kv *const *)a, *y = *(const fc_kv *const *)b;
@@ -193,17 +198,68 @@ static void write_resource(fc_yw *w, const fc_resource *r)
     fc_yw_map_end(w);
 }
 
+/* The counts by type, account and region, for the inventory's head. */
+typedef struct {
+    tally *types, *accounts, *regions;
+    size_t ntypes, naccounts, nregions;
+} inventory_counts;
+
+/* The inventory document through w. */
+static int write_inventory(fc_pass *pass, fc_yw *w, const fc_resource *const *sorted,
+                           size_t n, const inventory_counts *k, int ok,
+                           const char *reason, const char *text, const fc_buf *prev)
+{
+    const fc_inventory *inv = pass->inv;
+    size_t i;
+
+    fc_yw_map_begin(w);
+    fc_yw_kstr(w, "apiVersion", FC_API_VERSION);
+    write_tally(w, "byAccount", k->accounts, k->naccounts);
+    write_tally(w, "byRegion", k->regions, k->nregions);
+    write_tally(w, "byType", k->types, k->ntypes);
+    fc_yw_key(w, "conditions");
+    fc_yw_seq_begin(w);
+    fc_yw_condition(w, "Discovered", ok, reason, text, pass->now, prev->data, prev->len);
+    fc_yw_seq_end(w);
+    fc_yw_kstr(w, "kind", "Inventory");
+    fc_yw_kstr(w, "observedCommit", pass->commit);
+    fc_yw_key(w, "resources");
+    fc_yw_seq_begin(w);
+    for (i = 0; i < n; i++)
+        write_resource(w, sorted[i]);
+    fc_yw_seq_end(w);
+    if (inv && inv->nstale) {
+        fc_yw_key(w, "stale");
+        fc_yw_seq_begin(w);
+        for (i = 0; i < inv->nstale; i++) {
+            fc_yw_map_begin(w);
+            fc_yw_kstr(w, "account", inv->stale[i].account);
+            fc_yw_kstr(w, "error", inv->stale[i].error);
+            fc_yw_kstr(w, "region", inv->stale[i].region);
+            fc_yw_kstr(w, "service", inv->stale[i].service);
+            fc_yw_map_end(w);
+        }
+        fc_yw_seq_end(w);
+    }
+    fc_yw_key(w, "total");
+    fc_yw_int(w, (int64_t)n);
+    fc_yw_map_end(w);
+    return fc_status_tree_add_yw(pass->status, "status/inventory.yaml", w);
+}
+
 /*
  * The inventory lists every resource (17 MiB of YAML at 100k resources),
- * streamed: no json-c tree of them.  The counts by type, account and
- * region come first in the file, so they are taken before it is written.
+ * streamed: no json-c tree of them, and rendered as it is written, without
+ * an event log, unless a name needs libyaml's quoting (then it is written
+ * again with the log).  The counts by type, account and region come first
+ * in the file, so they are taken before it is written.
  */
 int fc_reconcile_inventory(fc_pass *pass)
 {
     const fc_inventory *inv = pass->inv;
     const fc_resource **sorted = NULL;
-    tally *types = NULL, *accounts = NULL, *regions = NULL;
-    size_t ntypes = 0, naccounts = 0, nregions = 0, ctypes = 0, caccounts = 0, cregions = 0;
+    inventory_counts k;
+    size_t ctypes = 0, caccounts = 0, cregions = 0;
     size_t i, n = inv ? inv->nresources : 0;
     char msg[128], smsg[600];
     const char *reason = "Discovered", *text = msg;
@@ -211,6 +267,7 @@ int fc_reconcile_inventory(fc_pass *pass)
     fc_yw w;
     int rc = FC_OK, ok = 1;
 
+    memset(&k, 0, sizeof(k));
     if (n && !(sorted = malloc(n * sizeof(*sorted))))
         return fc_error_set(FC_ENOMEM, "inventory");
     for (i = 0; i < n; i++)
@@ -219,19 +276,19 @@ int fc_reconcile_inventory(fc_pass *pass)
         qsort(sorted, n, sizeof(*sorted), res_cmp);
     for (i = 0; i < n && rc == FC_OK; i++) {
         const fc_resource *r = sorted[i];
-        if ((rc = tally_add(&types, &ntypes, &ctypes, fc_resource_type_name(r->type))) ||
-            (rc = tally_add(&accounts, &naccounts, &caccounts, r->account)))
+        if ((rc = tally_add(&k.types, &k.ntypes, &ctypes, fc_resource_type_name(r->type))) ||
+            (rc = tally_add(&k.accounts, &k.naccounts, &caccounts, r->account)))
             break;
-        rc = tally_add(&regions, &nregions, &cregions, r->region);
+        rc = tally_add(&k.regions, &k.nregions, &cregions, r->region);
     }
     if (rc != FC_OK)
         goto done;
-    tally_merge(types, &ntypes);
-    tally_merge(accounts, &naccounts);
-    tally_merge(regions, &nregions);
+    tally_merge(k.types, &k.ntypes);
+    tally_merge(k.accounts, &k.naccounts);
+    tally_merge(k.regions, &k.nregions);
 
     snprintf(msg, sizeof(msg), "%zu resources in %d accounts and %d regions", n,
-             (int)naccounts, (int)nregions);
+             (int)k.naccounts, (int)k.nregions);
     if (pass->discovery_error) {
         ok = 0;
         reason = "DiscoveryFailed";
@@ -251,45 +308,19 @@ int fc_reconcile_inventory(fc_pass *pass)
         fc_buf_dispose(&prev);
 
     fc_yw_init(&w);
-    fc_yw_map_begin(&w);
-    fc_yw_kstr(&w, "apiVersion", FC_API_VERSION);
-    write_tally(&w, "byAccount", accounts, naccounts);
-    write_tally(&w, "byRegion", regions, nregions);
-    write_tally(&w, "byType", types, ntypes);
-    fc_yw_key(&w, "conditions");
-    fc_yw_seq_begin(&w);
-    fc_yw_condition(&w, "Discovered", ok, reason, text, pass->now, prev.data, prev.len);
-    fc_yw_seq_end(&w);
-    fc_yw_kstr(&w, "kind", "Inventory");
-    fc_yw_kstr(&w, "observedCommit", pass->commit);
-    fc_yw_key(&w, "resources");
-    fc_yw_seq_begin(&w);
-    for (i = 0; i < n; i++)
-        write_resource(&w, sorted[i]);
-    fc_yw_seq_end(&w);
-    if (inv && inv->nstale) {
-        fc_yw_key(&w, "stale");
-        fc_yw_seq_begin(&w);
-        for (i = 0; i < inv->nstale; i++) {
-            fc_yw_map_begin(&w);
-            fc_yw_kstr(&w, "account", inv->stale[i].account);
-            fc_yw_kstr(&w, "error", inv->stale[i].error);
-            fc_yw_kstr(&w, "region", inv->stale[i].region);
-            fc_yw_kstr(&w, "service", inv->stale[i].service);
-            fc_yw_map_end(&w);
-        }
-        fc_yw_seq_end(&w);
+    fc_yw_bound(&w, INVENTORY_LOG_BOUND);
+    rc = write_inventory(pass, &w, sorted, n, &k, ok, reason, text, &prev);
+    if (rc == FC_EUNSUPPORTED) {
+        fc_yw_bound(&w, 0);
+        fc_yw_reset(&w);
+        rc = write_inventory(pass, &w, sorted, n, &k, ok, reason, text, &prev);
     }
-    fc_yw_key(&w, "total");
-    fc_yw_int(&w, (int64_t)n);
-    fc_yw_map_end(&w);
-    rc = fc_status_tree_add_yw(pass->status, "status/inventory.yaml", &w);
     fc_yw_dispose(&w);
     fc_buf_dispose(&prev);
 done:
     free(sorted);
-    free(types);
-    free(accounts);
-    free(regions);
+    free(k.types);
+    free(k.accounts);
+    free(k.regions);
     return rc;
 }

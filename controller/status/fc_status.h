@@ -43,6 +43,10 @@ int fc_status_tree_add(fc_status_tree *t, const char *path,
                        struct json_object *doc);
 int fc_status_tree_add_raw(fc_status_tree *t, const char *path,
                            const char *data, size_t len);
+/* Keeps data (malloc'd, at least len + 1 bytes) as the file's bytes, shrunk
+ * to fit: the tree owns it from the call on, also on error. */
+int fc_status_tree_add_take(fc_status_tree *t, const char *path, char *data,
+                            size_t len);
 void fc_status_tree_sort(fc_status_tree *t);
 const fc_status_file *fc_status_tree_get(const fc_status_tree *t,
                                          const char *path);
@@ -68,14 +72,24 @@ int fc_yaml_emit_direct(fc_buf *out, struct json_object *doc);
 #define FC_YW_DEPTH 32
 typedef struct {
     /* Private to status.c. */
-    fc_buf log;     /* the document's events */
-    fc_buf text;    /* fc_status_tree_add_yw's rendering, reused */
+    fc_buf log;     /* the document's events, for libyaml when needed */
+    fc_buf text;    /* the direct writer's rendering, reused */
+    fc_buf *out;    /* where it renders: &text, or fc_yaml_emit's buffer */
+    size_t mark;    /* out->len when the document began */
+    size_t bound;   /* fc_yw_bound; 0 keeps every event */
+    int column;     /* of the rendering */
+    int direct;     /* the direct writer still renders the document */
+    int unlogged;   /* events were dropped: no libyaml fallback */
     int depth;      /* open collections */
     int done;       /* the root value is complete */
     int rc;         /* first error */
     struct {
         char seq;        /* a sequence, else a mapping */
         char keyed;      /* a key waits for its value */
+        char empty;      /* no entry rendered yet */
+        char inline_first; /* the first key follows "- " (or is the root's) */
+        char nested;     /* a sequence item of a sequence */
+        int indent;      /* column of its keys or dashes */
         size_t last_key; /* log offset of the last key's text, 0 none */
     } open[FC_YW_DEPTH];
 } fc_yw;
@@ -97,9 +111,18 @@ int fc_yw_int(fc_yw *w, int64_t v);
 int fc_yw_bool(fc_yw *w, int v);
 /* As fc_status_number(v, decimals). */
 int fc_yw_number(fc_yw *w, double v, int decimals);
+/*
+ * Keeps at most about `bytes` of events for documents that follow (0: all,
+ * the default).  The direct writer renders as events come, so a long
+ * document (the inventory) needs no event log; one it cannot render (a
+ * scalar libyaml must quote) then fails with FC_EUNSUPPORTED once its log
+ * is gone: write it again after fc_yw_bound(w, 0).
+ */
+void fc_yw_bound(fc_yw *w, size_t bytes);
 /* Appends the YAML of the complete document to out and starts the next. */
 int fc_yw_finish(fc_yw *w, fc_buf *out);
-/* fc_yw_finish into the tree under path. */
+/* fc_yw_finish into the tree under path; a large rendering moves into the
+ * tree rather than being copied. */
 int fc_status_tree_add_yw(fc_status_tree *t, const char *path, fc_yw *w);
 
 /* A double printed with `decimals` places, kept as that text in YAML. */

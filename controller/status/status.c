@@ -10,6 +10,7 @@
 #include "controller/status/fc_status.h"
 #include "controller/core/fc_error.h"
 
+#include <assert.h>
 #include <ctype.h>
 #include <inttypes.h>
 #include <strings.h>
@@ -111,6 +112,24 @@ int fc_status_tree_add_raw(fc_status_tree *t, const char *path,
     return FC_OK;
 }
 
+int fc_status_tree_add_take(fc_status_tree *t, const char *path, char *data,
+                            size_t len)
+{
+    fc_status_file *f = tree_slot(t, path);
+    char *fit;
+    if (!f) {
+        free(data);
+        return fc_error_set(FC_ENOMEM, "out of memory adding %s", path);
+    }
+    /* Shrinking cannot fail in practice; if it does, the larger block serves. */
+    if ((fit = realloc(data, len + 1)) != NULL)
+        data = fit;
+    data[len] = '\0';
+    f->data = data;
+    f->len = len;
+    return FC_OK;
+}
+
 int fc_status_tree_add(fc_status_tree *t, const char *path,
                        struct json_object *doc)
 {
@@ -118,8 +137,12 @@ int fc_status_tree_add(fc_status_tree *t, const char *path,
     int rc;
     fc_buf_init(&b);
     rc = fc_yaml_emit(&b, doc);
+    if (rc == FC_OK && b.data) {
+        size_t len = b.len;
+        return fc_status_tree_add_take(t, path, fc_buf_detach(&b), len);
+    }
     if (rc == FC_OK)
-        rc = fc_status_tree_add_raw(t, path, b.data ? b.data : "", b.len);
+        rc = fc_status_tree_add_raw(t, path, "", 0);
     fc_buf_dispose(&b);
     return rc;
 }
@@ -338,30 +361,37 @@ static int emit(yaml_emitter_t *em, struct json_object *o)
  * analysis in block context: plain unless an indicator forbids it, then
  * single quotes; double quotes when needs_quotes() asks.
  *
- * It reads a document as an event log (fc_yw): json-c documents are turned
- * into one with their keys sorted, streaming callers append to one as they
- * go.  So both kinds share one layout and one set of quoting rules.
+ * It renders a document's events (fc_yw) as they come, with a frame per
+ * open collection: json-c documents are sent as events with their keys
+ * sorted, streaming callers send theirs as they go.  So both kinds share one
+ * layout and one set of quoting rules, and a long document needs no tree
+ * and, bounded, no event log.  An event it does not handle stops it; the
+ * event log then goes to libyaml.
  */
 #define DW_WIDTH 100
 
 static int libyaml_run(fc_buf *out, int (*body)(yaml_emitter_t *, void *), void *payload);
 
-typedef struct {
-    fc_buf *out;
-    int column;
-    int failed;     /* out of memory */
-} dwriter;
+typedef fc_yw dwriter; /* the renderer's state lives in the writer */
+
+static int yw_fail(fc_yw *w, int rc);
+
+/* Where w renders: its own text unless fc_yaml_emit lent a buffer. */
+static fc_buf *yw_out(fc_yw *w)
+{
+    return w->out ? w->out : &w->text;
+}
 
 static void dw_put(dwriter *w, const char *s, size_t n)
 {
-    fc_buf *b = w->out;
+    fc_buf *b = yw_out(w);
     /* Most pieces are a few bytes: copy in place while they fit. */
     if (b->data && b->len + n < b->cap) {
         memcpy(b->data + b->len, s, n);
         b->len += n;
         b->data[b->len] = '\0';
     } else if (fc_buf_append(b, s, n) != FC_OK) {
-        w->failed = 1;
+        yw_fail(w, FC_ENOMEM);
     }
     w->column += (int)n;
 }
@@ -532,91 +562,6 @@ static int cur_next(ycur *c, const char **s, size_t *n)
     return ev;
 }
 
-static int dr_mapping(dwriter *w, ycur *c, int indent, int inline_first);
-
-/* A value after "key:" or "-": scalar, empty flow collection, or block. */
-static int dr_value(dwriter *w, ycur *c, int indent, int in_sequence)
-{
-    const char *s;
-    size_t n;
-    int ev = cur_next(c, &s, &n), style;
-
-    switch (ev) {
-    case EV_STR:
-    case EV_PLAIN:
-        if ((style = dw_style(s, n, ev == EV_STR && needs_quotes(s))) < 0)
-            return 0;
-        dw_scalar(w, s, n, style, indent + 2);
-        return 1;
-    case EV_MAP:
-        if (cur_peek(c) == EV_MAP_END) {
-            c->p++;
-            dw_put(w, " {}", 3);
-            return 1;
-        }
-        if (in_sequence) {
-            dw_put(w, " ", 1);
-            return dr_mapping(w, c, indent + 2, 1);
-        }
-        return dr_mapping(w, c, indent + 2, 0);
-    case EV_SEQ:
-        if (cur_peek(c) == EV_SEQ_END) {
-            c->p++;
-            dw_put(w, " []", 3);
-            return 1;
-        }
-        if (in_sequence)
-            return 0; /* "- - x": not needed, left to libyaml */
-        while (cur_peek(c) != EV_SEQ_END) {
-            dw_indent(w, indent); /* in a mapping: not indented */
-            dw_put(w, "-", 1);
-            if (!dr_value(w, c, indent, 1))
-                return 0;
-        }
-        c->p++;
-        return 1;
-    }
-    return 0;
-}
-
-/* Pairs up to and with the mapping's end event. */
-static int dr_mapping(dwriter *w, ycur *c, int indent, int inline_first)
-{
-    const char *key;
-    size_t n;
-    int first = 1;
-
-    while (cur_next(c, &key, &n) == EV_KEY) {
-        if (!first || !inline_first)
-            dw_indent(w, indent);
-        first = 0;
-        if (!dw_key(w, key, n) || !dr_value(w, c, indent, 0))
-            return 0;
-    }
-    return 1;
-}
-
-/* 1 with the document of log appended to out, 0 (out unchanged) to use
- * libyaml. */
-static int direct_render(fc_buf *out, const char *log, size_t len)
-{
-    size_t mark = out->len;
-    ycur c = {log, log + len};
-    dwriter w;
-
-    memset(&w, 0, sizeof(w));
-    w.out = out;
-    if (len < 2 || log[0] != EV_MAP || log[1] == EV_MAP_END)
-        return 0;
-    c.p++;
-    if (dr_mapping(&w, &c, 0, 1) && !w.failed && fc_buf_append(out, "\n", 1) == FC_OK)
-        return 1;
-    out->len = mark; /* the libyaml path appends from here */
-    if (out->data)
-        out->data[mark] = '\0';
-    return 0;
-}
-
 /* The log's events through libyaml, as emit() sends a json-c document. */
 static int replay(yaml_emitter_t *em, void *payload)
 {
@@ -661,11 +606,16 @@ static int replay(yaml_emitter_t *em, void *payload)
 
 /* ---- streaming writer ---------------------------------------------------- */
 
+/* Buffers kept for the next document up to this size; a larger rendering
+ * moves into the status tree, a larger log is freed. */
+#define YW_KEEP ((size_t)256 * 1024)
+
 void fc_yw_init(fc_yw *w)
 {
     memset(w, 0, sizeof(*w));
     fc_buf_init(&w->log);
     fc_buf_init(&w->text);
+    w->direct = 1;
 }
 
 void fc_yw_dispose(fc_yw *w)
@@ -675,11 +625,31 @@ void fc_yw_dispose(fc_yw *w)
     fc_yw_init(w);
 }
 
+void fc_yw_bound(fc_yw *w, size_t bytes)
+{
+    w->bound = bytes;
+}
+
 void fc_yw_reset(fc_yw *w)
 {
+    fc_buf *out = yw_out(w);
+
+    if (w->log.cap > YW_KEEP)
+        fc_buf_dispose(&w->log);
     w->log.len = 0;
     if (w->log.data)
         w->log.data[0] = '\0';
+    if (!w->out) {
+        if (w->text.cap > YW_KEEP)
+            fc_buf_dispose(&w->text);
+        w->text.len = 0;
+        if (w->text.data)
+            w->text.data[0] = '\0';
+    }
+    w->mark = out->len;
+    w->column = 0;
+    w->direct = 1;
+    w->unlogged = 0;
     w->depth = 0;
     w->done = 0;
     w->rc = FC_OK;
@@ -690,6 +660,77 @@ static int yw_fail(fc_yw *w, int rc)
     if (w->rc == FC_OK)
         w->rc = rc;
     return w->rc;
+}
+
+/* The direct writer gives up on the document: libyaml renders it from the
+ * log, if the log is still whole. */
+static void rd_stop(fc_yw *w)
+{
+    w->direct = 0;
+    if (w->unlogged)
+        yw_fail(w, fc_error_set(FC_EUNSUPPORTED,
+                                "yaml writer: a document past its %zu-byte event bound "
+                                "needs libyaml",
+                                w->bound));
+}
+
+/* The dash of an item of the innermost (sequence) collection. */
+static void rd_item(fc_yw *w)
+{
+    if (w->open[w->depth - 1].nested) {
+        rd_stop(w); /* "- - x": not needed, left to libyaml */
+        return;
+    }
+    w->open[w->depth - 1].empty = 0;
+    dw_indent(w, w->open[w->depth - 1].indent);
+    dw_put(w, "-", 1);
+}
+
+static void rd_scalar(fc_yw *w, int ev, const char *s, size_t n)
+{
+    int style;
+    if (w->depth == 0) {
+        rd_stop(w); /* the root is a mapping */
+        return;
+    }
+    if (w->open[w->depth - 1].seq && (rd_item(w), !w->direct))
+        return;
+    if ((style = dw_style(s, n, ev == EV_STR && needs_quotes(s))) < 0)
+        rd_stop(w);
+    else
+        dw_scalar(w, s, n, style, w->open[w->depth - 1].indent + 2);
+}
+
+static void rd_key(fc_yw *w, const char *key, size_t n)
+{
+    int d = w->depth - 1;
+    if (!w->open[d].empty || !w->open[d].inline_first)
+        dw_indent(w, w->open[d].indent);
+    else if (d > 0)
+        dw_put(w, " ", 1); /* a mapping as a sequence item starts after "- " */
+    w->open[d].empty = 0;
+    if (!dw_key(w, key, n))
+        rd_stop(w);
+}
+
+/* Drops the events but the open mappings' last keys (for the order check):
+ * the document is rendered so far, and nothing will replay it. */
+static void yw_compact(fc_yw *w)
+{
+    size_t at = 0;
+    int d;
+    for (d = 0; d < w->depth; d++) {
+        size_t k = w->open[d].last_key, len;
+        if (!k)
+            continue;
+        len = 5 + strlen(w->log.data + k) + 1;
+        memmove(w->log.data + at, w->log.data + k - 5, len);
+        w->open[d].last_key = at + 5;
+        at += len;
+    }
+    w->log.len = at;
+    w->log.data[at] = '\0';
+    w->unlogged = 1;
 }
 
 /* Room for n more bytes of log (and its NUL); NULL on OOM. */
@@ -718,6 +759,8 @@ static int yw_record(fc_yw *w, int ev, const char *s, size_t n)
 
     if (n > UINT32_MAX)
         return yw_fail(w, fc_error_set(FC_ELIMIT, "yaml writer: scalar of %zu bytes", n));
+    if (w->bound && w->direct && w->log.len + need > w->bound)
+        yw_compact(w);
     if (!(p = yw_room(w, need)))
         return yw_fail(w, fc_error_set(FC_ENOMEM, "yaml writer"));
     *p = (char)ev;
@@ -751,26 +794,42 @@ static int yw_value_slot(fc_yw *w)
 
 static int yw_scalar(fc_yw *w, int ev, const char *s, size_t n)
 {
-    if (yw_value_slot(w) != FC_OK || yw_record(w, ev, s, n) != FC_OK)
+    if (yw_value_slot(w) != FC_OK)
+        return w->rc;
+    if (w->direct)
+        rd_scalar(w, ev, s, n);
+    if (yw_record(w, ev, s, n) != FC_OK)
         return w->rc;
     if (w->depth == 0)
         w->done = 1;
-    return FC_OK;
+    return w->rc;
 }
 
 static int yw_open(fc_yw *w, int seq)
 {
+    int d = w->depth;
+
     if (yw_value_slot(w) != FC_OK)
         return w->rc;
-    if (w->depth == FC_YW_DEPTH)
+    if (d == FC_YW_DEPTH)
         return yw_fail(w, fc_error_set(FC_ELIMIT, "yaml writer: over %d levels", FC_YW_DEPTH));
+    if (w->direct && d == 0 && seq)
+        rd_stop(w); /* the root is a mapping */
+    else if (w->direct && d > 0 && w->open[d - 1].seq)
+        rd_item(w);
     if (yw_record(w, seq ? EV_SEQ : EV_MAP, NULL, 0) != FC_OK)
         return w->rc;
-    w->open[w->depth].seq = (char)seq;
-    w->open[w->depth].keyed = 0;
-    w->open[w->depth].last_key = 0;
+    w->open[d].seq = (char)seq;
+    w->open[d].keyed = 0;
+    w->open[d].last_key = 0;
+    w->open[d].empty = 1;
+    /* A mapping's keys sit 2 past its parent's; a sequence in a mapping is
+     * not indented. */
+    w->open[d].indent = d == 0 ? 0 : w->open[d - 1].indent + (seq ? 0 : 2);
+    w->open[d].inline_first = (char)(d == 0 || w->open[d - 1].seq);
+    w->open[d].nested = (char)(seq && d > 0 && w->open[d - 1].seq);
     w->depth++;
-    return FC_OK;
+    return w->rc;
 }
 
 static int yw_close(fc_yw *w, int seq)
@@ -780,11 +839,19 @@ static int yw_close(fc_yw *w, int seq)
     if (w->depth == 0 || w->open[w->depth - 1].seq != seq || w->open[w->depth - 1].keyed)
         return yw_fail(w, fc_error_set(FC_EINVALID, "yaml writer: unbalanced %s end",
                                        seq ? "sequence" : "mapping"));
+    if (w->direct && w->open[w->depth - 1].empty) {
+        if (w->depth == 1)
+            rd_stop(w); /* an empty root: libyaml's "{}" */
+        else
+            dw_put(w, seq ? " []" : " {}", 3);
+    }
+    if (w->direct && w->depth == 1)
+        dw_put(w, "\n", 1);
     if (yw_record(w, seq ? EV_SEQ_END : EV_MAP_END, NULL, 0) != FC_OK)
         return w->rc;
     if (--w->depth == 0)
         w->done = 1;
-    return FC_OK;
+    return w->rc;
 }
 
 int fc_yw_map_begin(fc_yw *w) { return yw_open(w, 0); }
@@ -807,12 +874,14 @@ int fc_yw_key(fc_yw *w, const char *key)
         return yw_fail(w, fc_error_set(FC_EINVALID,
                                        "yaml writer: key \"%s\" after \"%s\", not in order",
                                        key, w->log.data + at));
-    at = w->log.len + 5;
+    if (w->direct)
+        rd_key(w, key, n);
     if (yw_record(w, EV_KEY, key, n) != FC_OK)
         return w->rc;
-    w->open[w->depth - 1].last_key = at;
+    /* After the record: a compaction may have moved the log. */
+    w->open[w->depth - 1].last_key = w->log.len - n - 1;
     w->open[w->depth - 1].keyed = 1;
-    return FC_OK;
+    return w->rc;
 }
 
 int fc_yw_str(fc_yw *w, const char *s)
@@ -853,26 +922,42 @@ int fc_yw_number(fc_yw *w, double v, int decimals)
     return yw_scalar(w, EV_PLAIN, text, strlen(text));
 }
 
+/* The complete document into w's own text: the direct rendering, else
+ * libyaml's from the log. */
+static int yw_render(fc_yw *w)
+{
+    ycur c = {w->log.data, w->log.data + w->log.len};
+    if (w->rc != FC_OK)
+        return w->rc;
+    if (w->depth || !w->done)
+        return fc_error_set(FC_EINVALID, "yaml writer: document not complete");
+    assert(!w->out);
+    if (w->direct)
+        return FC_OK;
+    w->text.len = 0;
+    return libyaml_run(&w->text, replay, &c);
+}
+
 int fc_yw_finish(fc_yw *w, fc_buf *out)
 {
-    int rc = w->rc;
-    if (rc == FC_OK && (w->depth || !w->done))
-        rc = fc_error_set(FC_EINVALID, "yaml writer: document not complete");
-    if (rc == FC_OK && !direct_render(out, w->log.data, w->log.len)) {
-        ycur c = {w->log.data, w->log.data + w->log.len};
-        rc = libyaml_run(out, replay, &c);
-    }
+    int rc = yw_render(w);
+    if (rc == FC_OK)
+        rc = fc_buf_append(out, w->text.data ? w->text.data : "", w->text.len);
     fc_yw_reset(w);
     return rc;
 }
 
 int fc_status_tree_add_yw(fc_status_tree *t, const char *path, fc_yw *w)
 {
-    int rc;
-    w->text.len = 0;
-    rc = fc_yw_finish(w, &w->text);
-    if (rc == FC_OK)
+    int rc = yw_render(w);
+    if (rc == FC_OK && w->text.cap > YW_KEEP) {
+        /* The inventory's 17 MiB: moved, not copied, and not kept. */
+        size_t len = w->text.len;
+        rc = fc_status_tree_add_take(t, path, fc_buf_detach(&w->text), len);
+    } else if (rc == FC_OK) {
         rc = fc_status_tree_add_raw(t, path, w->text.data ? w->text.data : "", w->text.len);
+    }
+    fc_yw_reset(w);
     return rc;
 }
 
@@ -948,7 +1033,14 @@ static int direct_emit(fc_buf *out, struct json_object *doc)
     if (!json_object_is_type(doc, json_type_object) || json_object_object_length(doc) == 0)
         return 0;
     fc_yw_init(&w);
-    ok = yw_json(&w, doc) == FC_OK && direct_render(out, w.log.data, w.log.len);
+    w.out = out;
+    w.mark = out->len;
+    ok = yw_json(&w, doc) == FC_OK && w.direct;
+    if (!ok) {
+        out->len = w.mark; /* the libyaml path appends from here */
+        if (out->data)
+            out->data[out->len] = '\0';
+    }
     fc_yw_dispose(&w);
     return ok;
 }

@@ -302,6 +302,15 @@ static int str_cmp(const void *a, const void *b)
     return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
+/* Set while a bounded writer may refuse a document mid-way. */
+static int yw_soft;
+#define YW_CALL(x)                                                                        \
+    do {                                                                                  \
+        int rc_ = (x);                                                                    \
+        if (!yw_soft)                                                                     \
+            assert_int_equal(rc_, FC_OK);                                                 \
+    } while (0)
+
 /* Writes o through w as a caller would: keys sorted, numbers by decimals. */
 static void yw_write(fc_yw *w, struct json_object *o)
 {
@@ -310,28 +319,28 @@ static void yw_write(fc_yw *w, struct json_object *o)
 
     switch (json_object_get_type(o)) {
     case json_type_null:
-        assert_int_equal(fc_yw_str(w, NULL), FC_OK);
+        YW_CALL(fc_yw_str(w, NULL));
         return;
     case json_type_boolean:
-        assert_int_equal(fc_yw_bool(w, json_object_get_boolean(o)), FC_OK);
+        YW_CALL(fc_yw_bool(w, json_object_get_boolean(o)));
         return;
     case json_type_int:
-        assert_int_equal(fc_yw_int(w, json_object_get_int64(o)), FC_OK);
+        YW_CALL(fc_yw_int(w, json_object_get_int64(o)));
         return;
     case json_type_double: /* made by fc_status_number(v, decimals) */
         text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
         dot = strchr(text, '.');
-        assert_int_equal(fc_yw_number(w, json_object_get_double(o),
-                                      dot ? (int)strlen(dot + 1) : 0), FC_OK);
+        YW_CALL(fc_yw_number(w, json_object_get_double(o),
+                                      dot ? (int)strlen(dot + 1) : 0));
         return;
     case json_type_string:
-        assert_int_equal(fc_yw_str(w, json_object_get_string(o)), FC_OK);
+        YW_CALL(fc_yw_str(w, json_object_get_string(o)));
         return;
     case json_type_array:
-        assert_int_equal(fc_yw_seq_begin(w), FC_OK);
+        YW_CALL(fc_yw_seq_begin(w));
         for (i = 0; i < json_object_array_length(o); i++)
             yw_write(w, json_object_array_get_idx(o, i));
-        assert_int_equal(fc_yw_seq_end(w), FC_OK);
+        YW_CALL(fc_yw_seq_end(w));
         return;
     case json_type_object: {
         json_object_object_foreach(o, k, v)
@@ -341,12 +350,12 @@ static void yw_write(fc_yw *w, struct json_object *o)
             keys[n++] = k;
         }
         qsort(keys, n, sizeof(*keys), str_cmp);
-        assert_int_equal(fc_yw_map_begin(w), FC_OK);
+        YW_CALL(fc_yw_map_begin(w));
         for (i = 0; i < n; i++) {
-            assert_int_equal(fc_yw_key(w, keys[i]), FC_OK);
+            YW_CALL(fc_yw_key(w, keys[i]));
             yw_write(w, json_object_object_get(o, keys[i]));
         }
-        assert_int_equal(fc_yw_map_end(w), FC_OK);
+        YW_CALL(fc_yw_map_end(w));
         return;
     }
     }
@@ -437,6 +446,119 @@ static void test_status__stream_writer_matches_emit(void **state)
     }
     fc_yw_dispose(&w);
     json_object_put(doc);
+}
+
+/* A bounded writer renders without its log: a document it can render gives
+ * the same bytes, one it cannot fails with FC_EUNSUPPORTED and the same
+ * writer, unbounded, writes it. */
+static void test_status__bounded_writer_matches_emit(void **state)
+{
+    fc_yw w;
+    unsigned i, refused = 0, rendered_past_bound = 0;
+    (void)state;
+
+    fc_yw_init(&w);
+    rng_state = 11;
+    for (i = 0; i < 3000; i++) {
+        struct json_object *r;
+        fc_buf a, b;
+        int rc;
+        safe_only = i % 2;
+        r = random_object(0);
+        fc_buf_init(&a);
+        fc_buf_init(&b);
+        fc_yw_bound(&w, 48);
+        yw_soft = 1;
+        yw_write(&w, r);
+        yw_soft = 0;
+        rendered_past_bound += w.log.len < w.text.len && w.text.len > 48;
+        rc = fc_yw_finish(&w, &a);
+        if (rc == FC_EUNSUPPORTED) {
+            refused++;
+            fc_yw_bound(&w, 0);
+            yw_write(&w, r);
+            rc = fc_yw_finish(&w, &a);
+        }
+        assert_int_equal(rc, FC_OK);
+        assert_int_equal(fc_yaml_emit(&b, r), FC_OK);
+        if (a.len != b.len || memcmp(a.data, b.data, a.len) != 0)
+            fail_msg("document %u differs:\n--- bounded\n%s\n--- fc_yaml_emit\n%s", i,
+                     a.data, b.data);
+        fc_buf_dispose(&a);
+        fc_buf_dispose(&b);
+        json_object_put(r);
+    }
+    /* Both ways were taken. */
+    assert_true(refused > 0);
+    assert_true(rendered_past_bound > 0);
+
+    /* Keys are still checked for order once the log is dropped. */
+    fc_yw_bound(&w, 16);
+    assert_int_equal(fc_yw_map_begin(&w), FC_OK);
+    assert_int_equal(fc_yw_kstr(&w, "m", "a value longer than the bound"), FC_OK);
+    assert_int_equal(fc_yw_key(&w, "n"), FC_OK);
+    assert_int_equal(fc_yw_seq_begin(&w), FC_OK);
+    for (i = 0; i < 20; i++)
+        assert_int_equal(fc_yw_str(&w, "item"), FC_OK);
+    assert_int_equal(fc_yw_seq_end(&w), FC_OK);
+    assert_true(w.log.len < 40);
+    assert_int_equal(fc_yw_key(&w, "n"), FC_EINVALID);
+    fc_yw_reset(&w);
+    fc_yw_dispose(&w);
+}
+
+/* The tree keeps a taken buffer (shrunk) and frees it when replaced or on
+ * dispose; a large streamed document moves into the tree. */
+static void test_status__tree_takes_buffers(void **state)
+{
+    fc_status_tree t;
+    struct json_object *doc = json_object_new_object(), *list = json_object_new_array();
+    const fc_status_file *f;
+    char *big = malloc(1 << 20), *small = malloc(16);
+    fc_buf want;
+    fc_yw w;
+    size_t i;
+    (void)state;
+
+    assert_non_null(big);
+    assert_non_null(small);
+    fc_status_tree_init(&t);
+    memcpy(big, "a: 1\n", 5);
+    assert_int_equal(fc_status_tree_add_take(&t, "status/a.yaml", big, 5), FC_OK);
+    memcpy(small, "a: 2\n", 5);
+    assert_int_equal(fc_status_tree_add_take(&t, "status/a.yaml", small, 5), FC_OK);
+    assert_non_null(f = fc_status_tree_get(&t, "status/a.yaml"));
+    assert_int_equal(f->len, 5);
+    assert_string_equal(f->data, "a: 2\n");
+
+    /* 20,000 items: past the writer's kept buffer size. */
+    for (i = 0; i < 20000; i++) {
+        struct json_object *o = json_object_new_object();
+        json_object_object_add(o, "id", json_object_new_int64((int64_t)i));
+        json_object_object_add(o, "name", json_object_new_string("resource"));
+        json_object_array_add(list, o);
+    }
+    json_object_object_add(doc, "resources", list);
+    fc_buf_init(&want);
+    assert_int_equal(fc_yaml_emit(&want, doc), FC_OK);
+    fc_yw_init(&w);
+    fc_yw_bound(&w, 4096);
+    yw_write(&w, doc);
+    assert_int_equal(fc_status_tree_add_yw(&t, "status/big.yaml", &w), FC_OK);
+    assert_null(w.text.data); /* moved, not kept */
+    assert_non_null(f = fc_status_tree_get(&t, "status/big.yaml"));
+    assert_int_equal(f->len, want.len);
+    assert_memory_equal(f->data, want.data, want.len);
+    /* The writer goes on with the next document. */
+    assert_int_equal(fc_yw_map_begin(&w), FC_OK);
+    assert_int_equal(fc_yw_kstr(&w, "k", "v"), FC_OK);
+    assert_int_equal(fc_yw_map_end(&w), FC_OK);
+    assert_int_equal(fc_status_tree_add_yw(&t, "status/small.yaml", &w), FC_OK);
+    assert_string_equal(fc_status_tree_get(&t, "status/small.yaml")->data, "k: v\n");
+    fc_yw_dispose(&w);
+    fc_buf_dispose(&want);
+    json_object_put(doc);
+    fc_status_tree_dispose(&t);
 }
 
 static void test_status__stream_writer_refuses_misuse(void **state)
@@ -555,6 +677,8 @@ int main(void)
         cmocka_unit_test(test_status__direct_writer_matches_libyaml),
         cmocka_unit_test(test_status__stream_writer_matches_emit),
         cmocka_unit_test(test_status__stream_writer_refuses_misuse),
+        cmocka_unit_test(test_status__bounded_writer_matches_emit),
+        cmocka_unit_test(test_status__tree_takes_buffers),
         cmocka_unit_test(test_status__stream_condition_matches_json),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
