@@ -28,7 +28,11 @@
  *
  * Ownership: fc_sim_open() returns a cloud the caller frees with
  * fc_cloud_free(); it owns the parsed estate.  discover() and describe()
- * deep-copy into the caller's structs.
+ * deep-copy into the caller's structs.  An estate resource is packed
+ * (fc_resource.slab holds its tag arrays, id, name and attachedTo) and its
+ * repeated strings (account, region, state, class, tag and attribute keys
+ * and values, metric names) are the sim's interned copies, freed only with
+ * the sim: whatever changes a resource unpacks it first.
  */
 #include "controller/cloud/fc_cloud.h"
 #include "controller/core/crashpoint.h"
@@ -44,6 +48,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <json-c/json.h>
+#include <json-c/linkhash.h>
 #include <unistd.h>
 #include <yaml.h>
 
@@ -134,6 +139,7 @@ typedef struct {
     int64_t cost_since;
     char *overlay;      /* <state_dir>/sim-state.json, or NULL (in memory) */
     uint64_t seq;       /* ids of created resources */
+    struct lh_table *strings; /* interned strings, keys owned by the table */
 } fc_sim;
 
 /* ---- deterministic numbers ------------------------------------------- */
@@ -293,9 +299,42 @@ static int perr(const pctx *c, const yaml_node_t *n, const char *field,
                         field, msg);
 }
 
+/* a, b and c into buf of size n, cut short as snprintf would: field names
+ * are built for every resource and metric, and "%s%s%s" costs more. */
+static void join3(char *buf, size_t n, const char *a, const char *b, const char *c)
+{
+    const char *part[3] = {a, b, c};
+    size_t at = 0, k, len;
+    for (k = 0; k < 3; k++) {
+        len = strlen(part[k]);
+        if (len > n - 1 - at)
+            len = n - 1 - at;
+        memcpy(buf + at, part[k], len);
+        at += len;
+    }
+    buf[at] = '\0';
+}
+
+/* Decimal text of v into buf (at least 21 bytes); its length. */
+static size_t u64_text(char *buf, uint64_t v)
+{
+    char tmp[20];
+    size_t n = 0, i;
+    do
+        tmp[n++] = (char)('0' + v % 10);
+    while ((v /= 10) != 0);
+    for (i = 0; i < n; i++)
+        buf[i] = tmp[n - 1 - i];
+    buf[n] = '\0';
+    return n;
+}
+
+/* yaml_document_get_node(), inlined: it runs for every key and value. */
 static yaml_node_t *node_at(const pctx *c, int id)
 {
-    return yaml_document_get_node(c->doc, id);
+    if (id <= 0 || id > c->doc->nodes.top - c->doc->nodes.start)
+        return NULL;
+    return c->doc->nodes.start + id - 1;
 }
 
 static const char *scalar(const yaml_node_t *n)
@@ -320,25 +359,47 @@ static yaml_node_t *map_get(const pctx *c, const yaml_node_t *map,
     return NULL;
 }
 
-/* Rejects keys outside `allowed` (NULL-terminated): typos must not pass. */
-static int check_keys(const pctx *c, const yaml_node_t *map, const char *field,
-                      const char *const *allowed)
+/* Index of k in keys (NULL-terminated), or -1; the first byte is compared
+ * inline since most keys differ there. */
+static int key_index(const char *k, const char *const *keys)
+{
+    int i;
+    for (i = 0; keys[i]; i++)
+        if (keys[i][0] == k[0] && strcmp(keys[i], k) == 0)
+            return i;
+    return -1;
+}
+
+/* Rejects keys outside `allowed` (NULL-terminated): typos must not pass.
+ * With vals (one slot per allowed key), also sets vals[i] to the value of
+ * allowed[i], the first one as map_get() would find, or NULL: one pass
+ * instead of a map_get() per field. */
+static int gather_keys(const pctx *c, const yaml_node_t *map, const char *field,
+                       const char *const *allowed, yaml_node_t **vals)
 {
     yaml_node_pair_t *p;
+    int i;
+    if (vals)
+        for (i = 0; allowed[i]; i++)
+            vals[i] = NULL;
     for (p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top;
          p++) {
         yaml_node_t *kn = node_at(c, p->key);
         const char *k = scalar(kn);
-        const char *const *a;
         if (!k)
             return perr(c, kn, field, "keys must be scalars");
-        for (a = allowed; *a; a++)
-            if (strcmp(*a, k) == 0)
-                break;
-        if (!*a)
+        if ((i = key_index(k, allowed)) < 0)
             return perr(c, kn, field, "unknown key '%s'", k);
+        if (vals && !vals[i])
+            vals[i] = node_at(c, p->value);
     }
     return FC_OK;
+}
+
+static int check_keys(const pctx *c, const yaml_node_t *map, const char *field,
+                      const char *const *allowed)
+{
+    return gather_keys(c, map, field, allowed, NULL);
 }
 
 static int expect(const pctx *c, const yaml_node_t *n, yaml_node_type_t t,
@@ -351,10 +412,11 @@ static int expect(const pctx *c, const yaml_node_t *n, yaml_node_type_t t,
     return FC_OK;
 }
 
-static int get_str(const pctx *c, const yaml_node_t *map, const char *key,
-                   const char *field, int required, char **out)
+/* n is the value of key in map, or NULL; *out borrows n's text. */
+static int str_at(const pctx *c, const yaml_node_t *map, const yaml_node_t *n,
+                  const char *key, const char *field, int required,
+                  const char **out)
 {
-    yaml_node_t *n = map_get(c, map, key);
     const char *v;
     *out = NULL;
     if (!n) {
@@ -365,14 +427,25 @@ static int get_str(const pctx *c, const yaml_node_t *map, const char *key,
     v = scalar(n);
     if (!v || !*v)
         return perr(c, n, field, "must be a non-empty string");
+    *out = v;
+    return FC_OK;
+}
+
+static int get_str(const pctx *c, const yaml_node_t *map, const char *key,
+                   const char *field, int required, char **out)
+{
+    const char *v;
+    int rc = str_at(c, map, map_get(c, map, key), key, field, required, &v);
+    *out = NULL;
+    if (rc != FC_OK || !v)
+        return rc;
     *out = fc_strdup(v);
     return *out ? FC_OK : fc_error_set(FC_ENOMEM, "out of memory");
 }
 
-static int get_num(const pctx *c, const yaml_node_t *map, const char *key,
-                   const char *field, double dflt, double *out)
+static int num_at(const pctx *c, const yaml_node_t *n, const char *field,
+                  double dflt, double *out)
 {
-    yaml_node_t *n = map_get(c, map, key);
     const char *v;
     char *end;
     double d;
@@ -390,10 +463,15 @@ static int get_num(const pctx *c, const yaml_node_t *map, const char *key,
     return FC_OK;
 }
 
-static int get_time(const pctx *c, const yaml_node_t *map, const char *key,
-                    const char *field, int64_t *out)
+static int get_num(const pctx *c, const yaml_node_t *map, const char *key,
+                   const char *field, double dflt, double *out)
 {
-    yaml_node_t *n = map_get(c, map, key);
+    return num_at(c, map_get(c, map, key), field, dflt, out);
+}
+
+static int time_at(const pctx *c, const yaml_node_t *n, const char *field,
+                   int64_t *out)
+{
     const char *v;
     *out = 0;
     if (!n)
@@ -404,6 +482,40 @@ static int get_time(const pctx *c, const yaml_node_t *map, const char *key,
                     "'%s' is not a date (YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ)",
                     v ? v : "");
     return FC_OK;
+}
+
+static int get_time(const pctx *c, const yaml_node_t *map, const char *key,
+                    const char *field, int64_t *out)
+{
+    return time_at(c, map_get(c, map, key), field, out);
+}
+
+static void free_interned(struct lh_entry *e)
+{
+    free(lh_entry_k(e));
+}
+
+/* The sim's one copy of v, or NULL when out of memory (error set). */
+static char *intern(fc_sim *s, const char *v)
+{
+    struct lh_entry *e;
+    unsigned long h;
+    char *k;
+    if (!s->strings && !(s->strings = lh_kchar_table_new(256, free_interned)))
+        goto nomem;
+    h = lh_get_hash(s->strings, v);
+    if ((e = lh_table_lookup_entry_w_hash(s->strings, v, h)) != NULL)
+        return lh_entry_k(e);
+    if (!(k = fc_strdup(v)))
+        goto nomem;
+    if (lh_table_insert_w_hash(s->strings, k, k, h, 0) != 0) {
+        free(k);
+        goto nomem;
+    }
+    return k;
+nomem:
+    fc_error_set(FC_ENOMEM, "out of memory");
+    return NULL;
 }
 
 static const sim_account *find_account(const fc_sim *s, const char *id)
@@ -500,8 +612,9 @@ static int parse_regions(fc_sim *s, const pctx *c, const yaml_node_t *seq)
     return FC_OK;
 }
 
-/* tags: and attrs: are both string -> string maps. */
-static int parse_kvs(fc_tag **out, size_t *nout, const pctx *c,
+/* tags: and attrs: are both string -> string maps, read into out (room
+ * for every pair of map), keys and values interned. */
+static int parse_kvs(fc_sim *s, fc_tag *out, size_t *nout, const pctx *c,
                      const yaml_node_t *map, const char *field,
                      const char *what)
 {
@@ -511,29 +624,27 @@ static int parse_kvs(fc_tag **out, size_t *nout, const pctx *c,
 
     if ((rc = expect(c, map, YAML_MAPPING_NODE, field)) != 0)
         return rc;
-    *out = calloc((size_t)(map->data.mapping.pairs.top -
-                           map->data.mapping.pairs.start) + 1,
-                  sizeof(**out));
-    if (!*out)
-        return fc_error_set(FC_ENOMEM, "out of memory");
     for (p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top;
          p++) {
         yaml_node_t *kn = node_at(c, p->key), *vn = node_at(c, p->value);
         const char *k = scalar(kn), *v = scalar(vn);
-        fc_tag *t = &(*out)[*nout];
+        char *key;
         if (!k || !*k || !v)
             return perr(c, kn, field, "%ss must map strings to strings", what);
+        if (!(key = intern(s, k)))
+            return FC_ENOMEM;
         for (j = 0; j < *nout; j++)
-            if (strcmp((*out)[j].key, k) == 0)
+            if (out[j].key == key) /* interned: equal strings, equal pointers */
                 return perr(c, kn, field, "duplicate %s '%s'", what, k);
-        t->key = fc_strdup(k);
-        t->value = fc_strdup(v);
+        out[*nout].key = key;
+        if (!(out[*nout].value = intern(s, v)))
+            return FC_ENOMEM;
         (*nout)++;
-        if (!t->key || !t->value)
-            return fc_error_set(FC_ENOMEM, "out of memory");
     }
     return FC_OK;
 }
+
+enum { MK_PROFILE, MK_MEAN, MK_JITTER, MK_AMPLITUDE, MK_SPIKE, MK_PROBABILITY, MK__COUNT };
 
 static int parse_metric(sim_metric *m, const pctx *c, const yaml_node_t *map,
                         const char *field)
@@ -541,35 +652,33 @@ static int parse_metric(sim_metric *m, const pctx *c, const yaml_node_t *map,
     static const char *const keys[] = {"profile", "mean",  "jitter",
                                        "amplitude", "spike", "probability",
                                        NULL};
-    yaml_node_t *pn;
+    yaml_node_t *v[MK__COUNT];
     const char *pv;
     int rc, i;
 
     if ((rc = expect(c, map, YAML_MAPPING_NODE, field)) != 0 ||
-        (rc = check_keys(c, map, field, keys)) != 0)
+        (rc = gather_keys(c, map, field, keys, v)) != 0)
         return rc;
-    pn = map_get(c, map, "profile");
-    pv = scalar(pn);
+    pv = scalar(v[MK_PROFILE]);
     if (!pv)
-        return perr(c, pn ? pn : map, field,
+        return perr(c, v[MK_PROFILE] ? v[MK_PROFILE] : map, field,
                     "missing profile (constant, idle, diurnal, weekly, busy, "
                     "spiky)");
     for (i = 0; i < PROF__COUNT; i++)
         if (strcmp(profile_names[i], pv) == 0)
             break;
     if (i == PROF__COUNT)
-        return perr(c, pn, field,
+        return perr(c, v[MK_PROFILE], field,
                     "unknown profile '%s' (constant, idle, diurnal, weekly, "
                     "busy, spiky)",
                     pv);
     m->profile = (profile_kind)i;
-    if ((rc = get_num(c, map, "mean", field, 0, &m->mean)) != 0 ||
-        (rc = get_num(c, map, "jitter", field, 0, &m->jitter)) != 0 ||
-        (rc = get_num(c, map, "amplitude", field,
-                      m->profile == PROF_BUSY ? 0.1 : 0.5, &m->amplitude)) != 0 ||
-        (rc = get_num(c, map, "spike", field, m->mean * 10, &m->spike)) != 0 ||
-        (rc = get_num(c, map, "probability", field, 0.02, &m->probability)) !=
-            0)
+    if ((rc = num_at(c, v[MK_MEAN], field, 0, &m->mean)) != 0 ||
+        (rc = num_at(c, v[MK_JITTER], field, 0, &m->jitter)) != 0 ||
+        (rc = num_at(c, v[MK_AMPLITUDE], field,
+                     m->profile == PROF_BUSY ? 0.1 : 0.5, &m->amplitude)) != 0 ||
+        (rc = num_at(c, v[MK_SPIKE], field, m->mean * 10, &m->spike)) != 0 ||
+        (rc = num_at(c, v[MK_PROBABILITY], field, 0.02, &m->probability)) != 0)
         return rc;
     if (m->mean < 0 || m->jitter < 0 || m->spike < 0)
         return perr(c, map, field, "mean, jitter and spike must be >= 0");
@@ -579,10 +688,11 @@ static int parse_metric(sim_metric *m, const pctx *c, const yaml_node_t *map,
     return FC_OK;
 }
 
-static int parse_metrics(sim_resource *sr, uint64_t seed, const pctx *c,
+static int parse_metrics(fc_sim *s, sim_resource *sr, const pctx *c,
                          const yaml_node_t *map, const char *field)
 {
     yaml_node_pair_t *p;
+    uint64_t idkey = fc_hash_str(sr->r.id, s->seed);
     char sub[160];
     int rc;
 
@@ -601,16 +711,16 @@ static int parse_metrics(sim_resource *sr, uint64_t seed, const pctx *c,
         size_t j;
         if (!k || !*k)
             return perr(c, kn, field, "metric names must be strings");
+        if (!(m->metric = intern(s, k)))
+            return FC_ENOMEM;
         for (j = 0; j < sr->nmetrics; j++)
-            if (strcmp(sr->metrics[j].metric, k) == 0)
+            if (sr->metrics[j].metric == m->metric) /* interned */
                 return perr(c, kn, field, "duplicate metric '%s'", k);
-        if (!(m->metric = fc_strdup(k)))
-            return fc_error_set(FC_ENOMEM, "out of memory");
         sr->nmetrics++;
-        snprintf(sub, sizeof(sub), "%s.%s", field, k);
+        join3(sub, sizeof(sub), field, ".", k);
         if ((rc = parse_metric(m, c, node_at(c, p->value), sub)) != 0)
             return rc;
-        m->key = fc_hash_str(k, fc_hash_str(sr->r.id, seed));
+        m->key = fc_hash_str(k, idkey);
         m->percent = strcmp(k, "CPUUtilization") == 0 ||
                      strcmp(k, "MemoryUtilization") == 0;
     }
@@ -623,6 +733,31 @@ static int cmp_metric(const void *a, const void *b)
                   ((const sim_metric *)b)->metric);
 }
 
+static size_t npairs_of(const yaml_node_t *n)
+{
+    return n && n->type == YAML_MAPPING_NODE
+               ? (size_t)(n->data.mapping.pairs.top - n->data.mapping.pairs.start)
+               : 0;
+}
+
+/* Copies v (or NULL) to *at, moving *at past it. */
+static char *slab_str(char **at, const char *v)
+{
+    char *dst = *at;
+    size_t n;
+    if (!v)
+        return NULL;
+    n = strlen(v) + 1;
+    memcpy(dst, v, n);
+    *at += n;
+    return dst;
+}
+
+enum {
+    RK_TYPE, RK_ID, RK_ACCOUNT, RK_REGION, RK_NAME, RK_STATE, RK_CLASS, RK_SIZE,
+    RK_ATTACHED, RK_CREATED, RK_TAGS, RK_METRICS, RK_ATTRS, RK__COUNT
+};
+
 static int parse_resource(fc_sim *s, const pctx *c, const yaml_node_t *n,
                           size_t idx)
 {
@@ -633,76 +768,92 @@ static int parse_resource(fc_sim *s, const pctx *c, const yaml_node_t *n,
                                        "attrs",      NULL};
     sim_resource *sr = &s->res[s->nres];
     fc_resource *r = &sr->r;
-    char field[64];
-    char *type = NULL;
-    yaml_node_t *sub;
+    yaml_node_t *v[RK__COUNT];
+    char field[64], f2[80];
+    const char *type, *id, *account, *region, *name, *state, *cls, *attached;
+    size_t ntags, nattrs, bytes;
+    char *at;
     int t, rc;
 
-    snprintf(field, sizeof(field), "resources[%zu]", idx);
+    memcpy(field, "resources[", 10); /* snprintf costs more, 100k times */
+    memcpy(field + 10 + u64_text(field + 10, idx), "]", 2);
     if ((rc = expect(c, n, YAML_MAPPING_NODE, field)) != 0 ||
-        (rc = check_keys(c, n, field, keys)) != 0)
+        (rc = gather_keys(c, n, field, keys, v)) != 0)
         return rc;
     s->nres++; /* owned from here on; the sim frees partial entries */
     sr->index = idx;
     sr->line = line_of(n);
-    if ((rc = get_str(c, n, "type", field, 1, &type)) != 0)
+    if ((rc = str_at(c, n, v[RK_TYPE], "type", field, 1, &type)) != 0)
         return rc;
     t = fc_resource_type_parse(type);
-    free(type);
     if (t < 0)
-        return perr(c, map_get(c, n, "type"), field,
-                    "unknown type '%s'", scalar(map_get(c, n, "type")));
+        return perr(c, v[RK_TYPE], field, "unknown type '%s'", type);
     r->type = (fc_resource_type)t;
-    if ((rc = get_str(c, n, "id", field, 1, &r->id)) != 0 ||
-        (rc = get_str(c, n, "account", field, 1, &r->account)) != 0 ||
-        (rc = get_str(c, n, "region", field, 1, &r->region)) != 0 ||
-        (rc = get_str(c, n, "name", field, 0, &r->name)) != 0 ||
-        (rc = get_str(c, n, "state", field, 0, &r->state)) != 0 ||
-        (rc = get_str(c, n, "class", field, 0, &r->size_class)) != 0 ||
-        (rc = get_str(c, n, "attachedTo", field, 0, &r->attached_to)) != 0 ||
-        (rc = get_num(c, n, "size", field, 0, &r->size)) != 0 ||
-        (rc = get_time(c, n, "created", field, &r->created)) != 0)
+    if ((rc = str_at(c, n, v[RK_ID], "id", field, 1, &id)) != 0 ||
+        (rc = str_at(c, n, v[RK_ACCOUNT], "account", field, 1, &account)) != 0 ||
+        (rc = str_at(c, n, v[RK_REGION], "region", field, 1, &region)) != 0 ||
+        (rc = str_at(c, n, v[RK_NAME], "name", field, 0, &name)) != 0 ||
+        (rc = str_at(c, n, v[RK_STATE], "state", field, 0, &state)) != 0 ||
+        (rc = str_at(c, n, v[RK_CLASS], "class", field, 0, &cls)) != 0 ||
+        (rc = str_at(c, n, v[RK_ATTACHED], "attachedTo", field, 0, &attached)) != 0 ||
+        (rc = num_at(c, v[RK_SIZE], field, 0, &r->size)) != 0 ||
+        (rc = time_at(c, v[RK_CREATED], field, &r->created)) != 0)
         return rc;
-    if (!find_account(s, r->account))
-        return perr(c, map_get(c, n, "account"), field,
-                    "account '%s' is not in accounts", r->account);
-    if (!has_region(s, r->region))
-        return perr(c, map_get(c, n, "region"), field,
-                    "region '%s' is not in regions", r->region);
+    if (!find_account(s, account))
+        return perr(c, v[RK_ACCOUNT], field, "account '%s' is not in accounts",
+                    account);
+    if (!has_region(s, region))
+        return perr(c, v[RK_REGION], field, "region '%s' is not in regions", region);
     if (r->size < 0)
-        return perr(c, map_get(c, n, "size"), field, "size must be >= 0");
-    if (!r->state) {
+        return perr(c, v[RK_SIZE], field, "size must be >= 0");
+    if (!state) {
         /* The state AWS reports when the estate does not say. */
-        const char *st = "available";
+        state = "available";
         if (r->type == FC_RES_EC2_INSTANCE)
-            st = "running";
-        else if (r->type == FC_RES_EBS_VOLUME && r->attached_to)
-            st = "in-use";
+            state = "running";
+        else if (r->type == FC_RES_EBS_VOLUME && attached)
+            state = "in-use";
         else if (r->type == FC_RES_EBS_SNAPSHOT)
-            st = "completed";
+            state = "completed";
         else if (r->type == FC_RES_LOAD_BALANCER)
-            st = "active";
+            state = "active";
         else if (r->type == FC_RES_LAMBDA_FUNCTION)
-            st = "Active";
-        if (!(r->state = fc_strdup(st)))
-            return fc_error_set(FC_ENOMEM, "out of memory");
+            state = "Active";
     }
-    if ((sub = map_get(c, n, "tags")) != NULL) {
-        char f2[80];
-        snprintf(f2, sizeof(f2), "%s.tags", field);
-        if ((rc = parse_kvs(&r->tags, &r->ntags, c, sub, f2, "tag")) != 0)
+    /* One block for what is the resource's own: the tag and attribute
+     * arrays, then id, name and attachedTo. */
+    ntags = npairs_of(v[RK_TAGS]);
+    nattrs = npairs_of(v[RK_ATTRS]);
+    bytes = (ntags + nattrs) * sizeof(fc_tag) + strlen(id) + 1 +
+            (name ? strlen(name) + 1 : 0) + (attached ? strlen(attached) + 1 : 0);
+    if (!(r->slab = malloc(bytes)))
+        return fc_error_set(FC_ENOMEM, "out of memory");
+    r->tags = r->slab;
+    r->attrs = r->tags + ntags;
+    at = (char *)(r->attrs + nattrs);
+    r->id = slab_str(&at, id);
+    r->name = slab_str(&at, name);
+    r->attached_to = slab_str(&at, attached);
+    if (!(r->account = intern(s, account)) || !(r->region = intern(s, region)) ||
+        !(r->state = intern(s, state)) || (cls && !(r->size_class = intern(s, cls))))
+        return FC_ENOMEM;
+    if (v[RK_TAGS]) {
+        join3(f2, sizeof(f2), field, ".tags", "");
+        if ((rc = parse_kvs(s, r->tags, &r->ntags, c, v[RK_TAGS], f2, "tag")) != 0)
             return rc;
     }
-    if ((sub = map_get(c, n, "attrs")) != NULL) {
-        char f2[80];
-        snprintf(f2, sizeof(f2), "%s.attrs", field);
-        if ((rc = parse_kvs(&r->attrs, &r->nattrs, c, sub, f2, "attr")) != 0)
+    if (v[RK_ATTRS]) {
+        join3(f2, sizeof(f2), field, ".attrs", "");
+        if ((rc = parse_kvs(s, r->attrs, &r->nattrs, c, v[RK_ATTRS], f2, "attr")) != 0)
             return rc;
     }
-    if ((sub = map_get(c, n, "metrics")) != NULL) {
-        char f2[80];
-        snprintf(f2, sizeof(f2), "%s.metrics", field);
-        if ((rc = parse_metrics(sr, s->seed, c, sub, f2)) != 0)
+    if (!r->ntags)
+        r->tags = NULL; /* as fc_resource_copy leaves an empty list */
+    if (!r->nattrs)
+        r->attrs = NULL;
+    if (v[RK_METRICS]) {
+        join3(f2, sizeof(f2), field, ".metrics", "");
+        if ((rc = parse_metrics(s, sr, c, v[RK_METRICS], f2)) != 0)
             return rc;
         if (sr->nmetrics > 1) /* qsort(NULL, 0) is undefined */
             qsort(sr->metrics, sr->nmetrics, sizeof(*sr->metrics), cmp_metric);
@@ -885,9 +1036,10 @@ static int cmp_resource(const void *a, const void *b)
     const fc_resource *x = &((const sim_resource *)a)->r;
     const fc_resource *y = &((const sim_resource *)b)->r;
     int d;
-    if ((d = strcmp(x->account, y->account)) != 0)
+    /* Interned: the same account or region is mostly the same pointer. */
+    if (x->account != y->account && (d = strcmp(x->account, y->account)) != 0)
         return d;
-    if ((d = strcmp(x->region, y->region)) != 0)
+    if (x->region != y->region && (d = strcmp(x->region, y->region)) != 0)
         return d;
     if (x->type != y->type)
         return (int)x->type - (int)y->type;
@@ -955,6 +1107,13 @@ static int parse_tail(fc_sim *s, const pctx *c, int resources_done)
     if ((n = map_get(c, root, "costs")) != NULL &&
         (rc = parse_costs(s, c, n)) != 0)
         return rc;
+    if (resources_done && s->res) {
+        /* The streaming loaders grew s->res by doubling: give back the
+         * spare room, kept for the whole pass otherwise. */
+        sim_resource *fit = realloc(s->res, (s->nres + 1) * sizeof(*s->res));
+        if (fit)
+            s->res = fit;
+    }
     if (s->nres > 1) /* qsort(NULL, 0) is undefined */
         qsort(s->res, s->nres, sizeof(*s->res), cmp_resource);
     if (s->nlines > 1) /* qsort(NULL, 0) is undefined */
@@ -972,8 +1131,9 @@ static int parse_estate(fc_sim *s, const pctx *c)
  *
  * A 100k-resource estate is 30 MB of YAML; as one libyaml document tree it
  * takes most of a gigabyte.  The streaming loader reads events
- * (yaml_parser_parse) and builds a small document per item of `resources`,
- * parsed by the same parse_resource() and freed at once; everything else
+ * (yaml_parser_parse) and lays out each item of `resources` as nodes (a
+ * view, see "YAML items as views" below), parsed by the same
+ * parse_resource() and dropped at once; everything else
  * goes into one small document for parse_head()/parse_tail().  Nodes keep
  * their start marks, so messages name the same lines.
  *
@@ -1094,32 +1254,10 @@ static int grow_res(fc_sim *s, size_t *cap)
     return FC_OK;
 }
 
-/* The items of `resources`, one small document each; the current event is
- * the sequence start, and is its end on return. */
-static int stream_resources(fc_sim *s, stream *st, const char *path)
-{
-    size_t cap = 0, idx = 0;
-    int rc, id;
-
-    for (;;) {
-        yaml_document_t item;
-        pctx c;
-        if ((rc = next_event(st)) != FC_OK)
-            return rc;
-        if (st->ev.type == YAML_SEQUENCE_END_EVENT)
-            break;
-        if ((rc = grow_res(s, &cap)) != FC_OK || (rc = new_doc(&item)) != FC_OK)
-            return rc;
-        c.path = path;
-        c.doc = &item;
-        if ((rc = load_node(st, &item, 1, &id)) == FC_OK)
-            rc = parse_resource(s, &c, yaml_document_get_node(&item, id), idx++);
-        yaml_document_delete(&item);
-        if (rc != FC_OK)
-            return rc;
-    }
-    return FC_OK;
-}
+/* The items of `resources`, each checked on its own and freed (below, as
+ * it borrows the JSON Lines loader's views); the current event is the
+ * sequence start, and is its end on return. */
+static int stream_resources(fc_sim *s, stream *st, const char *path);
 
 static int doc_has_key(const pctx *c, const char *key)
 {
@@ -1494,9 +1632,13 @@ static int jdoc_add(jdoc *b, json_object *v, const yaml_mark_t *mark, int *id)
         int64_t i = json_object_get_int64(v);
         assert(b->ntext + JDOC_INT_TEXT <= b->text_cap);
         if (i == INT64_MAX) /* json-c keeps a uint64, or saturates */
-            snprintf(t, JDOC_INT_TEXT, "%" PRIu64, json_object_get_uint64(v));
-        else
-            snprintf(t, JDOC_INT_TEXT, "%" PRId64, i);
+            u64_text(t, json_object_get_uint64(v));
+        else if (i < 0) {
+            t[0] = '-';
+            u64_text(t + 1, 0 - (uint64_t)i);
+        } else {
+            u64_text(t, (uint64_t)i);
+        }
         b->ntext += JDOC_INT_TEXT;
         text = t;
         break;
@@ -1520,6 +1662,159 @@ static int jdoc_load(jdoc *b, json_object *v, const yaml_mark_t *mark)
     if ((rc = jdoc_reset(b, &z)) != FC_OK)
         return rc;
     return jdoc_add(b, v, mark, &id);
+}
+
+/* ---- YAML items as views ----------------------------------------------
+ *
+ * stream_resources() takes the events of one item of `resources` and lays
+ * them out as nodes in a jdoc, as the JSON Lines loader does: scalars
+ * borrow the events' text, kept until the item is checked.  A libyaml
+ * document per item copied every scalar, and its tag, once more: a quarter
+ * of the time to load a large YAML estate.
+ */
+
+typedef struct {
+    yaml_event_t *ev;
+    size_t *kids; /* of a sequence or mapping start: its child nodes */
+    size_t n, cap;
+} evbuf;
+
+static void evbuf_clear(evbuf *e)
+{
+    size_t i;
+    for (i = 0; i < e->n; i++)
+        yaml_event_delete(&e->ev[i]);
+    e->n = 0;
+}
+
+/* Moves the current event into e. */
+static int evbuf_take(evbuf *e, stream *st)
+{
+    if (e->n == e->cap) {
+        size_t n = e->cap ? e->cap * 2 : 64;
+        yaml_event_t *ev = realloc(e->ev, n * sizeof(*ev));
+        size_t *kids;
+        if (!ev)
+            return fc_error_set(FC_ENOMEM, "out of memory");
+        e->ev = ev;
+        if (!(kids = realloc(e->kids, n * sizeof(*kids))))
+            return fc_error_set(FC_ENOMEM, "out of memory");
+        e->kids = kids;
+        e->cap = n;
+    }
+    e->ev[e->n] = st->ev;
+    e->kids[e->n++] = 0;
+    st->have_event = 0; /* e frees it */
+    return FC_OK;
+}
+
+/* The events of the node starting at the current event, into e, and what
+ * its nodes take, into z; gives up where load_node() would (anchors,
+ * aliases, depth).  On return every event of the node is in e. */
+static int collect_node(stream *st, evbuf *e, jdoc_size *z)
+{
+    size_t open[SIM_MAX_DEPTH]; /* the containers not yet ended */
+    size_t depth = 0;
+    int rc;
+
+    for (;;) {
+        const yaml_event_t *ev = &st->ev;
+        if (ev->type == YAML_SEQUENCE_END_EVENT || ev->type == YAML_MAPPING_END_EVENT) {
+            size_t at = open[--depth];
+            if (ev->type == YAML_MAPPING_END_EVENT)
+                z->pairs += e->kids[at] / 2;
+            else
+                z->items += e->kids[at];
+        } else {
+            if (depth + 1 > SIM_MAX_DEPTH)
+                return STREAM_GIVE_UP;
+            if ((ev->type == YAML_SCALAR_EVENT && ev->data.scalar.anchor) ||
+                (ev->type == YAML_SEQUENCE_START_EVENT &&
+                 ev->data.sequence_start.anchor) ||
+                (ev->type == YAML_MAPPING_START_EVENT && ev->data.mapping_start.anchor) ||
+                (ev->type != YAML_SCALAR_EVENT && ev->type != YAML_SEQUENCE_START_EVENT &&
+                 ev->type != YAML_MAPPING_START_EVENT))
+                return STREAM_GIVE_UP; /* aliases: the whole-document loader */
+            z->nodes++;
+            if (depth)
+                e->kids[open[depth - 1]]++;
+            if (ev->type != YAML_SCALAR_EVENT)
+                open[depth++] = e->n;
+        }
+        if ((rc = evbuf_take(e, st)) != FC_OK)
+            return rc;
+        if (!depth)
+            return FC_OK;
+        if ((rc = next_event(st)) != FC_OK)
+            return rc;
+    }
+}
+
+/* The node of e->ev[*i] and its children into b (room made by
+ * jdoc_reset()); its id.  *i moves past its events. */
+static int build_node(jdoc *b, const evbuf *e, size_t *i)
+{
+    const yaml_event_t *ev = &e->ev[*i];
+    size_t k, n = e->kids[*i];
+    int id;
+
+    (*i)++;
+    if (ev->type == YAML_SCALAR_EVENT)
+        return jdoc_scalar(b, (const char *)ev->data.scalar.value,
+                           ev->data.scalar.length, &ev->start_mark);
+    if (ev->type == YAML_SEQUENCE_START_EVENT) {
+        yaml_node_t *seq = jdoc_node(b, YAML_SEQUENCE_NODE, &ev->start_mark, &id);
+        yaml_node_item_t *it = b->items + b->nitems;
+        assert(b->nitems + n <= b->item_cap);
+        b->nitems += n;
+        seq->data.sequence.items.start = it;
+        seq->data.sequence.items.top = it + n;
+        seq->data.sequence.items.end = it + n;
+        seq->data.sequence.style = YAML_FLOW_SEQUENCE_STYLE;
+        for (k = 0; k < n; k++)
+            it[k] = build_node(b, e, i);
+    } else {
+        yaml_node_t *map = jdoc_mapping(b, n / 2, &ev->start_mark, &id);
+        for (k = 0; k < n / 2; k++) {
+            yaml_node_pair_t *p = map->data.mapping.pairs.top++;
+            p->key = build_node(b, e, i);
+            p->value = build_node(b, e, i);
+        }
+    }
+    (*i)++; /* the end event */
+    return id;
+}
+
+static int stream_resources(fc_sim *s, stream *st, const char *path)
+{
+    jdoc b;
+    evbuf e;
+    size_t cap = 0, idx = 0, i;
+    int rc;
+
+    memset(&b, 0, sizeof(b));
+    memset(&e, 0, sizeof(e));
+    b.path = path;
+    for (;;) {
+        jdoc_size z = {0, 0, 0, 0};
+        pctx c = {path, &b.doc};
+        if ((rc = next_event(st)) != FC_OK || st->ev.type == YAML_SEQUENCE_END_EVENT)
+            break;
+        if ((rc = grow_res(s, &cap)) != FC_OK || (rc = collect_node(st, &e, &z)) != FC_OK ||
+            (rc = jdoc_reset(&b, &z)) != FC_OK)
+            break;
+        i = 0;
+        build_node(&b, &e, &i);
+        rc = parse_resource(s, &c, node_at(&c, 1), idx++);
+        evbuf_clear(&e);
+        if (rc != FC_OK)
+            break;
+    }
+    evbuf_clear(&e);
+    free(e.ev);
+    free(e.kids);
+    jdoc_dispose(&b);
+    return rc;
 }
 
 typedef struct {
@@ -1723,7 +2018,7 @@ done:
 static void sim_free(fc_cloud *cloud)
 {
     fc_sim *s = (fc_sim *)cloud;
-    size_t i, j;
+    size_t i;
     if (!s)
         return;
     for (i = 0; i < s->naccounts; i++) {
@@ -1735,10 +2030,8 @@ static void sim_free(fc_cloud *cloud)
         free(s->regions[i]);
     free(s->regions);
     for (i = 0; i < s->nres; i++) {
-        fc_resource_dispose(&s->res[i].r);
-        for (j = 0; j < s->res[i].nmetrics; j++)
-            free(s->res[i].metrics[j].metric);
-        free(s->res[i].metrics);
+        fc_resource_dispose(&s->res[i].r); /* the slab, or an unpacked copy */
+        free(s->res[i].metrics);          /* names are interned */
     }
     free(s->res);
     for (i = 0; i < s->nlines; i++) {
@@ -1757,6 +2050,8 @@ static void sim_free(fc_cloud *cloud)
     free(s->currency);
     free(s->path);
     free(s->overlay);
+    if (s->strings)
+        lh_table_free(s->strings);
     free(s);
 }
 
@@ -2176,6 +2471,8 @@ static int load_entry(fc_sim *s, json_object *e)
         if ((rc = add_created(s, &r, &sr)) != FC_OK)
             return rc;
     }
+    if ((rc = fc_resource_unpack(&sr->r)) != FC_OK) /* before set_str/set_tag */
+        return rc;
     sr->touched = 1;
     if ((rc = set_str(&sr->r.state, jstr(e, "state"))) != FC_OK ||
         (rc = set_str(&sr->r.size_class, jstr(e, "sizeClass"))) != FC_OK ||
@@ -2269,6 +2566,8 @@ static int sim_apply(fc_cloud *cloud, const fc_action *a, fc_action_result *out)
     }
     free(fault); /* read again once the action succeeded */
     fault = NULL;
+    if ((rc = fc_resource_unpack(&sr->r)) != FC_OK) /* before set_str/set_tag */
+        return rc;
     if (strcmp(k, "stop-instances") == 0 || strcmp(k, "start-instances") == 0) {
         if ((rc = need_type(sr, FC_RES_EC2_INSTANCE, a)) != FC_OK)
             return rc;
@@ -2358,8 +2657,12 @@ static int sim_apply(fc_cloud *cloud, const fc_action *a, fc_action_result *out)
     if (!id)
         sr = find_any(s, a->resource);
     fault = fault_for(s, a->resource, k);
-    if (fault && (rc = set_str(&find_any(s, a->resource)->r.state, fault)) != FC_OK)
-        goto done; /* injected: the transition stops half-way */
+    if (fault) { /* injected: the transition stops half-way */
+        sim_resource *target = find_any(s, a->resource);
+        if ((rc = fc_resource_unpack(&target->r)) != FC_OK ||
+            (rc = set_str(&target->r.state, fault)) != FC_OK)
+            goto done;
+    }
     if ((rc = write_overlay(s)) != FC_OK || (s->overlay && (rc = log_action(s, a)) != FC_OK))
         goto done;
     fc_crashpoint("provider.sim.applied"); /* changed, before the caller hears it */

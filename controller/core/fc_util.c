@@ -147,6 +147,19 @@ static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
     return era * 146097 + (int64_t)doe - 719468;
 }
 
+/* Value of the n ASCII digits at s, or -1 if one is not a digit (a NUL
+ * stops it, so s may be shorter than n). */
+static int digits(const char *s, int n)
+{
+    int v = 0;
+    for (; n > 0; n--, s++) {
+        if (*s < '0' || *s > '9')
+            return -1;
+        v = v * 10 + (*s - '0');
+    }
+    return v;
+}
+
 int fc_time_parse(const char *s, int64_t *out)
 {
     int y, mo, d, h = 0, mi = 0, se = 0, n = 0;
@@ -154,13 +167,24 @@ int fc_time_parse(const char *s, int64_t *out)
 
     if (!s)
         return -1;
-    if (sscanf(s, "%4d-%2d-%2d%n", &y, &mo, &d, &n) != 3 || n != 10)
-        return -1;
-    if (s[10] != '\0') {
-        int m2 = 0;
-        if (sscanf(s + 10, "T%2d:%2d:%2dZ%n", &h, &mi, &se, &m2) != 3 ||
-            s[10 + m2] != '\0')
+    /* Plain digits, the usual case, without sscanf (it dominated loading
+     * large estates); anything else (signs, spaces, short fields, which
+     * %d takes too) goes through sscanf, so both accept the same. */
+    if (!((y = digits(s, 4)) >= 0 && s[4] == '-' && (mo = digits(s + 5, 2)) >= 0 &&
+          s[7] == '-' && (d = digits(s + 8, 2)) >= 0 &&
+          (s[10] == '\0' ||
+           (s[10] == 'T' && (h = digits(s + 11, 2)) >= 0 && s[13] == ':' &&
+            (mi = digits(s + 14, 2)) >= 0 && s[16] == ':' &&
+            (se = digits(s + 17, 2)) >= 0 && s[19] == 'Z' && s[20] == '\0')))) {
+        h = mi = se = 0;
+        if (sscanf(s, "%4d-%2d-%2d%n", &y, &mo, &d, &n) != 3 || n != 10)
             return -1;
+        if (s[10] != '\0') {
+            int m2 = 0;
+            if (sscanf(s + 10, "T%2d:%2d:%2dZ%n", &h, &mi, &se, &m2) != 3 ||
+                s[10 + m2] != '\0')
+                return -1;
+        }
     }
     if (mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] || h > 23 || mi > 59 ||
         se > 60 || h < 0 || mi < 0 || se < 0)

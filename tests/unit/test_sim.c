@@ -999,6 +999,125 @@ static void test_sim__generated_series_read_index_hash(void **state)
     fc_cloud_free(c);
 }
 
+/* Dates: plain digits, and the odd forms %d also reads (sign, space,
+ * one-digit fields), give what they always gave; the rest is rejected. */
+static void test_sim__dates_parse_as_before(void **state)
+{
+    static const char *const bad[] = {
+        "2025-02-30", "2025-13-01", "2025-00-10", "2025-01-00",
+        "2025-01-01T24:00:00Z", "2025-01-01T10:60:00Z", "2025-01-01T10:00:00",
+        "2025-01-01T10:00:00Zx", "2025-01-01x", "2025-1-05", "2025-01-0",
+        "2025/01/01", "yesterday", "", NULL};
+    int64_t t = 0;
+    size_t i;
+    (void)state;
+
+    assert_int_equal(fc_time_parse("2025-02-11", &t), 0);
+    assert_true(t == INT64_C(1739232000));
+    assert_int_equal(fc_time_parse("2025-02-11T10:20:30Z", &t), 0);
+    assert_true(t == INT64_C(1739269230));
+    assert_int_equal(fc_time_parse("2024-02-29", &t), 0);
+    assert_true(t == INT64_C(1709164800));
+    assert_int_equal(fc_time_parse("2025-01-01T23:59:60Z", &t), 0);
+    assert_true(t == INT64_C(1735776000));
+    assert_int_equal(fc_time_parse("2025-+1-05", &t), 0);
+    assert_true(t == at("2025-01-05"));
+    assert_int_equal(fc_time_parse(" 999-01-01", &t), 0);
+    assert_true(t == at("0999-01-01"));
+    assert_int_equal(fc_time_parse("2025-01-01T1:02:03Z", &t), 0);
+    assert_true(t == at("2025-01-01T01:02:03Z"));
+    for (i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
+        t = 7;
+        if (fc_time_parse(bad[i], &t) == 0)
+            fail_msg("'%s' parsed as a date", bad[i] ? bad[i] : "(null)");
+        assert_true(t == 7);
+    }
+    expect_error(HEAD "resources:\n"
+                      "  - {type: ebs-volume, id: v-1, account: \"111122223333\","
+                      " region: eu-west-1, created: \"2025-02-30\"}\n",
+                 "resources[0]: '2025-02-30' is not a date", 6);
+}
+
+static void apply_ok(fc_cloud *c, const char *kind, const char *id, const char *key,
+                     const char *value)
+{
+    fc_tag param = {(char *)key, (char *)value};
+    fc_action a;
+    fc_action_result r;
+    memset(&a, 0, sizeof(a));
+    a.kind = kind;
+    a.resource = id;
+    a.params = &param;
+    a.nparams = key ? 1 : 0;
+    if (fc_cloud_apply(c, &a, &r) != FC_OK)
+        fail_msg("%s %s: %s", kind, id, fc_error_last());
+    fc_action_result_dispose(&r);
+}
+
+/* Resources loaded together share one copy of their repeated strings
+ * (state, class, tags): changing one resource leaves the others as they
+ * were, and freeing the sim frees each string once (ASan checks it). */
+static void test_sim__apply_changes_one_resource_only(void **state)
+{
+    static const char *const ext[] = {"", ".jsonl"};
+    static const char *const text[] = {
+        HEAD "resources:\n"
+             "  - {type: ec2-instance, id: i-1, account: \"111122223333\","
+             " region: eu-west-1, state: running, class: m5.large, tags: {env: prod}}\n"
+             "  - {type: ec2-instance, id: i-2, account: \"111122223333\","
+             " region: eu-west-1, state: running, class: m5.large, tags: {env: prod}}\n"
+             "  - {type: ebs-volume, id: v-1, account: \"111122223333\","
+             " region: eu-west-1, class: gp2, size: 8}\n",
+        "{\"seed\": 1, \"accounts\": [{\"id\": \"111122223333\"}],"
+        " \"regions\": [\"eu-west-1\"]}\n"
+        "{\"resource\": {\"type\": \"ec2-instance\", \"id\": \"i-1\","
+        " \"account\": \"111122223333\", \"region\": \"eu-west-1\","
+        " \"state\": \"running\", \"class\": \"m5.large\", \"tags\": {\"env\": \"prod\"}}}\n"
+        "{\"resource\": {\"type\": \"ec2-instance\", \"id\": \"i-2\","
+        " \"account\": \"111122223333\", \"region\": \"eu-west-1\","
+        " \"state\": \"running\", \"class\": \"m5.large\", \"tags\": {\"env\": \"prod\"}}}\n"
+        "{\"resource\": {\"type\": \"ebs-volume\", \"id\": \"v-1\","
+        " \"account\": \"111122223333\", \"region\": \"eu-west-1\","
+        " \"class\": \"gp2\", \"size\": 8}}\n"};
+    size_t k;
+    (void)state;
+
+    for (k = 0; k < 2; k++) {
+        fc_cloud *c = NULL;
+        fc_resource r;
+        char path[64];
+        assert_int_equal(open_text_as(text[k], ext[k], path, sizeof(path), &c), FC_OK);
+        apply_ok(c, "stop-instances", "i-1", NULL, NULL);
+        apply_ok(c, "modify-instance-type", "i-1", "instanceType", "m5.xlarge");
+        apply_ok(c, "create-tags", "i-1", "env", "dev");
+        apply_ok(c, "create-tags", "i-1", "owner", "ops");
+        apply_ok(c, "create-snapshot", "v-1", NULL, NULL);
+        apply_ok(c, "modify-volume-type", "v-1", "volumeType", "gp3");
+
+        assert_int_equal(fc_cloud_describe(c, FC_RES_EC2_INSTANCE, NULL, NULL, NULL,
+                                           "i-1", &r), FC_OK);
+        assert_string_equal(r.state, "stopped");
+        assert_string_equal(r.size_class, "m5.xlarge");
+        assert_string_equal(fc_resource_tag(&r, "env"), "dev");
+        assert_string_equal(fc_resource_tag(&r, "owner"), "ops");
+        fc_resource_dispose(&r);
+        assert_int_equal(fc_cloud_describe(c, FC_RES_EC2_INSTANCE, NULL, NULL, NULL,
+                                           "i-2", &r), FC_OK);
+        assert_string_equal(r.state, "running");
+        assert_string_equal(r.size_class, "m5.large");
+        assert_string_equal(fc_resource_tag(&r, "env"), "prod");
+        assert_null(fc_resource_tag(&r, "owner"));
+        assert_int_equal((int)r.ntags, 1);
+        fc_resource_dispose(&r);
+        assert_int_equal(fc_cloud_describe(c, FC_RES_EBS_VOLUME, NULL, NULL, NULL,
+                                           "v-1", &r), FC_OK);
+        assert_string_equal(r.size_class, "gp3");
+        assert_string_equal(r.state, "available");
+        fc_resource_dispose(&r);
+        fc_cloud_free(c);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1020,6 +1139,8 @@ int main(void)
         cmocka_unit_test(test_sim__jsonl_scalars_read_as_yaml),
         cmocka_unit_test(test_sim__jsonl_errors_name_file_and_line),
         cmocka_unit_test(test_sim__generated_series_read_index_hash),
+        cmocka_unit_test(test_sim__dates_parse_as_before),
+        cmocka_unit_test(test_sim__apply_changes_one_resource_only),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
