@@ -344,6 +344,88 @@ static int still_approved(const fc_pass *pass, const fc_object *obj)
     return judge_approval(pass, obj, parse_risk(s->risk, risk), &reason, msg, sizeof(msg));
 }
 
+/* Status keys below come in sorted order: fc_yw insists. */
+static int write_optimization(fc_pass *pass, fc_yw *w, const fc_object *obj,
+                              const fc_resource *r, const fc_recommendation *rec,
+                              fc_plan_state st, fc_risk risk, const char *reason,
+                              const char *failed, const char *msg, const char *amsg)
+{
+    const fc_optimization_spec *s = obj->spec.optimization;
+    const char *eid, *estate; /* the executor's newest journal row */
+    fc_sdoc d;
+    unsigned j;
+    size_t i;
+    int rc, reached = 1;
+
+    if ((rc = fc_sdoc_ybegin(&d, pass, w, "Optimization", "optimizations",
+                             obj->metadata.name)))
+        return rc;
+    rc = fc_sdoc_ycond(&d, pass, "Valid", 1, "SpecValid", "spec is valid");
+    /* Conditions up to the failing check are True, the failing one False,
+     * later ones are not evaluated and not reported. */
+    for (i = 0; i < FC_ARRAY_LEN(cond_order) && rc == FC_OK && reached; i++) {
+        if (failed && strcmp(failed, cond_order[i]) == 0) {
+            rc = fc_sdoc_ycond(&d, pass, cond_order[i], 0, reason, "%s", msg);
+            reached = 0;
+        } else if (st == FC_PLAN_NOOP && i > 0) {
+            reached = 0;
+        } else {
+            rc = fc_sdoc_ycond(&d, pass, cond_order[i], 1, "Checked", "%s",
+                               i == 0 ? "target exists"
+                               : i == 1 ? "action applies to the target"
+                                        : amsg);
+        }
+    }
+    if (rc == FC_OK)
+        rc = fc_sdoc_ycond(&d, pass, "Ready", st != FC_PLAN_BLOCKED, reason, "%s", msg);
+    fc_yw_seq_end(w);
+    if (fc_execution_latest(pass, obj->metadata.name, &eid, &estate)) {
+        fc_yw_key(w, "execution");
+        fc_yw_map_begin(w);
+        fc_yw_kstr(w, "id", eid);
+        fc_yw_kstr(w, "state", estate);
+        fc_yw_map_end(w);
+    }
+    fc_sdoc_ycommit(&d, pass);
+    fc_yw_key(w, "plan");
+    fc_yw_map_begin(w);
+    fc_yw_kstr(w, "action", s->action);
+    fc_yw_key(w, "approvedBy");
+    fc_yw_seq_begin(w);
+    for (j = 0; j < s->approval.napproved_by; j++)
+        fc_yw_str(w, s->approval.approved_by[j]);
+    fc_yw_seq_end(w);
+    if (rec)
+        fc_yw_kstr(w, "currency", rec->currency);
+    fc_yw_key(w, "dryRun");
+    fc_yw_bool(w, !pass->live);
+    fc_yw_kstr(w, "message", msg);
+    if (rec) {
+        fc_yw_key(w, "monthlySaving");
+        fc_yw_number(w, rec->monthly_saving, 2);
+        fc_yw_kstr(w, "recommendation", rec->id);
+    }
+    fc_yw_kstr(w, "risk", fc_risk_name(risk));
+    fc_yw_kstr(w, "state", fc_plan_state_name(st));
+    fc_yw_key(w, "target");
+    fc_yw_map_begin(w);
+    fc_yw_kstr(w, "account", s->target.account);
+    if (r)
+        fc_yw_kstr(w, "observedState", r->state);
+    fc_yw_kstr(w, "region", s->target.region);
+    fc_yw_kstr(w, "resource", s->target.resource);
+    if (r)
+        fc_yw_kstr(w, "type", fc_resource_type_name(r->type));
+    fc_yw_map_end(w);
+    if (rc == FC_OK)
+        rc = fc_yw_map_end(w); /* plan */
+    if (rc != FC_OK) {
+        fc_sdoc_dispose(&d);
+        return rc;
+    }
+    return fc_sdoc_yfinish(&d, pass);
+}
+
 int fc_reconcile_optimization(fc_pass *pass, const fc_object *obj)
 {
     const fc_optimization_spec *s = obj->spec.optimization;
@@ -354,71 +436,15 @@ int fc_reconcile_optimization(fc_pass *pass, const fc_object *obj)
     char msg[512], amsg[512] = "";
     fc_risk risk;
     fc_plan_state st;
-    struct json_object *plan, *target;
-    fc_sdoc d;
-    size_t i;
-    int rc, reached = 1;
+    fc_yw w;
+    int rc;
 
     st = judge(pass, obj, &r, &risk, &reason, msg, sizeof(msg), &failed, amsg, sizeof(amsg));
     if ((rc = plan_add(pass->plan, obj, st, reason, msg, rec ? rec->monthly_saving : 0)))
         return rc;
     pass->plan->items[pass->plan->n - 1].approved = still_approved(pass, obj);
-    if ((rc = fc_sdoc_begin(&d, pass, "Optimization", "optimizations", obj->metadata.name)))
-        return rc;
-    target = json_object_new_object();
-    json_object_object_add(target, "account", json_object_new_string(s->target.account));
-    json_object_object_add(target, "region", json_object_new_string(s->target.region));
-    json_object_object_add(target, "resource", json_object_new_string(s->target.resource));
-    if (r) {
-        json_object_object_add(target, "type", json_object_new_string(fc_resource_type_name(r->type)));
-        json_object_object_add(target, "observedState", FC_JSTR(r->state));
-    }
-    plan = json_object_new_object();
-    json_object_object_add(plan, "action", json_object_new_string(s->action));
-    json_object_object_add(plan, "target", target);
-    json_object_object_add(plan, "state", json_object_new_string(fc_plan_state_name(st)));
-    json_object_object_add(plan, "dryRun", json_object_new_boolean(!pass->live));
-    json_object_object_add(plan, "risk", json_object_new_string(fc_risk_name(risk)));
-    json_object_object_add(plan, "message", json_object_new_string(msg));
-    json_object_object_add(plan, "approvedBy",
-                           fc_json_strings(s->approval.approved_by, s->approval.napproved_by));
-    if (rec) {
-        json_object_object_add(plan, "recommendation", json_object_new_string(rec->id));
-        json_object_object_add(plan, "monthlySaving", fc_status_number(rec->monthly_saving, 2));
-        json_object_object_add(plan, "currency", json_object_new_string(rec->currency));
-    }
-    json_object_object_add(d.status, "plan", plan);
-    {
-        const char *eid, *estate; /* the executor's newest journal row */
-        if (fc_execution_latest(pass, obj->metadata.name, &eid, &estate)) {
-            struct json_object *ex = json_object_new_object();
-            json_object_object_add(ex, "id", json_object_new_string(eid));
-            json_object_object_add(ex, "state", json_object_new_string(estate));
-            json_object_object_add(d.status, "execution", ex);
-        }
-    }
-
-    rc = fc_sdoc_cond(&d, pass, "Valid", 1, "SpecValid", "spec is valid");
-    /* Conditions up to the failing check are True, the failing one False,
-     * later ones are not evaluated and not reported. */
-    for (i = 0; i < FC_ARRAY_LEN(cond_order) && rc == FC_OK && reached; i++) {
-        if (failed && strcmp(failed, cond_order[i]) == 0) {
-            rc = fc_sdoc_cond(&d, pass, cond_order[i], 0, reason, "%s", msg);
-            reached = 0;
-        } else if (st == FC_PLAN_NOOP && i > 0) {
-            reached = 0;
-        } else {
-            rc = fc_sdoc_cond(&d, pass, cond_order[i], 1, "Checked", "%s",
-                              i == 0 ? "target exists"
-                              : i == 1 ? "action applies to the target"
-                                       : amsg);
-        }
-    }
-    if (rc == FC_OK)
-        rc = fc_sdoc_cond(&d, pass, "Ready", st != FC_PLAN_BLOCKED, reason, "%s", msg);
-    if (rc != FC_OK) {
-        fc_sdoc_dispose(&d);
-        return rc;
-    }
-    return fc_sdoc_finish(&d, pass);
+    fc_yw_init(&w);
+    rc = write_optimization(pass, &w, obj, r, rec, st, risk, reason, failed, msg, amsg);
+    fc_yw_dispose(&w);
+    return rc;
 }

@@ -165,8 +165,8 @@ void fc_sdoc_dispose(fc_sdoc *d)
     fc_buf_dispose(&d->prev);
 }
 
-int fc_sdoc_ybegin(fc_sdoc *d, fc_pass *pass, fc_yw *w, const char *kind,
-                   const char *dir, const char *name)
+int fc_sdoc_ybegin_status(fc_sdoc *d, fc_pass *pass, fc_yw *w, const char *kind,
+                          const char *dir, const char *name)
 {
     int rc;
 
@@ -182,9 +182,25 @@ int fc_sdoc_ybegin(fc_sdoc *d, fc_pass *pass, fc_yw *w, const char *kind,
     fc_yw_kstr(w, "name", name);
     fc_yw_map_end(w);
     fc_yw_key(w, "status");
-    fc_yw_map_begin(w);
-    fc_yw_key(w, "conditions");
-    if ((rc = fc_yw_seq_begin(w)) != FC_OK)
+    if ((rc = fc_yw_map_begin(w)) != FC_OK)
+        fc_sdoc_dispose(d);
+    return rc;
+}
+
+int fc_sdoc_yconds(fc_sdoc *d)
+{
+    fc_yw_key(d->yw, "conditions");
+    return fc_yw_seq_begin(d->yw);
+}
+
+int fc_sdoc_ybegin(fc_sdoc *d, fc_pass *pass, fc_yw *w, const char *kind,
+                   const char *dir, const char *name)
+{
+    int rc;
+
+    if ((rc = fc_sdoc_ybegin_status(d, pass, w, kind, dir, name)) != FC_OK)
+        return rc;
+    if ((rc = fc_sdoc_yconds(d)) != FC_OK)
         fc_sdoc_dispose(d);
     return rc;
 }

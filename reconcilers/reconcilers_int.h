@@ -39,6 +39,12 @@ void fc_sdoc_dispose(fc_sdoc *d);
  */
 int fc_sdoc_ybegin(fc_sdoc *d, fc_pass *pass, fc_yw *w, const char *kind,
                    const char *dir, const char *name);
+/* ybegin in two steps, for a status with keys before "conditions":
+ * ybegin_status stops inside the open status mapping; yconds writes the
+ * "conditions" key and opens its sequence. */
+int fc_sdoc_ybegin_status(fc_sdoc *d, fc_pass *pass, fc_yw *w, const char *kind,
+                          const char *dir, const char *name);
+int fc_sdoc_yconds(fc_sdoc *d);
 int fc_sdoc_ycond(fc_sdoc *d, fc_pass *pass, const char *type, int ok,
                   const char *reason, const char *fmt, ...)
     __attribute__((format(printf, 6, 7)));

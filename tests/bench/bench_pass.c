@@ -6,9 +6,13 @@
  *
  *   cmake --build build --target bench_pass
  *   for n in 10000 30000 100000; do
- *     python3 examples/sim/gen_estate.py --size $n > /tmp/estate-$n.yaml
- *     build/bench_pass /tmp/estate-$n.yaml [nspecs] [prices] [bare-repo]
+ *     python3 examples/sim/gen_estate.py --size $n --format jsonl > /tmp/estate-$n.jsonl
+ *     build/bench_pass /tmp/estate-$n.jsonl [nspecs] [prices] [bare-repo]
  *   done
+ *
+ * The same estate as YAML (--format yaml) gives the same pass; only "sim
+ * open" differs (libyaml's scanner alone needs ~1 s for 31 MB).  BENCH_DUMP=DIR
+ * writes the status tree out, to compare two builds byte for byte.
  *
  * With a bare repository (seeded like tests/integration/lib.sh seed_repo),
  * the status tree is also committed on its head and pushed (gitsync, in a

@@ -10,6 +10,7 @@
 
 #include "controller/core/fc_error.h"
 #include "reconcilers/fc_reconcilers.h"
+#include "controller/executor/fc_executor.h"
 #include "specs/fc_approvers.h"
 
 #include <stdio.h>
@@ -458,6 +459,229 @@ static void test_reconcilers__recommendation_keeps_transition_time(void **s)
     free(y);
 }
 
+/* Previous status of the team Budget, for the test below. */
+static int budget_prev(void *payload, const char *path, fc_buf *out)
+{
+    if (strcmp(path, "status/budgets/team.yaml") != 0)
+        return FC_ENOTFOUND;
+    return fc_buf_puts(out, payload);
+}
+
+/*
+ * Every optional part of the Budget and Optimization files at once: alert
+ * memory (active and cleared), notify targets, a parent, children, an
+ * execution row, conditions carried over from the previous file.  The
+ * expected bytes are those the json-c documents gave.
+ */
+static void test_reconcilers__budget_and_optimization_files(void **s)
+{
+    static const char company[] =
+        "apiVersion: finops.dev/v1alpha1\n"
+        "kind: Budget\n"
+        "metadata: {name: company}\n"
+        "spec:\n"
+        "  amount: 1000\n"
+        "  thresholds:\n"
+        "    - {percent: 80, type: actual}\n";
+    static const char team[] =
+        "apiVersion: finops.dev/v1alpha1\n"
+        "kind: Budget\n"
+        "metadata: {name: team}\n"
+        "spec:\n"
+        "  amount: 0.5\n"
+        "  currency: EUR\n"
+        "  period: monthly\n"
+        "  parent: company\n"
+        "  thresholds:\n"
+        "    - {percent: 50, type: actual}\n"
+        "    - {percent: 90, type: forecast}\n"
+        "    - {percent: 120, type: forecast}\n"
+        "  notify:\n"
+        "    - webhook:https://hooks.example.com/x\n"
+        "    - team@example.com\n";
+    static const char team_want[] =
+        "apiVersion: finops.dev/v1alpha1\n"
+        "kind: Budget\n"
+        "metadata:\n"
+        "  name: team\n"
+        "status:\n"
+        "  actual: 0.00\n"
+        "  actualPercent: 0.0\n"
+        "  alerts:\n"
+        "  - active: true\n"
+        "    firedAt: \"2026-11-11T12:00:00Z\"\n"
+        "    threshold: 50.0\n"
+        "    timesFired: 2\n"
+        "    type: actual\n"
+        "  - active: false\n"
+        "    clearedAt: \"2026-11-12T11:00:00Z\"\n"
+        "    firedAt: \"2026-11-11T12:00:00Z\"\n"
+        "    threshold: 90.0\n"
+        "    timesFired: 1\n"
+        "    type: forecast\n"
+        "  amount: 0.50\n"
+        "  children: []\n"
+        "  conditions:\n"
+        "  - lastTransitionTime: \"2020-01-01T00:00:00Z\"\n"
+        "    message: spec is valid\n"
+        "    reason: SpecValid\n"
+        "    status: \"True\"\n"
+        "    type: Valid\n"
+        "  - lastTransitionTime: \"2026-11-12T12:00:00Z\"\n"
+        "    message: every cost row could be judged against the scope\n"
+        "    reason: Evaluated\n"
+        "    status: \"True\"\n"
+        "    type: ScopeEvaluable\n"
+        "  - lastTransitionTime: \"2020-02-02T00:00:00Z\"\n"
+        "    message: actual 0.00 (0.0%), forecast 0.00 (0.0%) of 0.50 EUR\n"
+        "    reason: BelowThresholds\n"
+        "    status: \"True\"\n"
+        "    type: WithinBudget\n"
+        "  - lastTransitionTime: \"2026-11-12T12:00:00Z\"\n"
+        "    message: 1 threshold alert(s) active this period\n"
+        "    reason: AlertsActive\n"
+        "    status: \"True\"\n"
+        "    type: Alerting\n"
+        "  - lastTransitionTime: \"2026-11-12T12:00:00Z\"\n"
+        "    message: budget evaluated\n"
+        "    reason: Evaluated\n"
+        "    status: \"True\"\n"
+        "    type: Ready\n"
+        "  currency: EUR\n"
+        "  daysObserved: 0\n"
+        "  forecast: 0.00\n"
+        "  forecastDetail:\n"
+        "    dailyRunRate: 0.00\n"
+        "    historyDays: 0\n"
+        "    method: none\n"
+        "    remainingDays: 0\n"
+        "    value: 0.00\n"
+        "    weeks: 0\n"
+        "  forecastPercent: 0.0\n"
+        "  notify:\n"
+        "  - supported: true\n"
+        "    target: webhook:hooks.example.com\n"
+        "    type: webhook\n"
+        "  - message: email delivery not supported yet\n"
+        "    supported: false\n"
+        "    target: email:team@example.com\n"
+        "    type: email\n"
+        "  observedCommit: 0123456789abcdef0123456789abcdef01234567\n"
+        "  parent: company\n"
+        "  period:\n"
+        "    end: \"2026-12-01\"\n"
+        "    start: \"2026-11-01\"\n"
+        "    type: monthly\n"
+        "  spend:\n"
+        "    children: 0.00\n"
+        "    definition: total = own + children; children = cost rows in any child's total, each once; own = rows\n"
+        "      of this scope no child claims\n"
+        "    overlapAvoided: 0.00\n"
+        "    own: 0.00\n"
+        "    total: 0.00\n"
+        "  thresholds:\n"
+        "  - crossed: false\n"
+        "    percent: 50.0\n"
+        "    type: actual\n"
+        "  - crossed: false\n"
+        "    percent: 90.0\n"
+        "    type: forecast\n"
+        "  - crossed: false\n"
+        "    percent: 120.0\n"
+        "    type: forecast\n";
+    char *o = opt("i-running", "stop", "alice@example.com", NULL);
+    fc_spec_file files[4] = {
+        {"finops/accounts/prod.yaml", accounts_yaml, sizeof(accounts_yaml) - 1},
+        {"finops/budgets/company.yaml", company, sizeof(company) - 1},
+        {"finops/budgets/team.yaml", team, sizeof(team) - 1},
+        {"finops/optimizations/o.yaml", o, strlen(o)},
+    };
+    fc_budget_alert_list alerts;
+    fc_budget_alert a;
+    fc_exec_list rows;
+    fc_exec_record row;
+    const fc_status_file *sf;
+    fixture f;
+    (void)s;
+
+    run(&f, o);
+    fc_spec_set_free(f.set);
+    assert_int_equal(fc_specs_load(&f.set, files, 4), FC_OK);
+    f.pass.specs = f.set;
+    fc_status_tree_dispose(&f.st);
+    fc_plan_dispose(&f.plan);
+    fc_status_tree_init(&f.st);
+    fc_plan_init(&f.plan);
+
+    fc_budget_alert_list_init(&alerts);
+    memset(&a, 0, sizeof(a));
+    a.budget = "team";
+    a.period_start = 1793491200; /* 2026-11-01 */
+    a.type = "actual";
+    a.percent = 50;
+    a.fired_at = NOW - 86400;
+    a.active = 1;
+    a.times = 2;
+    assert_int_equal(fc_budget_alert_list_add(&alerts, &a), FC_OK);
+    a.type = "forecast";
+    a.percent = 90;
+    a.cleared_at = NOW - 3600;
+    a.active = 0;
+    a.times = 1;
+    assert_int_equal(fc_budget_alert_list_add(&alerts, &a), FC_OK);
+    f.pass.budget_alerts = &alerts;
+
+    fc_exec_list_init(&rows);
+    memset(&row, 0, sizeof(row));
+    row.id = "o1-0123456789ab";
+    row.optimization = "o1";
+    row.state = FC_EXEC_DONE;
+    row.created = NOW - 60;
+    rows.items = &row;
+    rows.n = 1;
+    f.pass.executions = &rows;
+
+    f.pass.prev = budget_prev;
+    f.pass.prev_payload = "status:\n"
+                          "  conditions:\n"
+                          "  - lastTransitionTime: '2020-01-01T00:00:00Z'\n"
+                          "    status: 'True'\n"
+                          "    type: Valid\n"
+                          "  - lastTransitionTime: '2020-02-02T00:00:00Z'\n"
+                          "    status: 'True'\n"
+                          "    type: WithinBudget\n";
+    assert_int_equal(fc_reconcile_all(&f.pass), FC_OK);
+
+    sf = fc_status_tree_get(&f.st, "status/budgets/team.yaml");
+    assert_non_null(sf);
+    if (sf->len != strlen(team_want) || memcmp(sf->data, team_want, sf->len) != 0)
+        fail_msg("status/budgets/team.yaml:\n%.*s", (int)sf->len, sf->data);
+    sf = fc_status_tree_get(&f.st, "status/budgets/company.yaml");
+    assert_non_null(sf);
+    if (!strstr(sf->data, "  alerts: []\n  amount: 1000.00\n  children:\n  - team\n"
+                          "  conditions:\n"))
+        fail_msg("status/budgets/company.yaml:\n%.*s", (int)sf->len, sf->data);
+    sf = fc_status_tree_get(&f.st, "status/optimizations/o1.yaml");
+    assert_non_null(sf);
+    if (!strstr(sf->data, "    type: Ready\n"
+                          "  execution:\n"
+                          "    id: o1-0123456789ab\n"
+                          "    state: done\n"
+                          "  observedCommit: 0123456789abcdef0123456789abcdef01234567\n"
+                          "  plan:\n"
+                          "    action: stop\n"
+                          "    approvedBy:\n"
+                          "    - alice@example.com\n"
+                          "    dryRun: true\n"))
+        fail_msg("status/optimizations/o1.yaml:\n%.*s", (int)sf->len, sf->data);
+
+    f.pass.budget_alerts = NULL;
+    f.pass.executions = NULL;
+    fc_budget_alert_list_dispose(&alerts);
+    done(&f);
+    free(o);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -479,6 +703,8 @@ int main(void)
         cmocka_unit_test_setup(test_reconcilers__invalid_object_gets_status, reset_authors),
         cmocka_unit_test_setup(test_reconcilers__output_is_deterministic, reset_authors),
         cmocka_unit_test_setup(test_reconcilers__recommendation_keeps_transition_time,
+                               reset_authors),
+        cmocka_unit_test_setup(test_reconcilers__budget_and_optimization_files,
                                reset_authors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
