@@ -34,7 +34,8 @@ static char *nested(unsigned n)
 {
     char *s = malloc(2 * n + 16);
     size_t k = 0;
-    assert_non_null(s);
+    if (!s) /* abort() is noreturn: GCC's -Warray-bounds then sees s != NULL */
+        abort();
     k += (size_t)sprintf(s, "a:\n  b: ");
     memset(s + k, '[', n);
     memset(s + k + n, ']', n);
@@ -76,7 +77,8 @@ static void test_spec_limits__long_scalar_refused(void **state)
     unsigned line = 0;
     char msg[128];
     (void)state;
-    assert_non_null(s);
+    if (!s)
+        abort();
     strcpy(s, "x: 1\ny: ");
     memset(s + 8, 'v', n);
     strcpy(s + 8 + n, "\n");
