@@ -207,10 +207,10 @@ static int write_budget(fc_pass *pass, fc_yw *w, const fc_object *obj, fc_budget
     write_children(w, pass, obj);
 
     fc_sdoc_yconds(&d);
-    rc = fc_sdoc_ycond(&d, pass, "Valid", 1, "SpecValid", "spec is valid");
+    rc = fc_sdoc_cond(&d, pass, "Valid", 1, "SpecValid", "spec is valid");
     if (rc == FC_OK) {
         if (ev->unevaluable)
-            rc = fc_sdoc_ycond(&d, pass, "ScopeEvaluable", 0,
+            rc = fc_sdoc_cond(&d, pass, "ScopeEvaluable", 0,
                                ev->unevaluable & FC_BUDGET_NO_TAGS ? "NoResourceCosts"
                                                                    : "NoRegionCosts",
                                "%s%s%s; %zu cost rows of the period were left out and no "
@@ -228,32 +228,32 @@ static int write_budget(fc_pass *pass, fc_yw *w, const fc_object *obj, fc_budget
                                    : "",
                                ev->rows_left_out);
         else
-            rc = fc_sdoc_ycond(&d, pass, "ScopeEvaluable", 1, "Evaluated",
+            rc = fc_sdoc_cond(&d, pass, "ScopeEvaluable", 1, "Evaluated",
                                "every cost row could be judged against the scope");
     }
     if (rc == FC_OK) {
         pass->budgets_over += any != 0;
         if (any)
-            rc = fc_sdoc_ycond(&d, pass, "WithinBudget", 0, "ThresholdCrossed",
+            rc = fc_sdoc_cond(&d, pass, "WithinBudget", 0, "ThresholdCrossed",
                                "actual %.2f (%.1f%%), forecast %.2f (%.1f%%) of %.2f %s; crossed: %s",
                                ev->actual, ev->actual_percent, ev->forecast,
                                ev->forecast_percent, ev->amount, currency, crossed);
         else
-            rc = fc_sdoc_ycond(&d, pass, "WithinBudget", 1, "BelowThresholds",
+            rc = fc_sdoc_cond(&d, pass, "WithinBudget", 1, "BelowThresholds",
                                "actual %.2f (%.1f%%), forecast %.2f (%.1f%%) of %.2f %s",
                                ev->actual, ev->actual_percent, ev->forecast,
                                ev->forecast_percent, ev->amount, currency);
     }
     if (rc == FC_OK && pass->budget_alerts) {
         if (nactive)
-            rc = fc_sdoc_ycond(&d, pass, "Alerting", 1, "AlertsActive",
+            rc = fc_sdoc_cond(&d, pass, "Alerting", 1, "AlertsActive",
                                "%zu threshold alert(s) active this period", nactive);
         else
-            rc = fc_sdoc_ycond(&d, pass, "Alerting", 0, "NoActiveAlerts",
+            rc = fc_sdoc_cond(&d, pass, "Alerting", 0, "NoActiveAlerts",
                                "no threshold alert is active this period");
     }
     if (rc == FC_OK)
-        rc = fc_sdoc_ycond(&d, pass, "Ready", 1, "Evaluated", "budget evaluated");
+        rc = fc_sdoc_cond(&d, pass, "Ready", 1, "Evaluated", "budget evaluated");
     fc_yw_seq_end(w);
 
     fc_yw_kstr(w, "currency", currency);

@@ -53,12 +53,12 @@ static int write_recommendation(fc_pass *pass, fc_yw *w, const fc_recommendation
 
     if ((rc = fc_sdoc_ybegin(&d, pass, w, "Recommendation", "recommendations", r->id)))
         return rc;
-    fc_sdoc_ycond(&d, pass, "Open", 1, "Detected", "%s", r->summary);
+    fc_sdoc_cond(&d, pass, "Open", 1, "Detected", "%s", r->summary);
     if (opt)
-        fc_sdoc_ycond(&d, pass, "Addressed", 1, "OptimizationExists",
+        fc_sdoc_cond(&d, pass, "Addressed", 1, "OptimizationExists",
                       "Optimization %s acts on it", opt->metadata.name);
     else
-        fc_sdoc_ycond(&d, pass, "Addressed", 0, "AwaitingApproval",
+        fc_sdoc_cond(&d, pass, "Addressed", 0, "AwaitingApproval",
                       "no Optimization spec acts on it yet");
     fc_yw_seq_end(w);
     fc_yw_kstr(w, "currency", r->currency);

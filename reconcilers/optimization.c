@@ -360,24 +360,24 @@ static int write_optimization(fc_pass *pass, fc_yw *w, const fc_object *obj,
     if ((rc = fc_sdoc_ybegin(&d, pass, w, "Optimization", "optimizations",
                              obj->metadata.name)))
         return rc;
-    rc = fc_sdoc_ycond(&d, pass, "Valid", 1, "SpecValid", "spec is valid");
+    rc = fc_sdoc_cond(&d, pass, "Valid", 1, "SpecValid", "spec is valid");
     /* Conditions up to the failing check are True, the failing one False,
      * later ones are not evaluated and not reported. */
     for (i = 0; i < FC_ARRAY_LEN(cond_order) && rc == FC_OK && reached; i++) {
         if (failed && strcmp(failed, cond_order[i]) == 0) {
-            rc = fc_sdoc_ycond(&d, pass, cond_order[i], 0, reason, "%s", msg);
+            rc = fc_sdoc_cond(&d, pass, cond_order[i], 0, reason, "%s", msg);
             reached = 0;
         } else if (st == FC_PLAN_NOOP && i > 0) {
             reached = 0;
         } else {
-            rc = fc_sdoc_ycond(&d, pass, cond_order[i], 1, "Checked", "%s",
+            rc = fc_sdoc_cond(&d, pass, cond_order[i], 1, "Checked", "%s",
                                i == 0 ? "target exists"
                                : i == 1 ? "action applies to the target"
                                         : amsg);
         }
     }
     if (rc == FC_OK)
-        rc = fc_sdoc_ycond(&d, pass, "Ready", st != FC_PLAN_BLOCKED, reason, "%s", msg);
+        rc = fc_sdoc_cond(&d, pass, "Ready", st != FC_PLAN_BLOCKED, reason, "%s", msg);
     fc_yw_seq_end(w);
     if (fc_execution_latest(pass, obj->metadata.name, &eid, &estate)) {
         fc_yw_key(w, "execution");

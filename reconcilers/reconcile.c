@@ -151,6 +151,9 @@ int fc_sdoc_cond(fc_sdoc *d, fc_pass *pass, const char *type, int ok,
     va_start(ap, fmt);
     vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
+    if (d->yw) /* streamed (fc_sdoc_ybegin) */
+        return fc_yw_condition(d->yw, type, ok, reason, msg, pass->now, d->prev.data,
+                               d->prev.len);
     return fc_status_condition(d->conds, type, ok, reason, msg, pass->now,
                                d->prev.data, d->prev.len);
 }
@@ -203,19 +206,6 @@ int fc_sdoc_ybegin(fc_sdoc *d, fc_pass *pass, fc_yw *w, const char *kind,
     if ((rc = fc_sdoc_yconds(d)) != FC_OK)
         fc_sdoc_dispose(d);
     return rc;
-}
-
-/* Same message as fc_sdoc_cond: both cut it at 1023 bytes. */
-int fc_sdoc_ycond(fc_sdoc *d, fc_pass *pass, const char *type, int ok,
-                  const char *reason, const char *fmt, ...)
-{
-    char msg[1024];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof(msg), fmt, ap);
-    va_end(ap);
-    return fc_yw_condition(d->yw, type, ok, reason, msg, pass->now, d->prev.data,
-                           d->prev.len);
 }
 
 int fc_sdoc_ycommit(fc_sdoc *d, fc_pass *pass)

@@ -22,6 +22,7 @@ typedef struct {
 /* Starts status/<dir>/<name>.yaml for an object of `kind`. */
 int fc_sdoc_begin(fc_sdoc *d, fc_pass *pass, const char *kind,
                   const char *dir, const char *name);
+/* A condition, in either kind of document (json-c or streamed). */
 int fc_sdoc_cond(fc_sdoc *d, fc_pass *pass, const char *type, int ok,
                  const char *reason, const char *fmt, ...)
     __attribute__((format(printf, 6, 7)));
@@ -33,7 +34,7 @@ void fc_sdoc_dispose(fc_sdoc *d);
 /*
  * The same document streamed through w, no json-c: ybegin writes
  * apiVersion, kind, metadata and opens status.conditions; the caller adds
- * conditions with fc_sdoc_ycond, closes them with fc_yw_seq_end(w), writes
+ * conditions with fc_sdoc_cond, closes them with fc_yw_seq_end(w), writes
  * its other status keys in order, observedCommit with fc_sdoc_ycommit where
  * it sorts, and ends with fc_sdoc_yfinish (or fc_sdoc_dispose).
  */
@@ -45,9 +46,6 @@ int fc_sdoc_ybegin(fc_sdoc *d, fc_pass *pass, fc_yw *w, const char *kind,
 int fc_sdoc_ybegin_status(fc_sdoc *d, fc_pass *pass, fc_yw *w, const char *kind,
                           const char *dir, const char *name);
 int fc_sdoc_yconds(fc_sdoc *d);
-int fc_sdoc_ycond(fc_sdoc *d, fc_pass *pass, const char *type, int ok,
-                  const char *reason, const char *fmt, ...)
-    __attribute__((format(printf, 6, 7)));
 int fc_sdoc_ycommit(fc_sdoc *d, fc_pass *pass);
 int fc_sdoc_yfinish(fc_sdoc *d, fc_pass *pass);
 

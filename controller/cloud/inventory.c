@@ -158,21 +158,6 @@ int fc_resource_unpack(fc_resource *r)
     return FC_OK;
 }
 
-static size_t opt_len(const char *s) { return s ? strlen(s) + 1 : 0; }
-
-/* Copies s to *at and returns where it went (NULL stays NULL). */
-static char *pack_str(char **at, const char *s)
-{
-    char *dst = *at;
-    size_t n;
-    if (!s)
-        return NULL;
-    n = strlen(s) + 1;
-    memcpy(dst, s, n);
-    *at += n;
-    return dst;
-}
-
 /* fc_resource_copy into one allocation: the tag and attribute arrays first
  * (aligned), then every string. */
 static int resource_copy_packed(fc_resource *dst, const fc_resource *src)
@@ -180,13 +165,13 @@ static int resource_copy_packed(fc_resource *dst, const fc_resource *src)
     size_t i, bytes = (src->ntags + src->nattrs) * sizeof(fc_tag);
     char *block, *at;
 
-    bytes += opt_len(src->id) + opt_len(src->account) + opt_len(src->region) +
-             opt_len(src->name) + opt_len(src->state) + opt_len(src->size_class) +
-             opt_len(src->attached_to);
+    bytes += fc_str_size(src->id) + fc_str_size(src->account) + fc_str_size(src->region) +
+             fc_str_size(src->name) + fc_str_size(src->state) + fc_str_size(src->size_class) +
+             fc_str_size(src->attached_to);
     for (i = 0; i < src->ntags; i++)
-        bytes += opt_len(src->tags[i].key) + opt_len(src->tags[i].value);
+        bytes += fc_str_size(src->tags[i].key) + fc_str_size(src->tags[i].value);
     for (i = 0; i < src->nattrs; i++)
-        bytes += opt_len(src->attrs[i].key) + opt_len(src->attrs[i].value);
+        bytes += fc_str_size(src->attrs[i].key) + fc_str_size(src->attrs[i].value);
     memset(dst, 0, sizeof(*dst));
     if (!(block = malloc(bytes ? bytes : 1)))
         return fc_error_set(FC_ENOMEM, "out of memory copying resource");
@@ -199,20 +184,20 @@ static int resource_copy_packed(fc_resource *dst, const fc_resource *src)
     dst->tags = src->ntags ? (fc_tag *)(void *)block : NULL;
     dst->attrs = src->nattrs ? (fc_tag *)(void *)block + src->ntags : NULL;
     at = block + (src->ntags + src->nattrs) * sizeof(fc_tag);
-    dst->id = pack_str(&at, src->id);
-    dst->account = pack_str(&at, src->account);
-    dst->region = pack_str(&at, src->region);
-    dst->name = pack_str(&at, src->name);
-    dst->state = pack_str(&at, src->state);
-    dst->size_class = pack_str(&at, src->size_class);
-    dst->attached_to = pack_str(&at, src->attached_to);
+    dst->id = fc_str_pack(&at, src->id);
+    dst->account = fc_str_pack(&at, src->account);
+    dst->region = fc_str_pack(&at, src->region);
+    dst->name = fc_str_pack(&at, src->name);
+    dst->state = fc_str_pack(&at, src->state);
+    dst->size_class = fc_str_pack(&at, src->size_class);
+    dst->attached_to = fc_str_pack(&at, src->attached_to);
     for (i = 0; i < src->ntags; i++) {
-        dst->tags[i].key = pack_str(&at, src->tags[i].key);
-        dst->tags[i].value = pack_str(&at, src->tags[i].value);
+        dst->tags[i].key = fc_str_pack(&at, src->tags[i].key);
+        dst->tags[i].value = fc_str_pack(&at, src->tags[i].value);
     }
     for (i = 0; i < src->nattrs; i++) {
-        dst->attrs[i].key = pack_str(&at, src->attrs[i].key);
-        dst->attrs[i].value = pack_str(&at, src->attrs[i].value);
+        dst->attrs[i].key = fc_str_pack(&at, src->attrs[i].key);
+        dst->attrs[i].value = fc_str_pack(&at, src->attrs[i].value);
     }
     return FC_OK;
 }

@@ -740,19 +740,6 @@ static size_t npairs_of(const yaml_node_t *n)
                : 0;
 }
 
-/* Copies v (or NULL) to *at, moving *at past it. */
-static char *slab_str(char **at, const char *v)
-{
-    char *dst = *at;
-    size_t n;
-    if (!v)
-        return NULL;
-    n = strlen(v) + 1;
-    memcpy(dst, v, n);
-    *at += n;
-    return dst;
-}
-
 enum {
     RK_TYPE, RK_ID, RK_ACCOUNT, RK_REGION, RK_NAME, RK_STATE, RK_CLASS, RK_SIZE,
     RK_ATTACHED, RK_CREATED, RK_TAGS, RK_METRICS, RK_ATTRS, RK__COUNT
@@ -824,16 +811,16 @@ static int parse_resource(fc_sim *s, const pctx *c, const yaml_node_t *n,
      * arrays, then id, name and attachedTo. */
     ntags = npairs_of(v[RK_TAGS]);
     nattrs = npairs_of(v[RK_ATTRS]);
-    bytes = (ntags + nattrs) * sizeof(fc_tag) + strlen(id) + 1 +
-            (name ? strlen(name) + 1 : 0) + (attached ? strlen(attached) + 1 : 0);
+    bytes = (ntags + nattrs) * sizeof(fc_tag) + fc_str_size(id) +
+            fc_str_size(name) + fc_str_size(attached);
     if (!(r->slab = malloc(bytes)))
         return fc_error_set(FC_ENOMEM, "out of memory");
     r->tags = r->slab;
     r->attrs = r->tags + ntags;
     at = (char *)(r->attrs + nattrs);
-    r->id = slab_str(&at, id);
-    r->name = slab_str(&at, name);
-    r->attached_to = slab_str(&at, attached);
+    r->id = fc_str_pack(&at, id);
+    r->name = fc_str_pack(&at, name);
+    r->attached_to = fc_str_pack(&at, attached);
     if (!(r->account = intern(s, account)) || !(r->region = intern(s, region)) ||
         !(r->state = intern(s, state)) || (cls && !(r->size_class = intern(s, cls))))
         return FC_ENOMEM;
@@ -1509,6 +1496,20 @@ static yaml_node_t *jdoc_mapping(jdoc *b, size_t npairs, const yaml_mark_t *mark
     return n;
 }
 
+/* A sequence node of n items; returns the items for the caller to fill. */
+static yaml_node_item_t *jdoc_sequence(jdoc *b, size_t n, const yaml_mark_t *mark, int *id)
+{
+    yaml_node_t *seq = jdoc_node(b, YAML_SEQUENCE_NODE, mark, id);
+    yaml_node_item_t *it = b->items + b->nitems;
+    assert(b->nitems + n <= b->item_cap);
+    b->nitems += n;
+    seq->data.sequence.items.start = it;
+    seq->data.sequence.items.top = it + n;
+    seq->data.sequence.items.end = it + n;
+    seq->data.sequence.style = YAML_FLOW_SEQUENCE_STYLE;
+    return it;
+}
+
 /* Well-formed UTF-8 (RFC 3629), as libyaml demands of a YAML estate.
  * Checked on the raw line, cheaper than the tokener's check: JSON outside
  * strings is ASCII, and json-c decodes \u escapes to valid UTF-8. */
@@ -1600,14 +1601,7 @@ static int jdoc_add(jdoc *b, json_object *v, const yaml_mark_t *mark, int *id)
                            (size_t)json_object_get_string_len(v), mark, id);
     case json_type_array: {
         size_t i, n = json_object_array_length(v);
-        yaml_node_t *seq = jdoc_node(b, YAML_SEQUENCE_NODE, mark, id);
-        yaml_node_item_t *it = b->items + b->nitems;
-        assert(b->nitems + n <= b->item_cap);
-        b->nitems += n;
-        seq->data.sequence.items.start = it;
-        seq->data.sequence.items.top = it + n;
-        seq->data.sequence.items.end = it + n;
-        seq->data.sequence.style = YAML_FLOW_SEQUENCE_STYLE;
+        yaml_node_item_t *it = jdoc_sequence(b, n, mark, id);
         for (i = 0; i < n; i++) {
             rc = jdoc_add(b, json_object_array_get_idx(v, i), mark, &it[i]);
             if (rc != FC_OK)
@@ -1763,14 +1757,7 @@ static int build_node(jdoc *b, const evbuf *e, size_t *i)
         return jdoc_scalar(b, (const char *)ev->data.scalar.value,
                            ev->data.scalar.length, &ev->start_mark);
     if (ev->type == YAML_SEQUENCE_START_EVENT) {
-        yaml_node_t *seq = jdoc_node(b, YAML_SEQUENCE_NODE, &ev->start_mark, &id);
-        yaml_node_item_t *it = b->items + b->nitems;
-        assert(b->nitems + n <= b->item_cap);
-        b->nitems += n;
-        seq->data.sequence.items.start = it;
-        seq->data.sequence.items.top = it + n;
-        seq->data.sequence.items.end = it + n;
-        seq->data.sequence.style = YAML_FLOW_SEQUENCE_STYLE;
+        yaml_node_item_t *it = jdoc_sequence(b, n, &ev->start_mark, &id);
         for (k = 0; k < n; k++)
             it[k] = build_node(b, e, i);
     } else {

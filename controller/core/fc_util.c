@@ -85,6 +85,20 @@ char *fc_buf_detach(fc_buf *b)
     return p;
 }
 
+size_t fc_str_size(const char *s) { return s ? strlen(s) + 1 : 0; }
+
+char *fc_str_pack(char **at, const char *s)
+{
+    char *dst = *at;
+    size_t n;
+    if (!s)
+        return NULL;
+    n = strlen(s) + 1;
+    memcpy(dst, s, n);
+    *at += n;
+    return dst;
+}
+
 char *fc_strdup(const char *s)
 {
     size_t n;

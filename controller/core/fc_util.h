@@ -28,6 +28,10 @@ char *fc_buf_detach(fc_buf *b);
 
 /* strdup that aborts nothing: returns NULL only when s is NULL or on OOM. */
 char *fc_strdup(const char *s);
+/* Packing strings into one block: the bytes s takes with its NUL (0 for
+ * NULL), and a copy of s at *at that moves *at past it (NULL stays NULL). */
+size_t fc_str_size(const char *s);
+char *fc_str_pack(char **at, const char *s);
 char *fc_asprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* "2026-11-23T14:00:00Z" for a unix time (UTC). buf needs 21 bytes. */

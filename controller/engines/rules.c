@@ -365,25 +365,11 @@ static int rec_start(fc_recommendation *r, const char *rule,
     return FC_OK;
 }
 
-static size_t str_size(const char *s) { return s ? strlen(s) + 1 : 0; }
-
-static char *put_str(char **at, const char *s)
-{
-    char *dst = *at;
-    size_t n;
-    if (!s)
-        return NULL;
-    n = strlen(s) + 1;
-    memcpy(dst, s, n);
-    *at += n;
-    return dst;
-}
-
 static size_t kvs_size(const fc_kv *kv, size_t n)
 {
     size_t i, bytes = n * sizeof(*kv);
     for (i = 0; i < n; i++)
-        bytes += str_size(kv[i].key) + str_size(kv[i].value);
+        bytes += fc_str_size(kv[i].key) + fc_str_size(kv[i].value);
     return bytes;
 }
 
@@ -391,8 +377,8 @@ static void put_kvs(char **at, fc_kv *dst, const fc_kv *src, size_t n)
 {
     size_t i;
     for (i = 0; i < n; i++) {
-        dst[i].key = put_str(at, src[i].key);
-        dst[i].value = put_str(at, src[i].value);
+        dst[i].key = fc_str_pack(at, src[i].key);
+        dst[i].value = fc_str_pack(at, src[i].value);
     }
 }
 
@@ -407,9 +393,9 @@ static void rec_pack(fc_recommendation *r)
 
     if (r->slab)
         return;
-    bytes += str_size(r->id) + str_size(r->rule) + str_size(r->account) +
-             str_size(r->region) + str_size(r->resource) + str_size(r->summary) +
-             str_size(r->currency) + str_size(r->action) + str_size(r->policy);
+    bytes += fc_str_size(r->id) + fc_str_size(r->rule) + fc_str_size(r->account) +
+             fc_str_size(r->region) + fc_str_size(r->resource) + fc_str_size(r->summary) +
+             fc_str_size(r->currency) + fc_str_size(r->action) + fc_str_size(r->policy);
     bytes += kvs_size(r->evidence, r->nevidence) - r->nevidence * sizeof(fc_kv);
     bytes += kvs_size(r->parameters, r->nparameters) - r->nparameters * sizeof(fc_kv);
     if (!(block = malloc(bytes ? bytes : 1)))
@@ -420,15 +406,15 @@ static void rec_pack(fc_recommendation *r)
     at = block + (r->nevidence + r->nparameters) * sizeof(fc_kv);
     put_kvs(&at, p.evidence, r->evidence, r->nevidence);
     put_kvs(&at, p.parameters, r->parameters, r->nparameters);
-    p.id = put_str(&at, r->id);
-    p.rule = put_str(&at, r->rule);
-    p.account = put_str(&at, r->account);
-    p.region = put_str(&at, r->region);
-    p.resource = put_str(&at, r->resource);
-    p.summary = put_str(&at, r->summary);
-    p.currency = put_str(&at, r->currency);
-    p.action = put_str(&at, r->action);
-    p.policy = put_str(&at, r->policy);
+    p.id = fc_str_pack(&at, r->id);
+    p.rule = fc_str_pack(&at, r->rule);
+    p.account = fc_str_pack(&at, r->account);
+    p.region = fc_str_pack(&at, r->region);
+    p.resource = fc_str_pack(&at, r->resource);
+    p.summary = fc_str_pack(&at, r->summary);
+    p.currency = fc_str_pack(&at, r->currency);
+    p.action = fc_str_pack(&at, r->action);
+    p.policy = fc_str_pack(&at, r->policy);
     rec_dispose(r);
     *r = p;
 }

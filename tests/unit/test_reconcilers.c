@@ -403,17 +403,24 @@ static void test_reconcilers__output_is_deterministic(void **s)
     free(y);
 }
 
-/* The previous file of one recommendation, for the test below. */
-static int rec_prev(void *payload, const char *path, fc_buf *out)
+/* The previous bytes of one status file (pass.prev): the tests below. */
+typedef struct {
+    const char *path;
+    const char *data;
+} one_prev;
+
+static int prev_of_one(void *payload, const char *path, fc_buf *out)
 {
-    if (strcmp(path, "status/recommendations/idle-ec2-instance-i-stopped.yaml") != 0)
+    const one_prev *p = payload;
+    if (strcmp(path, p->path) != 0)
         return FC_ENOTFOUND;
-    return fc_buf_puts(out, payload);
+    return fc_buf_puts(out, p->data);
 }
 
 static void test_reconcilers__recommendation_keeps_transition_time(void **s)
 {
     fixture f;
+    one_prev prev;
     char *y = opt("i-running", "stop", "alice@example.com", NULL);
     const fc_status_file *sf;
     char now[32], want[1024];
@@ -424,16 +431,18 @@ static void test_reconcilers__recommendation_keeps_transition_time(void **s)
     fc_status_tree_init(&f.st);
     fc_plan_init(&f.plan);
     add_rec(&f.recs, "idle-ec2-instance-i-stopped", "i-stopped", "stop");
-    f.pass.prev = rec_prev;
-    f.pass.prev_payload = "apiVersion: finops.dev/v1alpha1\n"
-                          "status:\n"
-                          "  conditions:\n"
-                          "  - lastTransitionTime: '2020-01-01T00:00:00Z'\n"
-                          "    status: 'True'\n"
-                          "    type: Open\n"
-                          "  - lastTransitionTime: '2020-02-02T00:00:00Z'\n"
-                          "    status: 'True'\n"
-                          "    type: Addressed\n";
+    prev.path = "status/recommendations/idle-ec2-instance-i-stopped.yaml";
+    prev.data = "apiVersion: finops.dev/v1alpha1\n"
+                "status:\n"
+                "  conditions:\n"
+                "  - lastTransitionTime: '2020-01-01T00:00:00Z'\n"
+                "    status: 'True'\n"
+                "    type: Open\n"
+                "  - lastTransitionTime: '2020-02-02T00:00:00Z'\n"
+                "    status: 'True'\n"
+                "    type: Addressed\n";
+    f.pass.prev = prev_of_one;
+    f.pass.prev_payload = &prev;
     f.pass.now = NOW + 3600;
     assert_int_equal(fc_reconcile_all(&f.pass), FC_OK);
     sf = fc_status_tree_get(&f.st, "status/recommendations/idle-ec2-instance-i-stopped.yaml");
@@ -457,14 +466,6 @@ static void test_reconcilers__recommendation_keeps_transition_time(void **s)
         fail_msg("conditions not carried over:\n%s", sf->data);
     done(&f);
     free(y);
-}
-
-/* Previous status of the team Budget, for the test below. */
-static int budget_prev(void *payload, const char *path, fc_buf *out)
-{
-    if (strcmp(path, "status/budgets/team.yaml") != 0)
-        return FC_ENOTFOUND;
-    return fc_buf_puts(out, payload);
 }
 
 /*
@@ -601,6 +602,7 @@ static void test_reconcilers__budget_and_optimization_files(void **s)
     fc_exec_list rows;
     fc_exec_record row;
     const fc_status_file *sf;
+    one_prev prev;
     fixture f;
     (void)s;
 
@@ -641,15 +643,17 @@ static void test_reconcilers__budget_and_optimization_files(void **s)
     rows.n = 1;
     f.pass.executions = &rows;
 
-    f.pass.prev = budget_prev;
-    f.pass.prev_payload = "status:\n"
-                          "  conditions:\n"
-                          "  - lastTransitionTime: '2020-01-01T00:00:00Z'\n"
-                          "    status: 'True'\n"
-                          "    type: Valid\n"
-                          "  - lastTransitionTime: '2020-02-02T00:00:00Z'\n"
-                          "    status: 'True'\n"
-                          "    type: WithinBudget\n";
+    prev.path = "status/budgets/team.yaml";
+    prev.data = "status:\n"
+                "  conditions:\n"
+                "  - lastTransitionTime: '2020-01-01T00:00:00Z'\n"
+                "    status: 'True'\n"
+                "    type: Valid\n"
+                "  - lastTransitionTime: '2020-02-02T00:00:00Z'\n"
+                "    status: 'True'\n"
+                "    type: WithinBudget\n";
+    f.pass.prev = prev_of_one;
+    f.pass.prev_payload = &prev;
     assert_int_equal(fc_reconcile_all(&f.pass), FC_OK);
 
     sf = fc_status_tree_get(&f.st, "status/budgets/team.yaml");
