@@ -359,13 +359,35 @@ static int cmp_parent_key(const void *key, const void *elem)
     return strcmp((const char *)key, ((const level_name *)elem)->name);
 }
 
+/* t->kids_at / t->kids from each node's parent (up[k]; node 0 is the root):
+ * a counting sort, so each node's children keep node order. */
+static int index_children(tree_ctx *t, const size_t *up)
+{
+    size_t k, *fill;
+    t->kids_at = calloc(t->nb + 1, sizeof(*t->kids_at));
+    t->kids = calloc(t->nb, sizeof(*t->kids));
+    fill = calloc(t->nb, sizeof(*fill));
+    if (!t->kids_at || !t->kids || !fill) {
+        free(fill);
+        return fc_error_set(FC_ENOMEM, "out of memory");
+    }
+    for (k = 1; k < t->nb; k++)
+        t->kids_at[up[k] + 1]++;
+    for (k = 0; k < t->nb; k++)
+        t->kids_at[k + 1] += t->kids_at[k];
+    for (k = 1; k < t->nb; k++)
+        t->kids[t->kids_at[up[k]] + fill[up[k]]++] = k;
+    free(fill);
+    return FC_OK;
+}
+
 /* Fills t->budgets, t->nb, t->kids_at and t->kids for budget's subtree
  * (MAX_DEPTH levels at most).  Each level's names are sorted once and every
  * other Budget's parent looked up in them: O(B log L) per level, and a leaf
  * budget costs one pass over the set. */
 static int collect_subtree(tree_ctx *t, const fc_spec_set *set, const fc_object *budget)
 {
-    size_t nobj = set ? set->nobjects : 0, *up = NULL, *fill = NULL;
+    size_t nobj = set ? set->nobjects : 0, *up = NULL;
     level_name *sorted = NULL;
     size_t lo = 0, hi, i, k;
     unsigned char *taken = NULL;
@@ -414,24 +436,11 @@ static int collect_subtree(tree_ctx *t, const fc_spec_set *set, const fc_object 
         hi = t->nb;
     }
     /* Children lists in subtree order, which is set order within a level. */
-    t->kids_at = calloc(t->nb + 1, sizeof(*t->kids_at));
-    t->kids = calloc(t->nb, sizeof(*t->kids));
-    fill = calloc(t->nb, sizeof(*fill));
-    if (!t->kids_at || !t->kids || !fill) {
-        rc = fc_error_set(FC_ENOMEM, "out of memory");
-        goto done;
-    }
-    for (k = 1; k < t->nb; k++)
-        t->kids_at[up[k] + 1]++;
-    for (k = 0; k < t->nb; k++)
-        t->kids_at[k + 1] += t->kids_at[k];
-    for (k = 1; k < t->nb; k++)
-        t->kids[t->kids_at[up[k]] + fill[up[k]]++] = k;
+    rc = index_children(t, up);
 done:
     free(up);
     free(sorted);
     free(taken);
-    free(fill);
     return rc;
 }
 
@@ -567,19 +576,8 @@ static int collect_subtree_kids(tree_ctx *t, const fc_spec_set *set,
         lo = hi;
         hi = t->nb;
     }
-    /* Children of node k were appended in set order, consecutively. */
-    t->kids_at = calloc(t->nb + 1, sizeof(*t->kids_at));
-    t->kids = calloc(t->nb, sizeof(*t->kids));
-    if (!t->kids_at || !t->kids) {
-        rc = fc_error_set(FC_ENOMEM, "out of memory");
-        goto done;
-    }
-    for (k = 1; k < t->nb; k++)
-        t->kids_at[up[k] + 1]++;
-    for (k = 0; k < t->nb; k++)
-        t->kids_at[k + 1] += t->kids_at[k];
-    for (k = 1; k < t->nb; k++)
-        t->kids[k - 1] = k;
+    /* Children of node k were appended in set order. */
+    rc = index_children(t, up);
 done:
     free(up);
     return rc;
