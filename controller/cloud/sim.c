@@ -197,16 +197,28 @@ static const double *hour_waves(void)
     return wave;
 }
 
-static double metric_value(const sim_metric *m, int64_t hour)
+/* round() of v >= 0, inline: a point is a few nanoseconds and the libm
+ * call was a fair part of them.  x - trunc(x) is exact below 2^52. */
+static double round_pos(double v)
+{
+    double t;
+    if (!(v < 4503599627370496.0) || v == 0) /* 2^52 or more, NaN, -0.0 */
+        return round(v);
+    t = (double)(int64_t)v;
+    return t + (double)(v - t >= 0.5); /* no branch: the halves are random */
+}
+
+/* The value at `hour`, whose hour of day and weekday the caller gives
+ * (fill_metric steps them instead of dividing per point). */
+static double metric_value(const sim_metric *m, int64_t hour, int hod, int dow,
+                           const double *waves)
 {
     /* Business hours Mon-Fri 08-18 UTC are 50 of 168 hours; the off-hours
      * level is chosen so the weekly mean stays `mean`. */
     const double busy_share = 50.0 / 168.0;
     uint64_t h = hash_at(m->key, hour);
     double noise = m->jitter * unit11(h);
-    int hod = (int)(hour - floor_div(hour, 24) * 24);
-    int dow = weekday_of_day(floor_div(hour, 24));
-    double wave = hour_waves()[hod];
+    double wave = waves[hod];
     double v;
 
     switch (m->profile) {
@@ -244,9 +256,9 @@ static double metric_value(const sim_metric *m, int64_t hour)
     if (m->percent) {
         if (v > 100)
             v = 100;
-        return round(v * 100.0) / 100.0;
+        return round_pos(v * 100.0) / 100.0;
     }
-    return round(v);
+    return round_pos(v);
 }
 
 static double cost_value(const fc_sim *s, const sim_cost_line *l, int64_t day)
@@ -2076,10 +2088,25 @@ static void fill_metric(const void *gen, int64_t start, int32_t step, size_t fro
                         size_t n, double *out)
 {
     const sim_metric *m = gen;
-    int64_t h0 = floor_div(start, FC_HOUR) + (int64_t)from * (step / FC_HOUR);
+    const double *waves = hour_waves();
+    int64_t stride = step / FC_HOUR;
+    int64_t h = floor_div(start, FC_HOUR) + (int64_t)from * stride;
+    int64_t day = floor_div(h, 24);
+    int hod = (int)(h - day * 24), dow = weekday_of_day(day);
     size_t k;
-    for (k = 0; k < n; k++)
-        out[k] = metric_value(m, h0 + (int64_t)k * (step / FC_HOUR));
+    for (k = 0; k < n; k++, h += stride) {
+        out[k] = metric_value(m, h, hod, dow, waves);
+        if (stride == 1) {
+            if (++hod == 24) {
+                hod = 0;
+                dow = dow == 6 ? 0 : dow + 1;
+            }
+        } else {
+            day = floor_div(h + stride, 24);
+            hod = (int)(h + stride - day * 24);
+            dow = weekday_of_day(day);
+        }
+    }
 }
 
 /* Generated series: the points are computed when an engine reads them

@@ -932,7 +932,7 @@ static int rightsize_ec2(const rule_ctx *c, const policy_ref *pol,
     double p95, mem_p95 = 0, coverage, hours = p->lookback_days * 24.0;
     wstats w, wm;
     pick best;
-    int tier, rc;
+    int tier, rc, cur_special;
     fc_recommendation r;
     const char *confidence;
     char who[256];
@@ -954,6 +954,7 @@ static int rightsize_ec2(const rule_ctx *c, const policy_ref *pol,
     memset(&best, 0, sizeof(best));
     fc_prices_ec2_region(c->prices, res->region, &all, &nall);
     flen = family_len(res->size_class);
+    cur_special = special_family(res->size_class);
     /* Same family and generation first; only when none fits, any family
      * with the same processor kind (never x86 <-> Graviton unless the
      * policy allows it). */
@@ -961,16 +962,16 @@ static int rightsize_ec2(const rule_ctx *c, const policy_ref *pol,
         for (i = 0; i < nall; i++) {
             const fc_price *t = &all[i];
             double ratio, pp95, pmax, mp95 = 0, mmax = 0;
-            int same = family_len(t->key) == flen &&
-                       strncmp(t->key, res->size_class, flen) == 0;
+            int same;
             /* Rightsizing shrinks: fewer vCPUs, and cheaper. */
             if (t == cur || !(t->vcpu > 0) || !(t->vcpu < cur->vcpu) ||
                 !(t->price < cur->price))
                 continue;
+            same = family_len(t->key) == flen &&
+                   strncmp(t->key, res->size_class, flen) == 0;
             if (tier == 1 && !same)
                 continue;
-            if (tier == 2 && (same || special_family(t->key) ||
-                              special_family(res->size_class)))
+            if (tier == 2 && (same || cur_special || special_family(t->key)))
                 continue;
             if (!p->allow_arch_change &&
                 (!t->processor || !cur->processor ||

@@ -68,11 +68,14 @@ static int index_sync(fc_status_tree *t)
 
 static fc_status_file *tree_slot(fc_status_tree *t, const char *path)
 {
-    size_t at;
+    struct lh_entry *e;
+    unsigned long h;
     if (index_sync(t) != FC_OK)
         return NULL;
-    if ((at = index_get(t, path)) != 0) {
-        fc_status_file *f = &t->files[at - 1];
+    /* One hash for the lookup and the insert: a pass adds ~75,000 files. */
+    h = lh_get_hash(t->index, path);
+    if ((e = lh_table_lookup_entry_w_hash(t->index, path, h)) != NULL) {
+        fc_status_file *f = &t->files[(size_t)(uintptr_t)lh_entry_v(e) - 1];
         free(f->data);
         f->data = NULL;
         return f;
@@ -89,7 +92,8 @@ static fc_status_file *tree_slot(fc_status_tree *t, const char *path)
     t->files[t->n].data = NULL;
     t->files[t->n].len = 0;
     if (!t->files[t->n].path ||
-        lh_table_insert(t->index, t->files[t->n].path, (void *)(uintptr_t)(t->n + 1)) != 0) {
+        lh_table_insert_w_hash(t->index, t->files[t->n].path,
+                               (void *)(uintptr_t)(t->n + 1), h, 0) != 0) {
         free(t->files[t->n].path);
         return NULL;
     }
@@ -226,6 +230,13 @@ static int needs_quotes(const char *s)
                 return 1;
     }
     /* Any other first byte leaves strtod nothing to consume. */
+    if (isdigit(first)) {
+        /* Account ids and sizes: all digits is a number, no strtod needed. */
+        for (i = 1; isdigit((unsigned char)s[i]); i++)
+            ;
+        if (s[i] == '\0')
+            return 1;
+    }
     if (first_byte[first] & FB_NUM) {
         strtod(s, &end);
         if (*end == '\0')

@@ -25,14 +25,16 @@ dict_of() {
 
 # run_target TARGET SECONDS WORKDIR: one libFuzzer run; new inputs go to
 # WORKDIR/corpus (the committed seeds are read only), crashes to
-# WORKDIR/artifacts/.  Output in WORKDIR/log (appended).
+# WORKDIR/artifacts/.  Output in WORKDIR/log (appended).  FUZZ_UNIT_TIMEOUT
+# (seconds, default 10) is wall clock: raise it when the fuzzers share the
+# machine with heavier work, so a starved unit is not reported as a hang.
 run_target() {
     local t=$1 secs=$2 w=$3 dict
     mkdir -p "$w/corpus" "$w/artifacts"
     dict=$(dict_of "$t")
     ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0} \
     UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1} \
-    "$BUILD/fuzz_$t" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 \
+    "$BUILD/fuzz_$t" -max_total_time="$secs" -timeout="${FUZZ_UNIT_TIMEOUT:-10}" -rss_limit_mb=2048 \
         -max_len=65536 -print_final_stats=1 -artifact_prefix="$w/artifacts/" \
         ${dict:+-dict="$dict"} "$w/corpus" "$FUZZ_SRC/corpus/$t" >>"$w/log" 2>&1
 }
