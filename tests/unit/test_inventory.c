@@ -163,6 +163,55 @@ static void test_inventory__series_names(void **state)
     fc_inventory_dispose(&inv);
 }
 
+/* The index sorts ids by an 8-byte prefix first: ids that share it, end
+ * inside it, are exactly 8 bytes, or carry bytes over 0x7f must still be
+ * found, and a duplicate id finds its first copy. */
+static void test_inventory__index_prefixes(void **state)
+{
+    static const char *const ids[] = {
+        "i-00000000b", "i-00000000a", "i-0000000", "i-000000", "i-00000",
+        "i-0000000a",  "\xc3\xa9t\xc3\xa9", "\xc3\xa9", "a", "ab",
+        "abcdefgh",   "abcdefghi", "abcdefgg", "i-00000000", "vol-1", "vol-10",
+    };
+    fc_inventory inv;
+    fc_resource r;
+    fc_tag tags[2], attrs[1];
+    size_t i;
+    (void)state;
+
+    fc_inventory_init(&inv);
+    sample(&r, tags, attrs);
+    for (i = 0; i < FC_ARRAY_LEN(ids); i++) {
+        r.id = (char *)ids[i];
+        r.size = (double)i;
+        assert_int_equal(fc_inventory_add_resource(&inv, &r), FC_OK);
+        assert_int_equal(fc_inventory_add_metric_take(&inv, ids[i], "CPUUtilization", 0,
+                                                      3600, NULL, 0),
+                         FC_OK);
+    }
+    r.id = "abcdefgh"; /* a duplicate, later: the first copy wins */
+    r.size = 99;
+    assert_int_equal(fc_inventory_add_resource(&inv, &r), FC_OK);
+    assert_int_equal(fc_inventory_index(&inv), FC_OK);
+    for (i = 0; i < FC_ARRAY_LEN(ids); i++) {
+        const fc_resource *f = fc_inventory_find(&inv, NULL, NULL, ids[i]);
+        const fc_metric_series *s = fc_inventory_metric(&inv, ids[i], "CPUUtilization");
+        assert_non_null(f);
+        assert_string_equal(f->id, ids[i]);
+        assert_true(f->size == (double)i);
+        assert_non_null(s);
+        assert_string_equal(s->resource_id, ids[i]);
+    }
+    assert_null(fc_inventory_find(&inv, NULL, NULL, "abcdefg"));
+    assert_null(fc_inventory_find(&inv, NULL, NULL, "i-0000000b"));
+    assert_null(fc_inventory_metric(&inv, "i-0", "CPUUtilization"));
+    /* The index is in strcmp order. */
+    for (i = 1; i < inv.nby_id; i++)
+        assert_true(strcmp(inv.resources[inv.by_id[i - 1]].id,
+                           inv.resources[inv.by_id[i]].id) <= 0);
+    fc_inventory_dispose(&inv);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -170,6 +219,7 @@ int main(void)
         cmocka_unit_test(test_inventory__unpack_then_amend),
         cmocka_unit_test(test_inventory__copy_of_packed_is_loose),
         cmocka_unit_test(test_inventory__series_names),
+        cmocka_unit_test(test_inventory__index_prefixes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
