@@ -393,7 +393,13 @@ static fc_buf *yw_out(fc_yw *w)
     return w->out ? w->out : &w->text;
 }
 
-static void dw_put(dwriter *w, const char *s, size_t n)
+static void dw_append(dwriter *w, fc_buf *b, const char *s, size_t n)
+{
+    if (fc_buf_append(b, s, n) != FC_OK)
+        yw_fail(w, FC_ENOMEM);
+}
+
+static inline void dw_put(dwriter *w, const char *s, size_t n)
 {
     fc_buf *b = yw_out(w);
     /* Most pieces are a few bytes: copy in place while they fit. */
@@ -401,8 +407,8 @@ static void dw_put(dwriter *w, const char *s, size_t n)
         memcpy(b->data + b->len, s, n);
         b->len += n;
         b->data[b->len] = '\0';
-    } else if (fc_buf_append(b, s, n) != FC_OK) {
-        yw_fail(w, FC_ENOMEM);
+    } else {
+        dw_append(w, b, s, n);
     }
     w->column += (int)n;
 }
@@ -421,19 +427,45 @@ static void dw_indent(dwriter *w, int indent)
 
 enum { DW_PLAIN, DW_SINGLE, DW_DOUBLE };
 
+#define DW_ONES 0x0101010101010101ULL
+#define DW_HIGH 0x8080808080808080ULL
+
+/* 1 when a byte of the 8 in x is one dw_style() must look at: a control
+ * byte, DEL or non-ASCII, '"', '\\', '#' or ':'.  The tests are exact for
+ * "any byte" (Mycroft's zero-byte test), so a 0 is never wrong. */
+static int dw_word_needs_look(uint64_t x)
+{
+#define DW_ZERO(v) (((v) - DW_ONES) & ~(v) & DW_HIGH)
+    uint64_t low = (x - DW_ONES * 0x20) & ~x & DW_HIGH; /* < 0x20 (ASCII bytes) */
+    return ((x & DW_HIGH) | low | DW_ZERO(x ^ (DW_ONES * 0x7f)) |
+            DW_ZERO(x ^ (DW_ONES * '"')) | DW_ZERO(x ^ (DW_ONES * '\\')) |
+            DW_ZERO(x ^ (DW_ONES * '#')) | DW_ZERO(x ^ (DW_ONES * ':'))) != 0;
+#undef DW_ZERO
+}
+
 /* Style for s[0..n), or -1 when the writer does not handle it. */
 static int dw_style(const char *s, size_t n, int want_double)
 {
-    size_t i;
+    size_t i = 0, end;
     int block_ind = 0;
 
-    for (i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c < 0x20 || c > 0x7e || c == '"' || c == '\\' || c == '#')
-            return -1;
-        /* ": " or a final ':' after the first byte */
-        if (c == ':' && i && (i + 1 == n || s[i + 1] == ' '))
-            block_ind = 1;
+    while (i < n) {
+        if (i + 8 <= n) {
+            uint64_t x;
+            memcpy(&x, s + i, 8);
+            if (!dw_word_needs_look(x)) { /* messages are long: 8 at a time */
+                i += 8;
+                continue;
+            }
+        }
+        for (end = i + 8 < n ? i + 8 : n; i < end; i++) {
+            unsigned char c = (unsigned char)s[i];
+            if (c < 0x20 || c > 0x7e || c == '"' || c == '\\' || c == '#')
+                return -1;
+            /* ": " or a final ':' after the first byte */
+            if (c == ':' && i && (i + 1 == n || s[i + 1] == ' '))
+                block_ind = 1;
+        }
     }
     if (want_double)
         return n && (s[0] == ' ' || s[n - 1] == ' ') ? -1 : DW_DOUBLE;

@@ -199,14 +199,14 @@ static struct json_object *random_string(void)
         "word", "x", "dry-run:", ": ", ":", " ", "  ", "-", "- ", "'", "''", "#", " #",
         "\"", "\\", "12", "3.5", "2026-11-20T12:00:00Z", "true", "No", "~", "---", "...",
         "?", "? ", ",", "[a]", "{b}", "&", "*", "!", "|", ">", "%", "@", "`", "i-0abc123",
-        "USD/month", "(old-vpn-root)", "a=b", "\t", "é", "null", "0x1F", "inf", "",
+        "USD/month", "(old-vpn-root)", "a=b", "\t", "é", "null", "0x1F", "inf", "", "\x7f",
         "a-very-long-token-without-any-spaces-that-keeps-going-and-going-beyond-width",
     };
     char buf[600] = "";
     unsigned n = rnd(40), i;
     for (i = 0; i < n && strlen(buf) < 500; i++) {
         const char *p = pieces[rnd((unsigned)(sizeof(pieces) / sizeof(pieces[0])))];
-        if (safe_only && strpbrk(p, "#\"\\\t\xc3"))
+        if (safe_only && strpbrk(p, "#\"\\\t\xc3\x7f"))
             continue;
         strcat(buf, p);
     }
