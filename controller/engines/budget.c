@@ -32,10 +32,12 @@
  * right when cost data lags a day or two behind the clock.  A trend is not
  * extrapolated: the run rate is last week's level.
  *
- * Cost: a tree's scope answers are memoised per scope key (account,
- * service, region, resource), not per row, and a caller evaluating many
- * Budgets of one set passes an fc_budget_kids index instead of letting
- * each evaluation scan the set for children.
+ * Cost: scope answers are taken per scope key (account, service, region,
+ * resource), not per row, and memoised per key in a tree.  A caller
+ * evaluating many Budgets of one set passes an fc_budget_kids index: it
+ * saves each evaluation a scan of the set for children, and keeps the
+ * cost rows of each window grouped by key, so the Budgets of one period
+ * share that work instead of each scanning every cost row.
  */
 #include "controller/engines/fc_engines.h"
 #include "controller/core/fc_error.h"
@@ -250,17 +252,28 @@ static int in_total(tree_ctx *t, size_t bi, size_t key, int depth)
     return v;
 }
 
-/* ---- scope keys -------------------------------------------------------- */
+/* ---- cost windows ------------------------------------------------------ */
 
 /* in_scope reads only a row's account, service, region and resource, so
  * rows sharing those four (the same line on other days) share every scope
- * answer: a tree is walked once per key, not once per row and child
- * (5,000 children of one Budget over 60 days of rows was most of a pass). */
+ * answer: scopes are judged once per key, not once per row and child
+ * (5,000 children of one Budget over 60 days of rows was most of a pass).
+ * A window holds the rows of [ws, min(now, end)) grouped by key.  It
+ * depends on no Budget, so the Budgets of one period in a pass share one
+ * (window_cache) instead of each scanning every cost row. */
 typedef struct {
-    size_t *rowkey;           /* nwin: key of each row of the window */
-    size_t *rep;              /* nkeys: first row of each key */
-    size_t nkeys;
-} scope_keys;
+    int64_t ws, now, end;
+    size_t nd;                /* days of [ws, end) */
+    size_t nrows;
+    size_t *row;              /* nrows: index into inv->costs, inventory order */
+    size_t *rowkey;           /* nrows: key of each row */
+    size_t nkeys;             /* numbered in first-seen order */
+    size_t *rep;              /* nkeys: index into inv->costs of a row of each key */
+    size_t *key_at;           /* nkeys + 1: key k's rows are key_row[key_at[k]..] */
+    size_t *key_row;          /* nrows: positions in row[], ascending per key */
+    int64_t *key_day;         /* nrows: the days of those rows, sorted per key */
+    unsigned char *cov;       /* nd: days the provider reported (a row, even 0) */
+} cost_window;
 
 static uint64_t hash_str(uint64_t h, const char *s)
 {
@@ -292,53 +305,173 @@ static int same_key(const fc_cost_row *a, const fc_cost_row *b)
            same_str(row_resource(a), row_resource(b));
 }
 
-/* Groups rows win[0..nwin) by key (open addressing, keys in first-seen
- * order). */
-static int scope_keys_build(scope_keys *k, const fc_inventory *inv,
-                            const size_t *win, size_t nwin)
+static int cmp_day(const void *a, const void *b)
 {
-    size_t cap = 16, i, *slot = NULL;
-    int rc = FC_OK;
-
-    memset(k, 0, sizeof(*k));
-    while (cap < nwin * 2)
-        cap *= 2;
-    slot = malloc(cap * sizeof(*slot));
-    k->rowkey = malloc((nwin ? nwin : 1) * sizeof(*k->rowkey));
-    k->rep = malloc((nwin ? nwin : 1) * sizeof(*k->rep));
-    if (!slot || !k->rowkey || !k->rep) {
-        rc = fc_error_set(FC_ENOMEM, "out of memory");
-        goto done;
-    }
-    for (i = 0; i < cap; i++)
-        slot[i] = SIZE_MAX;
-    for (i = 0; i < nwin; i++) {
-        const fc_cost_row *c = &inv->costs[win[i]];
-        size_t s = (size_t)row_hash(c) & (cap - 1);
-        while (slot[s] != SIZE_MAX && !same_key(&inv->costs[k->rep[slot[s]]], c))
-            s = (s + 1) & (cap - 1);
-        if (slot[s] == SIZE_MAX) {
-            slot[s] = k->nkeys;
-            k->rep[k->nkeys++] = win[i];
-        }
-        k->rowkey[i] = slot[s];
-    }
-done:
-    free(slot);
-    return rc;
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return x < y ? -1 : x > y;
 }
 
-static void scope_keys_dispose(scope_keys *k)
+/* calloc that gives a pointer for 0 elements too: NULL means no memory. */
+static void *alloc_n(size_t n, size_t size)
 {
-    free(k->rowkey);
-    free(k->rep);
-    memset(k, 0, sizeof(*k));
+    return calloc(n ? n : 1, size);
+}
+
+static void window_free(cost_window *w)
+{
+    if (!w)
+        return;
+    free(w->row);
+    free(w->rowkey);
+    free(w->rep);
+    free(w->key_at);
+    free(w->key_row);
+    free(w->key_day);
+    free(w->cov);
+    free(w);
+}
+
+static int in_window(const fc_cost_row *c, int64_t ws, int64_t now, int64_t end)
+{
+    return c->day >= ws && c->day < now && c->day < end;
+}
+
+/* Groups the window's rows by key (open addressing, keys in first-seen
+ * order) and lists each key's rows.  NULL when out of memory. */
+static cost_window *window_new(const fc_inventory *inv, int64_t ws, int64_t now,
+                               int64_t end)
+{
+    size_t ncosts = inv ? inv->ncosts : 0, cap = 16, n = 0, i, k, *slot = NULL,
+           *fill = NULL;
+    cost_window *w, *out = NULL;
+
+    if (!(w = calloc(1, sizeof(*w))))
+        return NULL;
+    w->ws = ws;
+    w->now = now;
+    w->end = end;
+    w->nd = (size_t)((end - ws) / FC_DAY);
+    for (i = 0; i < ncosts; i++)
+        n += in_window(&inv->costs[i], ws, now, end);
+    w->nrows = n;
+    while (cap < n * 2)
+        cap *= 2;
+    slot = malloc(cap * sizeof(*slot));
+    fill = alloc_n(n, sizeof(*fill));
+    if (!slot || !fill || !(w->cov = alloc_n(w->nd, 1)) ||
+        !(w->row = alloc_n(n, sizeof(*w->row))) ||
+        !(w->rowkey = alloc_n(n, sizeof(*w->rowkey))) ||
+        !(w->rep = alloc_n(n, sizeof(*w->rep))) ||
+        !(w->key_at = calloc(n + 1, sizeof(*w->key_at))) ||
+        !(w->key_row = alloc_n(n, sizeof(*w->key_row))) ||
+        !(w->key_day = alloc_n(n, sizeof(*w->key_day))))
+        goto done;
+    for (i = 0, n = 0; i < ncosts; i++)
+        if (in_window(&inv->costs[i], ws, now, end))
+            w->row[n++] = i;
+    for (i = 0; i < cap; i++)
+        slot[i] = SIZE_MAX;
+    for (i = 0; i < w->nrows; i++) {
+        const fc_cost_row *c = &inv->costs[w->row[i]];
+        size_t s = (size_t)row_hash(c) & (cap - 1);
+        while (slot[s] != SIZE_MAX && !same_key(&inv->costs[w->rep[slot[s]]], c))
+            s = (s + 1) & (cap - 1);
+        if (slot[s] == SIZE_MAX) {
+            slot[s] = w->nkeys;
+            w->rep[w->nkeys++] = w->row[i];
+        }
+        w->rowkey[i] = slot[s];
+        w->key_at[slot[s] + 1]++;
+        w->cov[(size_t)((c->day - ws) / FC_DAY)] = 1;
+    }
+    for (k = 0; k < w->nkeys; k++)
+        w->key_at[k + 1] += w->key_at[k];
+    for (i = 0; i < w->nrows; i++) {
+        size_t j = w->key_at[w->rowkey[i]] + fill[w->rowkey[i]]++;
+        w->key_row[j] = i;
+        w->key_day[j] = inv->costs[w->row[i]].day;
+    }
+    for (k = 0; k < w->nkeys; k++)
+        qsort(w->key_day + w->key_at[k], w->key_at[k + 1] - w->key_at[k],
+              sizeof(*w->key_day), cmp_day);
+    out = w;
+    w = NULL;
+done:
+    window_free(w);
+    free(slot);
+    free(fill);
+    return out;
+}
+
+/* Rows of key k on or after day start. */
+static size_t key_rows_from(const cost_window *w, size_t k, int64_t start)
+{
+    size_t lo = w->key_at[k], hi = w->key_at[k + 1], top = hi;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (w->key_day[mid] < start)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return top - lo;
+}
+
+/* The windows built for the inventory a kids index is used with: a pass
+ * has one per period kind (monthly, quarterly, annual), so a few are kept,
+ * the oldest replaced first.  Another inventory, or rows appended, starts
+ * over; rows changed in place are not seen (fc_engines.h says so). */
+#define WINDOWS_KEPT 8
+
+typedef struct {
+    const fc_inventory *inv;
+    const fc_cost_row *costs;
+    size_t ncosts;
+    cost_window *w[WINDOWS_KEPT];
+    size_t n, next;           /* next: the one a new window replaces when full */
+} window_cache;
+
+static void window_cache_clear(window_cache *c)
+{
+    size_t i;
+    for (i = 0; i < c->n; i++)
+        window_free(c->w[i]);
+    memset(c, 0, sizeof(*c));
+}
+
+/* The window, made when not yet kept; NULL when out of memory. */
+static const cost_window *window_cache_get(window_cache *c, const fc_inventory *inv,
+                                           int64_t ws, int64_t now, int64_t end)
+{
+    cost_window *w;
+    size_t i;
+
+    if (c->inv != inv || c->costs != (inv ? inv->costs : NULL) ||
+        c->ncosts != (inv ? inv->ncosts : 0)) {
+        window_cache_clear(c);
+        c->inv = inv;
+        c->costs = inv ? inv->costs : NULL;
+        c->ncosts = inv ? inv->ncosts : 0;
+    }
+    for (i = 0; i < c->n; i++)
+        if (c->w[i]->ws == ws && c->w[i]->now == now && c->w[i]->end == end)
+            return c->w[i];
+    if (!(w = window_new(inv, ws, now, end)))
+        return NULL;
+    if (c->n < WINDOWS_KEPT) {
+        c->w[c->n++] = w;
+    } else {
+        window_free(c->w[c->next]);
+        c->w[c->next] = w;
+        c->next = (c->next + 1) % WINDOWS_KEPT;
+    }
+    return w;
 }
 
 /* Scope answers for one key: in own scope, claimed by how many children,
  * and why rows of it cannot be judged. */
 typedef struct {
-    unsigned char done, own, child;
+    unsigned char own, child;
     unsigned claims;
     int why;
 } key_answer;
@@ -450,6 +583,9 @@ struct fc_budget_kids {
     size_t nobjects;          /* of the set it was built from */
     size_t *at;               /* nobjects + 1: children of i are list[at[i]..] */
     size_t *list;
+    /* Per pass, shared by every evaluation with this index; a pointer so
+     * that evaluations, which get the index const, can fill it. */
+    window_cache *windows;
 };
 
 void fc_budget_kids_free(fc_budget_kids *k)
@@ -458,6 +594,9 @@ void fc_budget_kids_free(fc_budget_kids *k)
         return;
     free(k->at);
     free(k->list);
+    if (k->windows)
+        window_cache_clear(k->windows);
+    free(k->windows);
     free(k);
 }
 
@@ -477,7 +616,8 @@ int fc_budget_kids_new(fc_budget_kids **out, const fc_spec_set *set)
     fill = calloc(nobj + 1, sizeof(*fill));
     if (!k || !sorted || !parent || !fill ||
         !(k->at = calloc(nobj + 1, sizeof(*k->at))) ||
-        !(k->list = calloc(nobj + 1, sizeof(*k->list)))) {
+        !(k->list = calloc(nobj + 1, sizeof(*k->list))) ||
+        !(k->windows = calloc(1, sizeof(*k->windows)))) {
         rc = fc_error_set(FC_ENOMEM, "out of memory");
         goto done;
     }
@@ -685,19 +825,20 @@ static int evaluate(fc_budget_eval *out, const fc_spec_set *set,
                     const fc_inventory *inv, int64_t now)
 {
     const fc_budget_spec *b;
+    const cost_window *win = NULL;
+    cost_window *mine = NULL;
     tree_ctx t;
-    scope_keys keys;
     key_answer *ans = NULL;
+    uint64_t *hit = NULL;
     double *daily = NULL;
-    unsigned char *cov = NULL, *seen = NULL;
+    unsigned char *seen = NULL;
     int64_t start, end, ws, today;
-    size_t nd, i, j, w, nwin = 0, *win = NULL, self = 0;
+    size_t nd, i, j, k, nwords, self = 0, kid_lo = 0, kid_hi = 0;
     int rc;
     unsigned th;
 
     memset(out, 0, sizeof(*out));
     memset(&t, 0, sizeof(t));
-    memset(&keys, 0, sizeof(keys));
     if (!budget || budget->kind != FC_KIND_BUDGET || !budget->spec.budget)
         return fc_error_set(FC_EINVALID, "not a Budget object");
     b = budget->spec.budget;
@@ -718,96 +859,90 @@ static int evaluate(fc_budget_eval *out, const fc_spec_set *set,
     if ((rc = kids && set ? collect_subtree_kids(&t, set, kids, budget)
                           : collect_subtree(&t, set, budget)) != FC_OK)
         goto fail;
-    daily = calloc(nd, sizeof(*daily));
-    cov = calloc(nd, 1);
-    seen = calloc(nd, 1);
-    if (!daily || !cov || !seen) {
+    /* The rows of the window: the pass's shared copy when there is one. */
+    if (kids && set)
+        win = window_cache_get(kids->windows, inv, ws, now, end);
+    else
+        win = mine = window_new(inv, ws, now, end);
+    if (!win) {
         rc = fc_error_set(FC_ENOMEM, "out of memory");
         goto fail;
     }
-    /* The rows of the window, in inventory order. */
-    if (inv && inv->ncosts) {
-        if (!(win = malloc(inv->ncosts * sizeof(*win)))) {
-            rc = fc_error_set(FC_ENOMEM, "out of memory");
-            goto fail;
-        }
-        for (i = 0; i < inv->ncosts; i++) {
-            const fc_cost_row *c = &inv->costs[i];
-            if (c->day >= ws && c->day < now && c->day < end)
-                win[nwin++] = i;
-        }
+    nwords = (win->nrows + 63) / 64;
+    daily = calloc(nd, sizeof(*daily));
+    seen = calloc(nd, 1);
+    ans = alloc_n(win->nkeys, sizeof(*ans));
+    hit = alloc_n(nwords, sizeof(*hit));
+    if (!daily || !seen || !ans || !hit) {
+        rc = fc_error_set(FC_ENOMEM, "out of memory");
+        goto fail;
     }
-    /* A leaf's rows are judged one by one (a key costs as much as the
-     * answer); a tree's once per key. */
-    if (t.nb > 1 && nwin) {
-        if ((rc = scope_keys_build(&keys, inv, win, nwin)) != FC_OK)
-            goto fail;
-        t.rep = keys.rep;
-        ans = calloc(keys.nkeys, sizeof(*ans));
-        t.memo = malloc(t.nb * keys.nkeys);
-        if (!ans || !t.memo) {
+    if (t.nb > 1 && win->nkeys) {
+        t.rep = win->rep;
+        if (!(t.memo = malloc(t.nb * win->nkeys))) {
             rc = fc_error_set(FC_ENOMEM, "out of memory");
             goto fail;
         }
-        memset(t.memo, -1, t.nb * keys.nkeys);
+        memset(t.memo, -1, t.nb * win->nkeys);
+        kid_lo = t.kids_at[self];
+        kid_hi = t.kids_at[self + 1];
     }
 
     out->period_start = start;
     out->period_end = end;
     out->amount = b->amount;
-    for (w = 0; w < nwin; w++) {
-        const fc_cost_row *c = &inv->costs[win[w]];
-        int own = 0, child = 0, why = 0;
-        size_t d;
-        unsigned n;
-        double claimed = 0;
-        d = (size_t)((c->day - ws) / FC_DAY);
-        cov[d] = 1; /* the provider reported this day: no row means zero */
-        if (!ans) {
-            own = in_scope(b, inv, c, &why);
-        } else {
-            key_answer *a = &ans[keys.rowkey[w]];
-            if (!a->done) {
-                a->own = (unsigned char)in_scope(b, inv, c, &a->why);
-                for (j = t.kids_at[self]; j < t.kids_at[self + 1]; j++) {
-                    t.why = 0;
-                    if (in_total(&t, t.kids[j], keys.rowkey[w], 1)) {
-                        a->child = 1;
-                        a->claims++;
-                    }
-                    a->why |= t.why;
-                }
-                a->done = 1;
+    /* Each key is judged once, and its rows marked when it counts. */
+    for (k = 0; k < win->nkeys; k++) {
+        key_answer *a = &ans[k];
+        a->own = (unsigned char)in_scope(b, inv, &inv->costs[win->rep[k]], &a->why);
+        for (j = kid_lo; j < kid_hi; j++) {
+            t.why = 0;
+            if (in_total(&t, t.kids[j], k, 1)) {
+                a->child = 1;
+                a->claims++;
             }
-            own = a->own;
-            child = a->child;
-            why = a->why;
-            /* Added once per claiming child, as the per-row walk did. */
-            for (n = 0; n < a->claims; n++)
-                claimed += c->amount;
+            a->why |= t.why;
         }
-        if (why) {
-            out->unevaluable |= why;
-            if (c->day >= start)
-                out->rows_left_out++;
+        if (a->why) {
+            out->unevaluable |= a->why;
+            out->rows_left_out += key_rows_from(win, k, start);
         }
-        if (!own && !child)
-            continue;
-        daily[d] += c->amount;
-        if (c->day < start)
-            continue;
-        seen[d] = 1;
-        out->actual += c->amount;
-        if (child) {
-            out->children += c->amount;
-            out->overlap += claimed - c->amount;
-        } else {
-            out->own += c->amount;
+        if (a->own || a->child)
+            for (i = win->key_at[k]; i < win->key_at[k + 1]; i++)
+                hit[win->key_row[i] / 64] |= (uint64_t)1 << (win->key_row[i] % 64);
+    }
+    /* The marked rows in inventory order: the sums add up in the order
+     * the scan of every row did, so they come out the same to the bit. */
+    for (i = 0; i < nwords; i++) {
+        uint64_t m = hit[i];
+        while (m) {
+            size_t w = i * 64 + (size_t)__builtin_ctzll(m); /* GCC, Clang */
+            const fc_cost_row *c = &inv->costs[win->row[w]];
+            const key_answer *a = &ans[win->rowkey[w]];
+            size_t d = (size_t)((c->day - ws) / FC_DAY);
+            double claimed = 0;
+            unsigned n;
+
+            m &= m - 1;
+            daily[d] += c->amount;
+            if (c->day < start)
+                continue;
+            seen[d] = 1;
+            out->actual += c->amount;
+            if (a->child) {
+                /* Added once per claiming child, as the per-row walk did. */
+                for (n = 0; n < a->claims; n++)
+                    claimed += c->amount;
+                out->children += c->amount;
+                out->overlap += claimed - c->amount;
+            } else {
+                out->own += c->amount;
+            }
         }
     }
     for (i = (size_t)((start - ws) / FC_DAY); i < nd; i++)
         out->days_observed += seen[i];
-    forecast(out, daily, cov, ws, nd, now);
+    forecast(out, daily, win->cov, ws, nd, now);
     out->actual_percent = out->actual / b->amount * 100.0;
     out->forecast_percent = out->forecast / b->amount * 100.0;
 
@@ -849,11 +984,10 @@ done:
     free(t.kids_at);
     free(t.kids);
     free(t.memo);
-    free(win);
+    window_free(mine);
     free(ans);
-    scope_keys_dispose(&keys);
+    free(hit);
     free(daily);
-    free(cov);
     free(seen);
     return rc;
 }

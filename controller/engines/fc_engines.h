@@ -210,7 +210,11 @@ int fc_engine_budget_tree(fc_budget_eval *out, const fc_spec_set *set,
                           int64_t now);
 
 /* Children of every Budget of one spec set (set order), built once for
- * many evaluations of that set: without it each one scans the set. */
+ * many evaluations of that set: without it each one scans the set.  It
+ * also remembers, across those evaluations, the cost rows of each period's
+ * window grouped by scope key, so it is meant for one pass: one inventory,
+ * not changed while the index is in use (another inventory, or rows
+ * appended, starts the memory over), and one thread at a time. */
 typedef struct fc_budget_kids fc_budget_kids;
 int fc_budget_kids_new(fc_budget_kids **out, const fc_spec_set *set);
 void fc_budget_kids_free(fc_budget_kids *k);

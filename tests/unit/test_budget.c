@@ -759,6 +759,182 @@ static void test_budget__region_and_tag_scope_on_resource_rows(void **state)
     fc_inventory_dispose(&inv);
 }
 
+/* ---- shared windows ---------------------------------------------------- */
+
+/* Every field, exactly: sharing must not move a single bit. */
+static void same_eval(const fc_budget_eval *e, const fc_budget_eval *f)
+{
+    size_t i;
+    int w;
+
+    assert_string_equal(e->name, f->name);
+    assert_string_equal(e->currency, f->currency);
+    assert_true(e->period_start == f->period_start && e->period_end == f->period_end);
+    assert_true(e->amount == f->amount && e->actual == f->actual);
+    assert_true(e->forecast == f->forecast && e->actual_percent == f->actual_percent);
+    assert_true(e->forecast_percent == f->forecast_percent);
+    assert_true(e->own == f->own && e->children == f->children && e->overlap == f->overlap);
+    assert_int_equal(e->days_observed, f->days_observed);
+    assert_int_equal(e->unevaluable, f->unevaluable);
+    assert_int_equal(e->rows_left_out, f->rows_left_out);
+    assert_string_equal(e->fc.method, f->fc.method);
+    assert_true(e->fc.daily_rate == f->fc.daily_rate);
+    assert_int_equal(e->fc.history_days, f->fc.history_days);
+    assert_int_equal(e->fc.weeks, f->fc.weeks);
+    assert_int_equal(e->fc.remaining_days, f->fc.remaining_days);
+    assert_true(e->fc.last_complete_day == f->fc.last_complete_day);
+    for (w = 0; w < 7; w++)
+        assert_true(e->fc.weekday_factors[w] == f->fc.weekday_factors[w]);
+    assert_int_equal(e->nthresholds, f->nthresholds);
+    for (i = 0; i < e->nthresholds; i++) {
+        assert_string_equal(e->thresholds[i].type, f->thresholds[i].type);
+        assert_true(e->thresholds[i].percent == f->thresholds[i].percent);
+        assert_int_equal(e->thresholds[i].crossed, f->thresholds[i].crossed);
+    }
+}
+
+static void cost_row(fc_inventory *inv, const char *account, const char *svc, int64_t day,
+                     const char *region, const char *resource, double amount)
+{
+    fc_cost_row r;
+    memset(&r, 0, sizeof(r));
+    r.account = (char *)account;
+    r.service = (char *)svc;
+    r.day = day;
+    r.amount = amount;
+    r.region = (char *)region;
+    r.resource_id = (char *)resource;
+    assert_int_equal(fc_inventory_add_cost_ex(inv, &r), FC_OK);
+}
+
+/* Evaluates every Budget of set at now through kids (shared windows) and
+ * without (each its own), and compares; *sum gathers the totals so the
+ * caller can tell the data was seen at all. */
+static void shared_matches_unshared(const fc_spec_set *set, const fc_budget_kids *kids,
+                                    const fc_inventory *inv, int64_t now, double *sum,
+                                    int *unevaluable)
+{
+    fc_budget_eval e, f;
+    const size_t *idx;
+    size_t i;
+
+    for (i = 0; i < set->nobjects; i++) {
+        const fc_object *o = &set->objects[i];
+        assert_int_equal(fc_engine_budget_tree(&e, set, o, inv, now), FC_OK);
+        assert_int_equal(fc_engine_budget_tree_kids(&f, set, kids, o, inv, now), FC_OK);
+        same_eval(&e, &f);
+        *sum += f.actual;
+        *unevaluable |= f.unevaluable;
+        if (fc_budget_kids_of(kids, set, o, &idx) == 0) {
+            fc_budget_eval_dispose(&e);
+            /* A leaf alone is the same Budget. */
+            assert_int_equal(fc_engine_budget(&e, o, inv, now), FC_OK);
+            same_eval(&e, &f);
+        }
+        fc_budget_eval_dispose(&e);
+        fc_budget_eval_dispose(&f);
+    }
+}
+
+/* Budgets of three periods, account, service, region and tag scopes, a
+ * tree three levels deep and rows with and without region or resource:
+ * each evaluation through the kids index (whose windows the Budgets of a
+ * period share) gives what it gives alone, at several clocks in turn and
+ * after rows are appended. */
+static void test_budget__shared_windows_match_each_alone(void **state)
+{
+    fc_inventory inv;
+    fc_resource r1, r2;
+    fc_tag t1[1] = {{"team", "a"}}, t2[1] = {{"team", "b"}};
+    fc_kv tag_a[1] = {{"team", "a"}}, tag_b[1] = {{"team", "b"}};
+    char *acct_a[1] = {A}, *svc_ec2[1] = {EC2}, *eu[1] = {"eu-west-1"};
+    fc_budget_threshold th[2] = {{50, "actual"}, {90, "forecast"}};
+    fc_budget_spec org = spec(90000), acct = spec(20000), ec2 = spec(5000),
+                   tags = spec(3000), region = spec(40000), alone = spec(700);
+    fc_object objs[6];
+    fc_spec_set set;
+    fc_budget_kids *kids = NULL;
+    const int64_t nows[4] = {at("2026-11-11T06:00:00Z"), at("2026-12-02T00:00:00Z"),
+                             at("2027-01-01T13:00:00Z"), at("2026-11-11T06:00:00Z")};
+    double sum = 0;
+    int64_t d;
+    int unevaluable = 0, k;
+    (void)state;
+
+    fc_inventory_init(&inv);
+    inv.currency = fc_strdup("USD");
+    memset(&r1, 0, sizeof(r1));
+    r1.type = FC_RES_EC2_INSTANCE;
+    r1.id = "i-1";
+    r1.account = A;
+    r1.region = "eu-west-1";
+    r1.tags = t1;
+    r1.ntags = 1;
+    r2 = r1;
+    r2.id = "i-2";
+    r2.account = B;
+    r2.region = "us-east-1";
+    r2.tags = t2;
+    assert_int_equal(fc_inventory_add_resource(&inv, &r1), FC_OK);
+    assert_int_equal(fc_inventory_add_resource(&inv, &r2), FC_OK);
+    /* Amounts that do not add up exactly, so any change of order shows. */
+    for (d = at("2026-08-20"), k = 0; d <= at("2026-12-31"); d += FC_DAY, k++) {
+        cost_row(&inv, A, EC2, d, NULL, NULL, 10.1 + 0.37 * (k % 7));
+        cost_row(&inv, B, S3, d, NULL, NULL, 3.3 + 0.01 * k);
+        cost_row(&inv, A, EC2, d, "eu-west-1", "i-1", 1.7 + 0.1 * (k % 5));
+        cost_row(&inv, A, EC2, d, "eu-west-1", "arn:aws:ec2:eu-west-1:" A ":instance/i-1",
+                 0.3);
+        cost_row(&inv, B, EC2, d, "us-east-1", "i-2", 2.9 + 0.03 * (k % 11));
+        cost_row(&inv, B, EC2, d, "us-east-1", "i-3", 0.7); /* i-3 is gone */
+        if (k % 3 == 0)
+            cost_row(&inv, A, S3, d, "", NULL, 0.11 * k); /* a global charge */
+    }
+
+    acct.scope.accounts = acct_a;
+    acct.scope.naccounts = 1;
+    ec2.scope.services = svc_ec2;
+    ec2.scope.nservices = 1;
+    ec2.period = "quarterly";
+    tags.scope.tags = tag_a;
+    tags.scope.ntags = 1;
+    tags.period = "quarterly";
+    tags.thresholds = th;
+    tags.nthresholds = 2;
+    region.scope.regions = eu;
+    region.scope.nregions = 1;
+    region.period = "annual";
+    alone.scope.tags = tag_b;
+    alone.scope.ntags = 1;
+    alone.thresholds = th;
+    alone.nthresholds = 2;
+    org.thresholds = th;
+    org.nthresholds = 2;
+    objs[0] = named_budget(&acct, "acct-a", "org");
+    objs[1] = named_budget(&alone, "alone", NULL);
+    objs[2] = named_budget(&ec2, "ec2", "acct-a");
+    objs[3] = named_budget(&org, "org", NULL);
+    objs[4] = named_budget(&region, "region-eu", "org");
+    objs[5] = named_budget(&tags, "tags-a", "org");
+    memset(&set, 0, sizeof(set));
+    set.objects = objs;
+    set.nobjects = 6;
+    assert_int_equal(fc_budget_kids_new(&kids, &set), FC_OK);
+
+    /* Three windows a clock, more than the index keeps: the last clock's
+     * were made again, after the first clock's had been replaced. */
+    for (k = 0; k < 4; k++)
+        shared_matches_unshared(&set, kids, &inv, nows[k], &sum, &unevaluable);
+    assert_true(sum > 0);
+    assert_int_equal(unevaluable, FC_BUDGET_NO_TAGS | FC_BUDGET_NO_REGION);
+
+    /* Rows appended after its windows were made are counted. */
+    for (d = at("2026-11-01"); d <= at("2026-11-10"); d += FC_DAY)
+        cost_row(&inv, A, EC2, d, "eu-west-1", "i-1", 1000.5);
+    shared_matches_unshared(&set, kids, &inv, nows[3], &sum, &unevaluable);
+    fc_budget_kids_free(kids);
+    fc_inventory_dispose(&inv);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -779,6 +955,7 @@ int main(void)
         cmocka_unit_test(test_budget__kids_index_matches_the_scan),
         cmocka_unit_test(test_budget__tag_scope_is_not_guessed),
         cmocka_unit_test(test_budget__region_and_tag_scope_on_resource_rows),
+        cmocka_unit_test(test_budget__shared_windows_match_each_alone),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
