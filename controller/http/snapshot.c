@@ -242,8 +242,11 @@ static int add_anomalies(fc_http_snapshot *s, const fc_anomaly_list *al)
 static int add_budgets(fc_http_snapshot *s, const fc_spec_set *set,
                        const fc_inventory *inv, int64_t now)
 {
+    fc_budget_kids *kids = NULL;
     size_t i;
     int rc = FC_OK;
+    if (set && (rc = fc_budget_kids_new(&kids, set)) != FC_OK)
+        return rc;
     for (i = 0; set && i < set->nobjects && rc == FC_OK; i++) {
         const fc_object *ob = &set->objects[i];
         fc_budget_eval ev;
@@ -253,13 +256,14 @@ static int add_budgets(fc_http_snapshot *s, const fc_spec_set *set,
         if (ob->kind != FC_KIND_BUDGET)
             continue;
         memset(&ev, 0, sizeof(ev));
-        if (fc_engine_budget_tree(&ev, set, ob, inv, now) != FC_OK) {
+        if (fc_engine_budget_tree_kids(&ev, set, kids, ob, inv, now) != FC_OK) {
             fc_budget_eval_dispose(&ev);
             continue; /* its status file says why */
         }
         ratio = ev.amount > 0 ? ev.actual / ev.amount : 0;
         if (!(o = json_object_new_object())) {
             fc_budget_eval_dispose(&ev);
+            fc_budget_kids_free(kids);
             return fc_error_set(FC_ENOMEM, "snapshot");
         }
         put_str(o, "name", ob->metadata.name);
@@ -281,6 +285,7 @@ static int add_budgets(fc_http_snapshot *s, const fc_spec_set *set,
                                 ev.forecast / ev.amount);
         fc_budget_eval_dispose(&ev);
     }
+    fc_budget_kids_free(kids);
     return rc;
 }
 

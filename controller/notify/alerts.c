@@ -142,8 +142,8 @@ static int queue_firing(fc_state *s, const fc_budget_spec *b, const fc_budget_ev
     return rc;
 }
 
-static int one_budget(fc_state *s, const fc_spec_set *set, const fc_object *o,
-                      const fc_inventory *inv, int64_t now,
+static int one_budget(fc_state *s, const fc_spec_set *set, const fc_budget_kids *kids,
+                      const fc_object *o, const fc_inventory *inv, int64_t now,
                       fc_budget_alert_list *out, size_t *nfired)
 {
     const fc_budget_spec *b = o->spec.budget;
@@ -151,7 +151,7 @@ static int one_budget(fc_state *s, const fc_spec_set *set, const fc_object *o,
     size_t i, j;
     int rc;
 
-    if ((rc = fc_engine_budget_tree(&ev, set, o, inv, now)) != FC_OK)
+    if ((rc = fc_engine_budget_tree_kids(&ev, set, kids, o, inv, now)) != FC_OK)
         return rc;
     for (i = 0; i < ev.nthresholds && rc == FC_OK; i++) {
         const fc_threshold_eval *th = &ev.thresholds[i];
@@ -196,6 +196,7 @@ int fc_notify_budget_alerts(fc_state *s, const fc_spec_set *set,
                             const fc_inventory *inv, int64_t now, int commit,
                             fc_budget_alert_list *out, size_t *nfired)
 {
+    fc_budget_kids *kids = NULL;
     size_t i;
     int rc;
 
@@ -204,11 +205,17 @@ int fc_notify_budget_alerts(fc_state *s, const fc_spec_set *set,
                                FC_ARRAY_LEN(alert_steps))) != FC_OK ||
         (rc = fc_notify_migrate(s)) != FC_OK)
         return rc;
-    if ((rc = fc_state_begin(s)) != FC_OK)
+    /* One index for all Budgets: children and cost windows are shared. */
+    if ((rc = fc_budget_kids_new(&kids, set)) != FC_OK)
         return rc;
+    if ((rc = fc_state_begin(s)) != FC_OK) {
+        fc_budget_kids_free(kids);
+        return rc;
+    }
     for (i = 0; i < set->nobjects && rc == FC_OK; i++)
         if (set->objects[i].kind == FC_KIND_BUDGET)
-            rc = one_budget(s, set, &set->objects[i], inv, now, out, nfired);
+            rc = one_budget(s, set, kids, &set->objects[i], inv, now, out, nfired);
+    fc_budget_kids_free(kids);
     if (rc == FC_OK && commit)
         return fc_state_commit(s);
     fc_state_rollback(s);
