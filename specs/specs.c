@@ -2,8 +2,9 @@
  * specs.c - loads the user's finops.dev/v1alpha1 YAML into an fc_spec_set.
  *
  * Stage: desired state, right after gitsync hands over the files of one
- * commit (see fc_specs.h).  Per file: size limit, then libyaml splits it into
- * documents (node trees whose marks are file lines).  Per document: kind and
+ * commit (see fc_specs.h).  Per file: size limit, then one libyaml pass
+ * checks the hostile-input limits and splits it into documents (node trees
+ * whose marks are file lines; limits.c).  Per document: kind and
  * apiVersion from the tree, a typed load of the document's byte range with
  * the kind's libcyaml schema (schema.c), cyaml's log turned into
  * "file:line: field: message" errors, then semantic rules (validate.c).
@@ -515,9 +516,9 @@ static size_t byte_offset(const char *data, size_t len, cursor *cur,
 static int load_file(fc_specs_loader *ld, const char *path, const char *data,
                      size_t len)
 {
-    yaml_parser_t parser;
+    fc_specs_yaml y;
     cursor cur = {0, 0};
-    unsigned ndocs = 0, bad_line;
+    unsigned bad_line;
     char why[128];
     int rc = FC_OK;
 
@@ -530,71 +531,54 @@ static int load_file(fc_specs_loader *ld, const char *path, const char *data,
         data += 3;
         len -= 3;
     }
-    /* Depth, scalar size and aliases before any tree is built (limits.c). */
-    rc = fc_specs_prescan(data, len, &bad_line, why, sizeof(why));
+    /* One libyaml pass: depth, scalar size and aliases are refused before
+     * anything is loaded from the file, and the documents come with it
+     * (limits.c).  One document past the limit is kept to report it. */
+    rc = fc_specs_compose(&y, data, len, FC_SPEC_MAX_DOCUMENTS + 1, &bad_line,
+                          why, sizeof(why));
     if (rc == FC_EINVALID)
         return error_push(ld, path, bad_line, "", -1, NULL, "%s", why);
     if (rc) {
         ld->oom = 1;
         return rc;
     }
-    if (!yaml_parser_initialize(&parser)) {
-        ld->oom = 1;
-        return fc_error_set(FC_ENOMEM, "out of memory creating YAML parser");
-    }
-    yaml_parser_set_input_string(&parser, (const unsigned char *)data, len);
-    yaml_parser_set_encoding(&parser, YAML_UTF8_ENCODING);
-    for (;;) {
-        yaml_document_t ydoc;
-        yaml_node_t *root;
+    for (size_t i = 0; i < y.ndocs && !rc; i++) {
+        yaml_document_t *ydoc = &y.docs[i];
         size_t start, end;
 
-        if (!yaml_parser_load(&parser, &ydoc)) {
-            if (parser.error == YAML_MEMORY_ERROR) {
-                ld->oom = 1;
-                rc = fc_error_set(FC_ENOMEM, "out of memory parsing %s", path);
-            } else if (parser.context) {
-                rc = error_push(ld, path, (unsigned)parser.problem_mark.line + 1,
-                                "", -1, NULL,
-                                "YAML syntax error: %s (%s at line %u)",
-                                parser.problem, parser.context,
-                                (unsigned)parser.context_mark.line + 1);
-            } else {
-                rc = error_push(ld, path, (unsigned)parser.problem_mark.line + 1,
-                                "", -1, NULL, "YAML syntax error: %s",
-                                parser.problem ? parser.problem : "unknown");
-            }
-            break;
-        }
-        root = yaml_document_get_root_node(&ydoc);
-        if (!root) { /* end of stream */
-            yaml_document_delete(&ydoc);
-            break;
-        }
-        if (++ndocs > FC_SPEC_MAX_DOCUMENTS) {
-            rc = error_push(ld, path, (unsigned)ydoc.start_mark.line + 1, "",
+        if (i >= FC_SPEC_MAX_DOCUMENTS) {
+            rc = error_push(ld, path, (unsigned)ydoc->start_mark.line + 1, "",
                             -1, NULL,
                             "more than %d documents in one file; the rest "
                             "of the file is ignored",
                             FC_SPEC_MAX_DOCUMENTS);
-            yaml_document_delete(&ydoc);
-            break;
+            goto done; /* whatever follows is not reported */
         }
-        if (!is_empty_doc(root)) {
-            start = byte_offset(data, len, &cur, ydoc.start_mark.index);
-            end = byte_offset(data, len, &cur, ydoc.end_mark.index);
-            /* Start at the beginning of the line so cyaml sees the
-             * document's own indentation. */
-            while (start > 0 && (data[start - 1] == ' ' || data[start - 1] == '\t'))
-                start--;
-            rc = load_document(ld, path, &ydoc, data + start,
-                               end > start ? end - start : 0);
-        }
-        yaml_document_delete(&ydoc);
-        if (rc)
-            break;
+        if (is_empty_doc(yaml_document_get_root_node(ydoc)))
+            continue;
+        start = byte_offset(data, len, &cur, ydoc->start_mark.index);
+        end = byte_offset(data, len, &cur, ydoc->end_mark.index);
+        /* Start at the beginning of the line so cyaml sees the
+         * document's own indentation. */
+        while (start > 0 && (data[start - 1] == ' ' || data[start - 1] == '\t'))
+            start--;
+        rc = load_document(ld, path, ydoc, data + start,
+                           end > start ? end - start : 0);
     }
-    yaml_parser_delete(&parser);
+    /* The syntax error after the last whole document. */
+    if (!rc && y.error != YAML_NO_ERROR) {
+        if (y.context)
+            rc = error_push(ld, path, (unsigned)y.problem_mark.line + 1, "", -1,
+                            NULL, "YAML syntax error: %s (%s at line %u)",
+                            y.problem, y.context,
+                            (unsigned)y.context_mark.line + 1);
+        else
+            rc = error_push(ld, path, (unsigned)y.problem_mark.line + 1, "", -1,
+                            NULL, "YAML syntax error: %s",
+                            y.problem ? y.problem : "unknown");
+    }
+done:
+    fc_specs_yaml_dispose(&y);
     return rc;
 }
 

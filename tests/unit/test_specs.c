@@ -806,6 +806,60 @@ static void test_specs__file_too_large(void **state)
     free(big);
 }
 
+/* libyaml's composer errors end the file like syntax errors: what came
+ * before stands. */
+static void test_specs__undefined_alias_and_duplicate_anchor(void **state)
+{
+    fc_spec_set *set = load1("a.yaml", HDR("Budget", "before")
+                                       "spec: {amount: 1}\n"
+                                       "---\n"
+                                       "x: *nope\n"            /* line 7 */
+                                       "---\n"
+                                       HDR("Budget", "after")
+                                       "spec: {amount: 1}\n");
+    (void)state;
+
+    expect_errors(set, 1);
+    expect_error(set, "a.yaml:7: YAML syntax error: found undefined alias");
+    assert_int_equal(set->nobjects, 1);
+    assert_non_null(fc_specs_find(set, FC_KIND_BUDGET, "before"));
+    fc_spec_set_free(set);
+
+    set = load1("b.yaml", HDR("Budget", "b")
+                          "spec:\n"
+                          "  amount: &n 1\n"
+                          "  parent: &n x\n");
+    expect_errors(set, 1);
+    expect_error(set, "b.yaml:7: YAML syntax error: second occurrence "
+                      "(found duplicate anchor; first occurrence at line 6)");
+    assert_int_equal(set->nobjects, 0);
+    fc_spec_set_free(set);
+}
+
+/* A limit broken anywhere refuses the whole file, even past a document
+ * libyaml cannot compose and past the documents already read. */
+static void test_specs__limit_after_composer_error_refuses_file(void **state)
+{
+    char text[1024];
+    size_t k;
+    fc_spec_set *set;
+    (void)state;
+
+    k = (size_t)snprintf(text, sizeof(text), "%s",
+                         HDR("Budget", "first") "spec: {amount: 1}\n"
+                         "---\nx: *nope\n---\ndeep: ");
+    for (int i = 0; i < FC_SPEC_MAX_DEPTH + 1; i++)
+        text[k++] = '[';
+    for (int i = 0; i < FC_SPEC_MAX_DEPTH + 1; i++)
+        text[k++] = ']';
+    text[k] = '\0';
+    set = load1("deep.yaml", text);
+    expect_errors(set, 1);
+    expect_error(set, "deep.yaml:9: nesting too deep: limit 64");
+    assert_int_equal(set->nobjects, 0);
+    fc_spec_set_free(set);
+}
+
 static void test_specs__too_many_documents(void **state)
 {
     const char *doc = "---\n" HDR("Budget", "b%04u") "spec: {amount: 1}\n";
@@ -919,6 +973,8 @@ int main(void)
         cmocka_unit_test(test_specs__parent_cycle),
         cmocka_unit_test(test_specs__broken_file_does_not_affect_other_file),
         cmocka_unit_test(test_specs__file_too_large),
+        cmocka_unit_test(test_specs__undefined_alias_and_duplicate_anchor),
+        cmocka_unit_test(test_specs__limit_after_composer_error_refuses_file),
         cmocka_unit_test(test_specs__too_many_documents),
         cmocka_unit_test(test_specs__not_a_map_and_missing_kind),
         cmocka_unit_test(test_specs__empty_input),
