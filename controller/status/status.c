@@ -548,9 +548,48 @@ static void dw_scalar(dwriter *w, const char *s, size_t n, int style, int indent
 }
 
 /* A key is a simple key: no space before it, never folded. */
+/* Bytes a plain word may hold after its first letter. */
+static const unsigned char word_byte[256] = {
+    ['-'] = 1, ['.'] = 1, ['/'] = 1, ['_'] = 1,
+    ['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1,
+    ['5'] = 1, ['6'] = 1, ['7'] = 1, ['8'] = 1, ['9'] = 1,
+    ['a'] = 1, ['b'] = 1, ['c'] = 1, ['d'] = 1, ['e'] = 1, ['f'] = 1, ['g'] = 1,
+    ['h'] = 1, ['i'] = 1, ['j'] = 1, ['k'] = 1, ['l'] = 1, ['m'] = 1, ['n'] = 1,
+    ['o'] = 1, ['p'] = 1, ['q'] = 1, ['r'] = 1, ['s'] = 1, ['t'] = 1, ['u'] = 1,
+    ['v'] = 1, ['w'] = 1, ['x'] = 1, ['y'] = 1, ['z'] = 1,
+    ['A'] = 1, ['B'] = 1, ['C'] = 1, ['D'] = 1, ['E'] = 1, ['F'] = 1, ['G'] = 1,
+    ['H'] = 1, ['I'] = 1, ['J'] = 1, ['K'] = 1, ['L'] = 1, ['M'] = 1, ['N'] = 1,
+    ['O'] = 1, ['P'] = 1, ['Q'] = 1, ['R'] = 1, ['S'] = 1, ['T'] = 1, ['U'] = 1,
+    ['V'] = 1, ['W'] = 1, ['X'] = 1, ['Y'] = 1, ['Z'] = 1,
+};
+
+/* 1 when s[0..n) is a word written plain whatever the checks: a letter,
+ * then letters, digits and "-./_".  Such a word has no indicator, space or
+ * ':', so dw_style() says plain; needs_quotes() can only object to one
+ * starting with a flagged letter (true, No, inf, nan, ...), all of at most
+ * 8 bytes ("infinity"), which take the full checks.  Most keys and ids are
+ * words, and they skip both. */
+static int plain_word(const char *s, size_t n)
+{
+    unsigned char c = (unsigned char)s[0];
+    size_t i;
+    if (!n || !isalpha(c) || c > 0x7f || (first_byte[c] && n <= 8))
+        return 0;
+    for (i = 1; i < n; i++)
+        if (!word_byte[(unsigned char)s[i]])
+            return 0;
+    return 1;
+}
+
 static int dw_key(dwriter *w, const char *key, size_t n)
 {
-    int style = n > 100 ? -1 : dw_style(key, n, needs_quotes(key));
+    int style;
+    if (n <= 100 && plain_word(key, n)) {
+        dw_put(w, key, n);
+        dw_put(w, ":", 1);
+        return 1;
+    }
+    style = n > 100 ? -1 : dw_style(key, n, needs_quotes(key));
     if (style < 0)
         return 0;
     dw_quote(w, style);
@@ -738,7 +777,9 @@ static void rd_scalar(fc_yw *w, int ev, const char *s, size_t n)
     }
     if (w->open[w->depth - 1].seq && (rd_item(w), !w->direct))
         return;
-    if ((style = dw_style(s, n, ev == EV_STR && needs_quotes(s))) < 0)
+    if (plain_word(s, n))
+        dw_scalar(w, s, n, DW_PLAIN, w->open[w->depth - 1].indent + 2);
+    else if ((style = dw_style(s, n, ev == EV_STR && needs_quotes(s))) < 0)
         rd_stop(w);
     else
         dw_scalar(w, s, n, style, w->open[w->depth - 1].indent + 2);
