@@ -996,6 +996,30 @@ static void number_text(char *text, size_t size, double v, int decimals)
 {
     if (v == 0)
         v = 0; /* folds -0.0 so the text is stable */
+    /* Whole numbers (sizes, counts) are most of them: printf's "%.*f" of an
+     * integer is its digits and zeros, cheaper written here. */
+    if (v > -1e15 && v < 1e15 && v == (double)(int64_t)v && decimals >= 0 &&
+        (size_t)decimals + 20 < size) {
+        char digits[24];
+        int64_t i = (int64_t)v;
+        uint64_t u = i < 0 ? 0 - (uint64_t)i : (uint64_t)i;
+        size_t n = 0, at = 0;
+        do {
+            digits[n++] = (char)('0' + u % 10);
+            u /= 10;
+        } while (u);
+        if (i < 0)
+            text[at++] = '-';
+        while (n)
+            text[at++] = digits[--n];
+        if (decimals > 0) {
+            text[at++] = '.';
+            memset(text + at, '0', (size_t)decimals);
+            at += (size_t)decimals;
+        }
+        text[at] = '\0';
+        return;
+    }
     snprintf(text, size, "%.*f", decimals, v);
 }
 

@@ -106,6 +106,39 @@ static void test_status__number_text_is_fixed(void **state)
     json_object_put(o);
 }
 
+/* Whole numbers are written without printf: the text must be printf's. */
+static void test_status__number_text_matches_printf(void **state)
+{
+    static const double fixed[] = {0, 1, -1, 9, 10, 99, 100, 12345678, -987654321,
+                                   999999999999999.0, -999999999999999.0, 1e15, -1e15,
+                                   4e18, 0.5, -0.5, 2.5, 1.005, 77.3799999, 1e-9};
+    uint64_t x = 0x9e3779b97f4a7c15ULL;
+    int i, d;
+    (void)state;
+    for (i = 0; i < 20000; i++) {
+        double v;
+        char want[64], *y;
+        struct json_object *o = json_object_new_object();
+        if (i < (int)(sizeof(fixed) / sizeof(fixed[0])))
+            v = fixed[i];
+        else {
+            x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+            v = (double)(int64_t)(x % 2000000000001ULL) - 1e12;
+            if (i % 3 == 0)
+                v /= 100.0; /* cents: mostly not whole */
+            if (i % 5 == 0)
+                v *= 1e4; /* up to 1e16: past the fast path's range */
+        }
+        d = i % 4;
+        snprintf(want, sizeof(want), "%s: %.*f\n", "a", d, v == 0 ? 0.0 : v);
+        json_object_object_add(o, "a", fc_status_number(v, d));
+        y = emit(o);
+        assert_string_equal(y, want);
+        free(y);
+        json_object_put(o);
+    }
+}
+
 static void test_status__condition_keeps_transition_time_when_unchanged(void **state)
 {
     struct json_object *conds = json_object_new_array();
@@ -671,6 +704,7 @@ int main(void)
         cmocka_unit_test(test_status__ambiguous_strings_are_quoted),
         cmocka_unit_test(test_status__empty_containers_are_flow),
         cmocka_unit_test(test_status__number_text_is_fixed),
+        cmocka_unit_test(test_status__number_text_matches_printf),
         cmocka_unit_test(test_status__condition_keeps_transition_time_when_unchanged),
         cmocka_unit_test(test_status__garbage_previous_file_is_ignored),
         cmocka_unit_test(test_status__tree_replaces_and_sorts),
