@@ -56,8 +56,12 @@ static int write_proposal(fc_pass *pass, fc_yw *w, fc_buf *b, const fc_recommend
              r->monthly_saving, r->currency, fc_risk_name(r->risk));
     comment(b, line);
     fc_buf_puts(b, "# Evidence:");
-    for (i = 0; i < r->nevidence; i++)
-        fc_buf_printf(b, " %s=%s", r->evidence[i].key, r->evidence[i].value);
+    for (i = 0; i < r->nevidence; i++) {
+        fc_buf_puts(b, " ");
+        fc_buf_puts(b, r->evidence[i].key ? r->evidence[i].key : "");
+        fc_buf_puts(b, "=");
+        fc_buf_puts(b, r->evidence[i].value ? r->evidence[i].value : "");
+    }
     fc_buf_puts(b, "\n");
     comment(b, "To approve: copy this file into the spec root (e.g. finops/optimizations/),");
     comment(b, "add your identity to spec.approval.approvedBy and merge it after review.");
