@@ -70,6 +70,18 @@ int fc_yaml_emit_direct(fc_buf *out, struct json_object *doc);
  * call or fc_yw_finish().  _init/_dispose; one fc_yw serves many documents.
  */
 #define FC_YW_DEPTH 32
+#define FC_YW_PREV 8
+/* A condition of the previous status document (private to status.c). */
+typedef struct {
+    char type[64], status[16], ltt[64];
+} fc_yw_prev_cond;
+typedef struct {
+    const char *doc; /* the bytes read (reset with the document) */
+    size_t len;
+    int read;       /* doc was read */
+    int n, more;    /* conditions kept; more: others past FC_YW_PREV */
+    fc_yw_prev_cond c[FC_YW_PREV];
+} fc_yw_prev;
 typedef struct {
     /* Private to status.c. */
     fc_buf log;     /* the document's events, for libyaml when needed */
@@ -83,6 +95,7 @@ typedef struct {
     int depth;      /* open collections */
     int done;       /* the root value is complete */
     int rc;         /* first error */
+    fc_yw_prev prev; /* conditions of the document's previous bytes */
     struct {
         char seq;        /* a sequence, else a mapping */
         char keyed;      /* a key waits for its value */

@@ -696,6 +696,107 @@ static void test_status__stream_condition_matches_json(void **state)
     json_object_put(doc);
 }
 
+/* lastTransitionTime kept (1) or now (0) for type in prev, through both the
+ * json-c path and the writer. */
+static int keeps(const char *prev, const char *type)
+{
+    struct json_object *conds = json_object_new_array();
+    fc_yw w;
+    fc_buf a;
+    int kept_json, kept_yw;
+    assert_int_equal(fc_status_condition(conds, type, 1, "Ok", "x", 1700000000, prev,
+                                         strlen(prev)), FC_OK);
+    kept_json = strstr(json_object_to_json_string(conds), "2020-") != NULL;
+    json_object_put(conds);
+    fc_yw_init(&w);
+    fc_buf_init(&a);
+    fc_yw_map_begin(&w);
+    fc_yw_key(&w, "c");
+    fc_yw_seq_begin(&w);
+    assert_int_equal(fc_yw_condition(&w, type, 1, "Ok", "x", 1700000000, prev,
+                                     strlen(prev)), FC_OK);
+    fc_yw_seq_end(&w);
+    fc_yw_map_end(&w);
+    assert_int_equal(fc_yw_finish(&w, &a), FC_OK);
+    kept_yw = strstr(a.data, "2020-") != NULL;
+    fc_buf_dispose(&a);
+    fc_yw_dispose(&w);
+    assert_int_equal(kept_json, kept_yw);
+    return kept_yw;
+}
+
+/* Where previous conditions are found: at the top (the inventory, before a
+ * long list that is not read), else under status:, the top-level list
+ * winning; more than the 8 a writer keeps; a file that does not parse up
+ * to them; one writer over documents with other previous bytes. */
+static void test_status__previous_conditions_are_found(void **state)
+{
+    char many[4096];
+    size_t at = 0;
+    int i;
+    fc_yw w;
+    fc_buf a;
+    const char *p1 = "status:\n  conditions:\n  - {type: A, status: 'True', "
+                     "lastTransitionTime: '2020-01-01T00:00:00Z'}\n";
+    const char *p2 = "status:\n  conditions:\n  - {type: A, status: 'False', "
+                     "lastTransitionTime: '2020-01-01T00:00:00Z'}\n";
+    (void)state;
+
+    assert_true(keeps("apiVersion: v\nconditions:\n- lastTransitionTime: '2020-01-01T00:00:00Z'\n"
+                      "  status: 'True'\n  type: Discovered\nresources:\n- {id: a}\n- [unclosed\n",
+                      "Discovered"));
+    assert_true(keeps("kind: K\nstatus:\n  children: [a, b]\n  conditions:\n"
+                      "  - {type: Ready, status: 'True', lastTransitionTime: '2020-01-01T00:00:00Z'}\n"
+                      "  plan: {x: 1}\n", "Ready"));
+    /* Top-level conditions win over status's, wherever they are. */
+    assert_false(keeps("status:\n  conditions:\n  - {type: R, status: 'True', "
+                       "lastTransitionTime: '2020-01-01T00:00:00Z'}\n"
+                       "zconditions: 1\nconditions: []\n", "R"));
+    assert_true(keeps("status:\n  conditions:\n  - {type: R, status: 'True', "
+                      "lastTransitionTime: '2020-01-01T00:00:00Z'}\nzz: 1\n", "R"));
+    assert_false(keeps("conditions:\n- {type: Q, status: 'True', "
+                       "lastTransitionTime: '2020-01-01T00:00:00Z'}\nstatus:\n  conditions:\n"
+                       "  - {type: R, status: 'True', lastTransitionTime: '2020-01-01T00:00:00Z'}\n",
+                       "R"));
+    /* A condition missing a field, or nested elsewhere, does not count. */
+    assert_false(keeps("status:\n  conditions:\n  - {type: R, status: 'True'}\n", "R"));
+    assert_false(keeps("spec:\n  conditions:\n  - {type: R, status: 'True', "
+                       "lastTransitionTime: '2020-01-01T00:00:00Z'}\n", "R"));
+    /* Syntax error before the conditions: none. */
+    assert_false(keeps("status: [\n  conditions:\n  - {type: R, status: 'True', "
+                       "lastTransitionTime: '2020-01-01T00:00:00Z'}\n", "R"));
+    /* Twelve conditions: past the eight kept, found by a second read. */
+    at += (size_t)snprintf(many + at, sizeof(many) - at, "status:\n  conditions:\n");
+    for (i = 0; i < 12; i++)
+        at += (size_t)snprintf(many + at, sizeof(many) - at,
+                               "  - {type: T%d, status: 'True', "
+                               "lastTransitionTime: '2020-01-01T00:00:00Z'}\n", i);
+    assert_true(keeps(many, "T0"));
+    assert_true(keeps(many, "T7"));
+    assert_true(keeps(many, "T11"));
+    assert_false(keeps(many, "T12"));
+
+    /* One writer, two documents: the second's previous bytes are read anew
+     * (A held in p1, flipped in p2). */
+    fc_yw_init(&w);
+    fc_buf_init(&a);
+    for (i = 0; i < 2; i++) {
+        const char *prev = i ? p2 : p1;
+        fc_yw_map_begin(&w);
+        fc_yw_key(&w, "c");
+        fc_yw_seq_begin(&w);
+        assert_int_equal(fc_yw_condition(&w, "A", 1, "Ok", "x", 1700000000, prev,
+                                         strlen(prev)), FC_OK);
+        fc_yw_seq_end(&w);
+        fc_yw_map_end(&w);
+        a.len = 0;
+        assert_int_equal(fc_yw_finish(&w, &a), FC_OK);
+        assert_int_equal(strstr(a.data, "2020-") != NULL, i == 0);
+    }
+    fc_buf_dispose(&a);
+    fc_yw_dispose(&w);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -705,6 +806,7 @@ int main(void)
         cmocka_unit_test(test_status__empty_containers_are_flow),
         cmocka_unit_test(test_status__number_text_is_fixed),
         cmocka_unit_test(test_status__number_text_matches_printf),
+        cmocka_unit_test(test_status__previous_conditions_are_found),
         cmocka_unit_test(test_status__condition_keeps_transition_time_when_unchanged),
         cmocka_unit_test(test_status__garbage_previous_file_is_ignored),
         cmocka_unit_test(test_status__tree_replaces_and_sorts),
