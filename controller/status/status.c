@@ -1231,8 +1231,8 @@ struct json_object *fc_status_number(double v, int decimals)
  * document per condition made a pass with 75,000 previous files 15 times
  * slower than the first, and the 17 MiB inventory's tree alone most of the
  * memory budget.  Conditions live at the top level (the inventory) or under
- * status: (every object); top-level ones win, the first such list is read.
- * A file that does not parse up to them has none.
+ * status: (every object); the first such list is read, and nothing after
+ * it.  A file that does not parse up to them has none.
  */
 typedef struct {
     yaml_parser_t p;
@@ -1283,9 +1283,8 @@ static int es_key_is(const ev_scan *e, const char *name)
 
 /* The current event starts a sequence of conditions: into out, the first
  * of type `want` (all when NULL).  1 when the list was read to its end, 2
- * when `want` was found and `stop` (the rest is left unread), 0 on a parse
- * error. */
-static int es_conditions(ev_scan *e, const char *want, int stop, fc_yw_prev *out)
+ * when `want` was found (the rest is left unread), 0 on a parse error. */
+static int es_conditions(ev_scan *e, const char *want, fc_yw_prev *out)
 {
     out->n = 0;
     out->more = 0;
@@ -1327,15 +1326,15 @@ static int es_conditions(ev_scan *e, const char *want, int stop, fc_yw_prev *out
         }
         if (!ht || !hs || !hl || (want && (!tfit || strcmp(t, want) != 0)))
             continue;
-        if (!tfit || out->n == FC_YW_PREV || (want && out->n)) {
-            out->more |= !want; /* a typed scan finds it */
+        if (!tfit || out->n == FC_YW_PREV) {
+            out->more = 1; /* a typed scan finds it */
             continue;
         }
         memcpy(out->c[out->n].type, t, sizeof(t));
         memcpy(out->c[out->n].status, st, sizeof(st));
         memcpy(out->c[out->n].ltt, ltt, sizeof(ltt));
         out->n++;
-        if (want && stop)
+        if (want)
             return 2; /* the first of its type: nothing after it counts */
     }
     return 0;
@@ -1374,14 +1373,15 @@ static void prev_conditions(const char *doc, size_t len, const char *want, fc_yw
         if (!es_skip(&e) || !es_next(&e))
             goto done;
         if (conds && e.ev.type == YAML_SEQUENCE_START_EVENT) {
-            /* Top-level conditions win: a match there ends the read; under
-             * status, a top-level list may still follow. */
-            rc = es_conditions(&e, want, depth == 0, depth ? &under_status : out);
+            /* The first list read is the one: the writer sorts keys, so a
+             * top-level list comes before status:, and nothing after the
+             * list is read (most of a large document). */
+            rc = es_conditions(&e, want, depth ? &under_status : out);
             if (rc == 0)
-                out->n = out->more = 0;
-            if (rc != 1 || depth == 0)
-                goto done; /* an error, the one wanted, or the top-level list */
-            continue;
+                under_status.n = under_status.more = 0;
+            if (depth)
+                *out = under_status;
+            goto done;
         }
         if (status && e.ev.type == YAML_MAPPING_START_EVENT) {
             depth = 1;
