@@ -301,33 +301,9 @@ int fc_cloud_apply(fc_cloud *c, const fc_action *a, fc_action_result *out)
     return c->ops->apply(c, a, out);
 }
 
-/* The first 8 bytes of s, big-endian, zero after its end: comparing two
- * of them orders as strcmp does over those bytes, so the sorts below call
- * strcmp only for ids that share 8 bytes (100,000 ids: most do not). */
-static uint64_t id_prefix(const char *s)
-{
-    uint64_t p = 0;
-    int i;
-    for (i = 0; i < 8; i++) {
-        p = p << 8 | (unsigned char)*s;
-        if (*s)
-            s++;
-    }
-    return p;
-}
-
-/* strcmp of two ids whose prefixes are pa and pb. */
-static int id_cmp(uint64_t pa, const char *a, uint64_t pb, const char *b)
-{
-    if (pa != pb)
-        return pa < pb ? -1 : 1;
-    /* Equal prefixes with a NUL in them are equal strings. */
-    if ((pa & 0xff) == 0)
-        return 0;
-    return strcmp(a + 8, b + 8);
-}
-
-/* NULL account or region matches any: resource ids are unique per cloud. */
+/* NULL account or region matches any: resource ids are unique per cloud.
+ * The sorts compare ids by fc_str_prefix8 first: 100,000 ids mostly differ
+ * in their first 8 bytes, so strcmp runs only on a shared prefix. */
 typedef struct {
     const char *id;
     uint64_t pre;
@@ -337,7 +313,7 @@ typedef struct {
 static int cmp_id_pos(const void *a, const void *b)
 {
     const id_pos *x = a, *y = b;
-    int c = id_cmp(x->pre, x->id, y->pre, y->id);
+    int c = fc_str_cmp8(x->pre, x->id, y->pre, y->id);
     return c ? c : (x->i > y->i) - (x->i < y->i);
 }
 
@@ -351,7 +327,7 @@ typedef struct {
 static int cmp_key_pos(const void *a, const void *b)
 {
     const key_pos *x = a, *y = b;
-    int c = id_cmp(x->pre, x->id, y->pre, y->id);
+    int c = fc_str_cmp8(x->pre, x->id, y->pre, y->id);
     if (!c)
         c = strcmp(x->metric, y->metric);
     return c ? c : (x->i > y->i) - (x->i < y->i);
@@ -376,7 +352,7 @@ static int index_metrics(fc_inventory *inv)
     for (i = 0; i < inv->nmetrics; i++)
         if (inv->metrics[i].resource_id && inv->metrics[i].metric) {
             tmp[n].id = inv->metrics[i].resource_id;
-            tmp[n].pre = id_prefix(tmp[n].id);
+            tmp[n].pre = fc_str_prefix8(tmp[n].id);
             tmp[n].metric = inv->metrics[i].metric;
             tmp[n++].i = i;
         }
@@ -413,7 +389,7 @@ int fc_inventory_index(fc_inventory *inv)
     for (i = 0; i < inv->nresources; i++)
         if (inv->resources[i].id) {
             tmp[n].id = inv->resources[i].id;
-            tmp[n].pre = id_prefix(tmp[n].id);
+            tmp[n].pre = fc_str_prefix8(tmp[n].id);
             tmp[n++].i = i;
         }
     /* Position breaks ties: the first match in array order wins, as in the scan. */

@@ -1045,25 +1045,13 @@ static int cmp_resource(const void *a, const void *b)
     return strcmp(x->id, y->id);
 }
 
-/* The estate's sort, by keys: the first 8 bytes of the id (big-endian)
- * beside a pointer, so most comparisons of 100k resources touch neither
- * the 160-byte records nor the id strings.  Same order as cmp_resource. */
+/* The estate's sort, by keys: the id's fc_str_prefix8 beside a pointer,
+ * so most comparisons of 100k resources touch neither the 160-byte records
+ * nor the id strings.  Same order as cmp_resource. */
 typedef struct {
     const sim_resource *sr;
     uint64_t id8;
 } res_key;
-
-static uint64_t first8(const char *s)
-{
-    uint64_t p = 0;
-    int i;
-    for (i = 0; i < 8; i++) {
-        p = p << 8 | (unsigned char)*s;
-        if (*s)
-            s++;
-    }
-    return p;
-}
 
 static int cmp_res_key(const void *a, const void *b)
 {
@@ -1076,11 +1064,7 @@ static int cmp_res_key(const void *a, const void *b)
         return d;
     if (rx->type != ry->type)
         return (int)rx->type - (int)ry->type;
-    if (x->id8 != y->id8)
-        return x->id8 < y->id8 ? -1 : 1;
-    if ((x->id8 & 0xff) == 0) /* both ended within the 8 bytes */
-        return 0;
-    return strcmp(rx->id + 8, ry->id + 8);
+    return fc_str_cmp8(x->id8, rx->id, y->id8, ry->id);
 }
 
 /* Sorts s->res as qsort with cmp_resource would (ties cannot occur in an
@@ -1102,7 +1086,7 @@ static int sort_resources(fc_sim *s)
     }
     for (i = 0; i < s->nres; i++) {
         k[i].sr = &s->res[i];
-        k[i].id8 = first8(s->res[i].r.id);
+        k[i].id8 = fc_str_prefix8(s->res[i].r.id);
     }
     qsort(k, s->nres, sizeof(*k), cmp_res_key);
     for (i = 0; i < s->nres; i++)

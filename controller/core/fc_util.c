@@ -99,6 +99,28 @@ char *fc_str_pack(char **at, const char *s)
     return dst;
 }
 
+uint64_t fc_str_prefix8(const char *s)
+{
+    uint64_t p = 0;
+    int i;
+    for (i = 0; i < 8; i++) {
+        p = p << 8 | (unsigned char)*s;
+        if (*s)
+            s++;
+    }
+    return p;
+}
+
+int fc_str_cmp8(uint64_t pa, const char *a, uint64_t pb, const char *b)
+{
+    if (pa != pb)
+        return pa < pb ? -1 : 1;
+    /* Equal prefixes with a NUL in them are equal strings. */
+    if ((pa & 0xff) == 0)
+        return 0;
+    return strcmp(a + 8, b + 8);
+}
+
 char *fc_strdup(const char *s)
 {
     size_t n;

@@ -32,6 +32,12 @@ char *fc_strdup(const char *s);
  * NULL), and a copy of s at *at that moves *at past it (NULL stays NULL). */
 size_t fc_str_size(const char *s);
 char *fc_str_pack(char **at, const char *s);
+/* The first 8 bytes of s, big-endian, zero past its end: two of them
+ * compare as strcmp does over those bytes, so sorts of ids need strcmp
+ * (from byte 8) only when they are equal and the low byte is not 0. */
+uint64_t fc_str_prefix8(const char *s);
+/* strcmp(a, b) for strings whose fc_str_prefix8 are pa and pb. */
+int fc_str_cmp8(uint64_t pa, const char *a, uint64_t pb, const char *b);
 char *fc_asprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* "2026-11-23T14:00:00Z" for a unix time (UTC). buf needs 21 bytes. */
