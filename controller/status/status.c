@@ -1282,8 +1282,8 @@ static int es_key_is(const ev_scan *e, const char *name)
 }
 
 /* The current event starts a sequence of conditions: into out, the first
- * of type `want` (all when NULL).  1 when the list was read to its end, 2
- * when `want` was found (the rest is left unread), 0 on a parse error. */
+ * of type `want` (all when NULL).  1 when the list was read to its end, 0
+ * on a parse error (both kinds of read see the same list). */
 static int es_conditions(ev_scan *e, const char *want, fc_yw_prev *out)
 {
     out->n = 0;
@@ -1324,7 +1324,7 @@ static int es_conditions(ev_scan *e, const char *want, fc_yw_prev *out)
                 return 0;
             }
         }
-        if (!ht || !hs || !hl || (want && (!tfit || strcmp(t, want) != 0)))
+        if (!ht || !hs || !hl || (want && (!tfit || out->n || strcmp(t, want) != 0)))
             continue;
         if (!tfit || out->n == FC_YW_PREV) {
             out->more = 1; /* a typed scan finds it */
@@ -1334,8 +1334,6 @@ static int es_conditions(ev_scan *e, const char *want, fc_yw_prev *out)
         memcpy(out->c[out->n].status, st, sizeof(st));
         memcpy(out->c[out->n].ltt, ltt, sizeof(ltt));
         out->n++;
-        if (want)
-            return 2; /* the first of its type: nothing after it counts */
     }
     return 0;
 }
@@ -1377,10 +1375,10 @@ static void prev_conditions(const char *doc, size_t len, const char *want, fc_yw
              * top-level list comes before status:, and nothing after the
              * list is read (most of a large document). */
             rc = es_conditions(&e, want, depth ? &under_status : out);
-            if (rc == 0)
-                under_status.n = under_status.more = 0;
             if (depth)
                 *out = under_status;
+            if (rc == 0) /* does not parse to the list's end: none */
+                out->n = out->more = 0;
             goto done;
         }
         if (status && e.ev.type == YAML_MAPPING_START_EVENT) {

@@ -763,6 +763,11 @@ static void test_status__previous_conditions_are_found(void **state)
     assert_false(keeps("status:\n  conditions:\n  - {type: R, status: 'True'}\n", "R"));
     assert_false(keeps("spec:\n  conditions:\n  - {type: R, status: 'True', "
                        "lastTransitionTime: '2020-01-01T00:00:00Z'}\n", "R"));
+    /* A syntax error inside the list, at the top or under status: none. */
+    assert_false(keeps("conditions:\n- {type: R, status: 'True', "
+                       "lastTransitionTime: '2020-01-01T00:00:00Z'}\n- {type: [\n", "R"));
+    assert_false(keeps("status:\n  conditions:\n  - {type: R, status: 'True', "
+                       "lastTransitionTime: '2020-01-01T00:00:00Z'}\n  - {type: [\n", "R"));
     /* Syntax error before the conditions: none. */
     assert_false(keeps("status: [\n  conditions:\n  - {type: R, status: 'True', "
                        "lastTransitionTime: '2020-01-01T00:00:00Z'}\n", "R"));
