@@ -1726,12 +1726,26 @@ static int jdoc_add(jdoc *b, json_object *v, const yaml_mark_t *mark, int *id)
     return FC_OK;
 }
 
-/* b holds v alone, v's root is node 1. */
-static int jdoc_load(jdoc *b, json_object *v, const yaml_mark_t *mark)
+/* Room for the nodes of any JSON text of len bytes: every node takes at
+ * least one byte of it, a pair four ("":1), an item two ([1,), an integer
+ * one.  Cheaper than walking the tree (jdoc_count) for a line of a few
+ * hundred bytes; long ones are counted, so the room stays small. */
+#define JDOC_BOUND_LINE 8192
+
+/* b holds v alone, v's root is node 1; len: the bytes v was parsed from
+ * (0 = unknown). */
+static int jdoc_load(jdoc *b, json_object *v, size_t len, const yaml_mark_t *mark)
 {
     jdoc_size z = {0, 0, 0, 0};
     int rc, id;
-    jdoc_count(v, &z);
+    if (len && len <= JDOC_BOUND_LINE) {
+        z.nodes = len;
+        z.pairs = len / 4 + 1;
+        z.items = len / 2 + 1;
+        z.text = len * JDOC_INT_TEXT;
+    } else {
+        jdoc_count(v, &z);
+    }
     if ((rc = jdoc_reset(b, &z)) != FC_OK)
         return rc;
     return jdoc_add(b, v, mark, &id);
@@ -1906,19 +1920,21 @@ static int jsonl_head(fc_sim *s, jsonl *j, json_object *o, const yaml_mark_t *ma
         json_object_object_get_ex(o, "costs", NULL))
         return lerr(j->path, line, "(root)",
                     "resources and costs are not in the first line; " JSONL_HINT);
-    if ((rc = jdoc_load(&j->b, o, mark)) != FC_OK || (rc = parse_head(s, &c)) != FC_OK)
+    if ((rc = jdoc_load(&j->b, o, 0, mark)) != FC_OK || (rc = parse_head(s, &c)) != FC_OK)
         return rc;
     j->head = json_object_get(o);
     j->head_mark = *mark;
     return FC_OK;
 }
 
-static int jsonl_resource(fc_sim *s, jsonl *j, json_object *v, const yaml_mark_t *mark)
+static int jsonl_resource(fc_sim *s, jsonl *j, json_object *v, size_t len,
+                          const yaml_mark_t *mark)
 {
     pctx c = {j->path, &j->b.doc};
     int rc;
 
-    if ((rc = grow_res(s, &j->cap)) != FC_OK || (rc = jdoc_load(&j->b, v, mark)) != FC_OK)
+    if ((rc = grow_res(s, &j->cap)) != FC_OK ||
+        (rc = jdoc_load(&j->b, v, len, mark)) != FC_OK)
         return rc;
     return parse_resource(s, &c, yaml_document_get_root_node(&j->b.doc), s->nres);
 }
@@ -2008,7 +2024,7 @@ static int jsonl_line(fc_sim *s, jsonl *j, const char *text, size_t len, unsigne
     v = json_object_iter_peek_value(&it);
     rc = FC_OK;
     if (strcmp(key, "resource") == 0) {
-        rc = jsonl_resource(s, j, v, &mark);
+        rc = jsonl_resource(s, j, v, len, &mark);
     } else if (strcmp(key, "costs") != 0) {
         rc = lerr(j->path, line, "(root)", "unknown key '%s'; %s", key, JSONL_HINT);
     } else if (j->costs) {

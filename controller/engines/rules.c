@@ -323,10 +323,14 @@ static int ev_add(fc_recommendation *r, const char *key, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(val, sizeof(val), fmt, ap);
     va_end(ap);
-    p = realloc(r->evidence, (r->nevidence + 1) * sizeof(*p));
-    if (!p)
-        return fc_error_set(FC_ENOMEM, "out of memory");
-    r->evidence = p;
+    /* Room by doubling from 8: a finding has a handful of figures. */
+    if (r->nevidence == 0 || (r->nevidence >= 8 && !(r->nevidence & (r->nevidence - 1)))) {
+        p = realloc(r->evidence, (r->nevidence ? 2 * r->nevidence : 8) * sizeof(*p));
+        if (!p)
+            return fc_error_set(FC_ENOMEM, "out of memory");
+        r->evidence = p;
+    }
+    p = r->evidence;
     p[r->nevidence].key = fc_strdup(key);
     p[r->nevidence].value = fc_strdup(val);
     r->nevidence++;

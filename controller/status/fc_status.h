@@ -81,6 +81,10 @@ typedef struct {
     int read;       /* doc was read */
     int n, more;    /* conditions kept; more: others past FC_YW_PREV */
     fc_yw_prev_cond c[FC_YW_PREV];
+    /* The pass's clock as text, formatted once (kept across documents). */
+    int64_t now;
+    int now_ok;
+    char now_text[64];
 } fc_yw_prev;
 typedef struct {
     /* Private to status.c. */

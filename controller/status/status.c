@@ -1429,10 +1429,18 @@ static void condition_ltt(char *ltt, size_t size, const char *type, const char *
             c = prev_find(&one, type);
         }
     }
-    if (c && strcmp(c->status, st) == 0)
+    if (c && strcmp(c->status, st) == 0) {
         snprintf(ltt, size, "%s", c->ltt);
-    else
+    } else if (cache) {
+        if (!cache->now_ok || cache->now != now) {
+            fc_time_format(cache->now_text, sizeof(cache->now_text), now);
+            cache->now = now;
+            cache->now_ok = 1;
+        }
+        snprintf(ltt, size, "%s", cache->now_text);
+    } else {
         fc_time_format(ltt, size, now);
+    }
 }
 
 int fc_status_condition(struct json_object *conds, const char *type,
