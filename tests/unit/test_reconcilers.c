@@ -82,6 +82,15 @@ static int no_prev(void *payload, const char *path, fc_buf *out)
     return FC_ENOTFOUND;
 }
 
+/* Empties the pass's status tree and plan for a second reconcile. */
+static void fresh_outputs(fixture *f)
+{
+    fc_status_tree_dispose(&f->st);
+    fc_plan_dispose(&f->plan);
+    fc_status_tree_init(&f->st);
+    fc_plan_init(&f->plan);
+}
+
 static void run(fixture *f, const char *opt_yaml)
 {
     fc_spec_file files[2] = {
@@ -275,10 +284,7 @@ static void test_reconcilers__missing_approver_list_blocks(void **s)
     (void)s;
     run(&f, y);
     /* Judge again without a list. */
-    fc_plan_dispose(&f.plan);
-    fc_status_tree_dispose(&f.st);
-    fc_plan_init(&f.plan);
-    fc_status_tree_init(&f.st);
+    fresh_outputs(&f);
     f.pass.approvers = NULL;
     f.pass.approvers_error = "finops/approvers.yaml is missing: no one can approve";
     assert_int_equal(fc_reconcile_all(&f.pass), FC_OK);
@@ -322,10 +328,7 @@ static void test_reconcilers__proposals_are_loadable_specs(void **s)
     fc_spec_file file;
     (void)s;
     run(&f, y);
-    fc_status_tree_dispose(&f.st);
-    fc_plan_dispose(&f.plan);
-    fc_status_tree_init(&f.st);
-    fc_plan_init(&f.plan);
+    fresh_outputs(&f);
     add_rec(&f.recs, "idle-ec2-instance-i-stopped", "i-stopped", "stop");
     add_rec(&f.recs, "idle-ec2-instance-i-running", "i-running", "stop");
     add_rec(&f.recs, "s3-no-lifecycle-x", "bucket-x", "none");
@@ -426,10 +429,7 @@ static void test_reconcilers__recommendation_keeps_transition_time(void **s)
     char now[32], want[1024];
     (void)s;
     run(&f, y);
-    fc_status_tree_dispose(&f.st);
-    fc_plan_dispose(&f.plan);
-    fc_status_tree_init(&f.st);
-    fc_plan_init(&f.plan);
+    fresh_outputs(&f);
     add_rec(&f.recs, "idle-ec2-instance-i-stopped", "i-stopped", "stop");
     prev.path = "status/recommendations/idle-ec2-instance-i-stopped.yaml";
     prev.data = "apiVersion: finops.dev/v1alpha1\n"
@@ -610,10 +610,7 @@ static void test_reconcilers__budget_and_optimization_files(void **s)
     fc_spec_set_free(f.set);
     assert_int_equal(fc_specs_load(&f.set, files, 4), FC_OK);
     f.pass.specs = f.set;
-    fc_status_tree_dispose(&f.st);
-    fc_plan_dispose(&f.plan);
-    fc_status_tree_init(&f.st);
-    fc_plan_init(&f.plan);
+    fresh_outputs(&f);
 
     fc_budget_alert_list_init(&alerts);
     memset(&a, 0, sizeof(a));
