@@ -173,7 +173,7 @@ static int path_cmp(const void *key, const void *file)
     return strcmp(key, ((const fc_status_file *)file)->path);
 }
 
-/* The first tree is sorted (fc_reconcile_all sorts it): a binary search,
+/* The first tree, sorted by again(): a binary search,
  * as git's tree lookups are. */
 static const fc_status_file *sorted_get(const fc_status_tree *t, const char *path)
 {
@@ -189,7 +189,7 @@ static int prev_from_tree(void *payload, const char *path, fc_buf *out)
 
 /* The second pass's reconcilers over the same inputs, the first pass's
  * status as the previous commit: it must write the same bytes. */
-static int again(fc_pass *pass, const fc_status_tree *first)
+static int again(fc_pass *pass, fc_status_tree *first)
 {
     fc_status_tree st2;
     fc_plan plan2;
@@ -199,9 +199,9 @@ static int again(fc_pass *pass, const fc_status_tree *first)
 
     fc_status_tree_init(&st2);
     fc_plan_init(&plan2);
-    fc_status_tree_sort((fc_status_tree *)first);
+    fc_status_tree_sort(first);
     pass->prev = prev_from_tree;
-    pass->prev_payload = (void *)first;
+    pass->prev_payload = first;
     pass->status = &st2;
     pass->plan = &plan2;
     t = cpu_s();
