@@ -324,6 +324,9 @@ int fc_sim_open(fc_cloud **out, const char *estate_path);
  * which is laid over the estate at open (state_dir NULL = in memory only). */
 int fc_sim_open_with_state(fc_cloud **out, const char *estate_path,
                            const char *state_dir);
+/* The hash behind each generated point: splitmix64's finaliser over
+ * fc_hash64(index as 8 little-endian bytes, key).  Exposed for tests. */
+uint64_t fc_sim_hash_at(uint64_t key, int64_t index);
 
 /* The AWS provider (controller/cloud/aws.c): libcurl + SigV4, the standard
  * credential chain, sts:AssumeRole per Account role.  Zero fields take the

@@ -211,6 +211,15 @@ static const unsigned char first_byte[256] = {
     ['?'] = FB_IND2, [':'] = FB_IND2,
 };
 
+/* Bytes strtod() may consume after a leading digit, '-' aside: decimal and
+ * hexadecimal digits, points, exponents and their signs. */
+static const unsigned char after_digit[256] = {
+    ['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1, ['5'] = 1, ['6'] = 1,
+    ['7'] = 1, ['8'] = 1, ['9'] = 1, ['.'] = 1, ['+'] = 1, ['x'] = 1, ['X'] = 1,
+    ['p'] = 1, ['P'] = 1, ['a'] = 1, ['b'] = 1, ['c'] = 1, ['d'] = 1, ['e'] = 1,
+    ['f'] = 1, ['A'] = 1, ['B'] = 1, ['C'] = 1, ['D'] = 1, ['E'] = 1, ['F'] = 1,
+};
+
 /* A string that a YAML 1.1 reader would not read back as a string. */
 static int needs_quotes(const char *s)
 {
@@ -236,15 +245,24 @@ static int needs_quotes(const char *s)
             ;
         if (s[i] == '\0')
             return 1;
+        /* Leading digits with ':' or '-' can read as sexagesimals or dates
+         * (timestamps): quoted whatever strtod says. */
+        if (strpbrk(s + i, ":-"))
+            return 1;
+        /* strtod reads the whole string only if every byte can be a number's. */
+        for (; s[i]; i++)
+            if (!after_digit[(unsigned char)s[i]])
+                return 0;
+    } else if ((first | 0x20) == 'n' || (first | 0x20) == 'i') {
+        /* strtod reads letters only as "nan" or "inf". */
+        if (strncasecmp(s, "nan", 3) != 0 && strncasecmp(s, "inf", 3) != 0)
+            return 0;
     }
     if (first_byte[first] & FB_NUM) {
         strtod(s, &end);
         if (*end == '\0')
             return 1;
     }
-    /* Leading digits with ':' or '-' can read as sexagesimals or dates. */
-    if (isdigit(first) && strpbrk(s, ":-"))
-        return 1;
     return 0;
 }
 
@@ -992,34 +1010,66 @@ int fc_yw_bool(fc_yw *w, int v)
     return v ? yw_scalar(w, EV_PLAIN, "true", 4) : yw_scalar(w, EV_PLAIN, "false", 5);
 }
 
-/* The text fc_status_number() gives the value. */
+/* Writes u's digits with a point before the last `decimals` of them (at
+ * least one digit before it); the text's length. */
+static size_t fixed_digits(char *text, uint64_t u, int negative, int decimals)
+{
+    char digits[24];
+    size_t n = 0, at = 0;
+    do {
+        digits[n++] = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    while (n < (size_t)decimals + 1)
+        digits[n++] = '0';
+    if (negative)
+        text[at++] = '-';
+    while (n > (size_t)decimals)
+        text[at++] = digits[--n];
+    if (decimals > 0) {
+        text[at++] = '.';
+        while (n)
+            text[at++] = digits[--n];
+    }
+    text[at] = '\0';
+    return at;
+}
+
+/* The text fc_status_number() gives the value: printf's "%.*f". */
 static void number_text(char *text, size_t size, double v, int decimals)
 {
+    static const double pow10[] = {1, 10, 100, 1e3, 1e4, 1e5, 1e6};
     if (v == 0)
         v = 0; /* folds -0.0 so the text is stable */
     /* Whole numbers (sizes, counts) are most of them: printf's "%.*f" of an
      * integer is its digits and zeros, cheaper written here. */
     if (v > -1e15 && v < 1e15 && v == (double)(int64_t)v && decimals >= 0 &&
         (size_t)decimals + 20 < size) {
-        char digits[24];
         int64_t i = (int64_t)v;
         uint64_t u = i < 0 ? 0 - (uint64_t)i : (uint64_t)i;
-        size_t n = 0, at = 0;
-        do {
-            digits[n++] = (char)('0' + u % 10);
-            u /= 10;
-        } while (u);
-        if (i < 0)
-            text[at++] = '-';
-        while (n)
-            text[at++] = digits[--n];
+        size_t at = fixed_digits(text, u, i < 0, 0);
         if (decimals > 0) {
             text[at++] = '.';
             memset(text + at, '0', (size_t)decimals);
-            at += (size_t)decimals;
+            text[at + (size_t)decimals] = '\0';
         }
-        text[at] = '\0';
         return;
+    }
+    /* Money and percentages: printf rounds the exact value a * 10^d to the
+     * nearest integer.  x, its double, is within x * 2^-53 of it, so a
+     * fraction farther than that from one half rounds the same way; near
+     * a half (a tie, or too close to tell), printf decides. */
+    if (decimals >= 0 && decimals <= 6 && (size_t)decimals + 20 < size &&
+        v > -1e9 && v < 1e9) {
+        double a = v < 0 ? -v : v, x = a * pow10[decimals];
+        double t = (double)(uint64_t)x, f = x - t;
+        double d = f - 0.5;
+        if (d < 0)
+            d = -d;
+        if (d > x * 0x1p-51) {
+            fixed_digits(text, (uint64_t)t + (f > 0.5), v < 0, decimals);
+            return;
+        }
     }
     snprintf(text, size, "%.*f", decimals, v);
 }
@@ -1405,6 +1455,14 @@ static const fc_yw_prev_cond *prev_find(const fc_yw_prev *prev, const char *type
     return NULL;
 }
 
+/* snprintf(dst, size, "%s", src) without the format: once per condition. */
+static void copy_text(char *dst, size_t size, const char *src)
+{
+    size_t n = strnlen(src, size - 1);
+    memcpy(dst, src, n);
+    dst[n] = '\0';
+}
+
 /* lastTransitionTime of a condition now in status st: the previous one
  * while the status holds, else now.  cache, when given, keeps prev_doc's
  * conditions once read: one read per document, not per condition. */
@@ -1430,14 +1488,14 @@ static void condition_ltt(char *ltt, size_t size, const char *type, const char *
         }
     }
     if (c && strcmp(c->status, st) == 0) {
-        snprintf(ltt, size, "%s", c->ltt);
+        copy_text(ltt, size, c->ltt);
     } else if (cache) {
         if (!cache->now_ok || cache->now != now) {
             fc_time_format(cache->now_text, sizeof(cache->now_text), now);
             cache->now = now;
             cache->now_ok = 1;
         }
-        snprintf(ltt, size, "%s", cache->now_text);
+        copy_text(ltt, size, cache->now_text);
     } else {
         fc_time_format(ltt, size, now);
     }

@@ -957,6 +957,35 @@ static void test_sim__jsonl_errors_name_file_and_line(void **state)
     assert_non_null(strstr(fc_error_last(), "/nonexistent/estate.jsonl"));
 }
 
+/* The per-point hash is its definition, byte by byte, wherever the hour
+ * falls: the 3-byte fast path, its edges, and the general loop. */
+static void test_sim__hash_at_is_fnv_of_le_bytes(void **state)
+{
+    static const int64_t idx[] = {0, 1, 255, 256, 65535, 65536, 493000, 509999,
+                                  (1 << 24) - 1, 1 << 24, (int64_t)1 << 40, -1, -493000,
+                                  INT64_MAX, INT64_MIN};
+    uint64_t key = 0x9e3779b97f4a7c15ULL;
+    size_t i, k;
+    (void)state;
+    for (k = 0; k < 64; k++, key = key * 6364136223846793005ULL + 1442695040888963407ULL) {
+        for (i = 0; i < sizeof(idx) / sizeof(idx[0]) + 512; i++) {
+            int64_t at = i < sizeof(idx) / sizeof(idx[0])
+                             ? idx[i]
+                             : 490000 + (int64_t)(i * 37 + k * 1009);
+            unsigned char le[8];
+            uint64_t z;
+            int b;
+            for (b = 0; b < 8; b++)
+                le[b] = (unsigned char)((uint64_t)at >> (8 * b));
+            z = fc_hash64(le, 8, key);
+            z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+            z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+            z ^= z >> 31;
+            assert_true(fc_sim_hash_at(key, at) == z);
+        }
+    }
+}
+
 /* Generated series: chunked reads equal point reads, the (resource,
  * metric) index finds what the scan finds, and the hash follows the
  * generator. */
@@ -1138,6 +1167,7 @@ int main(void)
         cmocka_unit_test(test_sim__jsonl_and_yaml_estates_agree),
         cmocka_unit_test(test_sim__jsonl_scalars_read_as_yaml),
         cmocka_unit_test(test_sim__jsonl_errors_name_file_and_line),
+        cmocka_unit_test(test_sim__hash_at_is_fnv_of_le_bytes),
         cmocka_unit_test(test_sim__generated_series_read_index_hash),
         cmocka_unit_test(test_sim__dates_parse_as_before),
         cmocka_unit_test(test_sim__apply_changes_one_resource_only),

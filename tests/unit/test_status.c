@@ -80,6 +80,37 @@ static void test_status__ambiguous_strings_are_quoted(void **state)
     json_object_put(o);
 }
 
+/* What strtod reads whole is quoted; what it stops in is not, whatever
+ * bytes its quick checks skip it for. */
+static void test_status__number_like_strings(void **state)
+{
+    static const struct {
+        const char *s;
+        int quoted;
+    } cases[] = {
+        {"0.119", 1}, {"1e5", 1}, {"1.5e+3", 1}, {"0x1F", 1}, {"0x1p3", 1}, {"007", 1},
+        {"1.", 1}, {".5", 1}, {"+1", 1}, {"-12", 1}, {" 1", 1}, {"nan", 1}, {"NaN", 1},
+        {"nan(123)", 1}, {"inf", 1}, {"-inf", 1}, {"Infinity", 1}, {"12:30", 1},
+        {"1-2", 1}, {"2026-11-20T12:00:00Z", 1}, {"12abc", 0}, {"1.2.3", 0}, {"1e", 0},
+        {"0x", 0}, {"12 34", 0}, {"3 GiB", 0}, {"1/2", 0}, {"info", 0}, {"ninja", 0},
+        {"infinityx", 0}, {"nano", 0}, {"index", 0}, {"Inferred", 0}, {"1_000", 0},
+    };
+    size_t i;
+    (void)state;
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct json_object *o = json_object_new_object();
+        char want[64], *y;
+        json_object_object_add(o, "v", json_object_new_string(cases[i].s));
+        y = emit(o);
+        snprintf(want, sizeof(want), cases[i].quoted ? "v: \"%s\"\n" : "v: %s\n",
+                 cases[i].s);
+        if (strcmp(y, want) != 0)
+            fail_msg("'%s': got %s", cases[i].s, y);
+        free(y);
+        json_object_put(o);
+    }
+}
+
 static void test_status__empty_containers_are_flow(void **state)
 {
     struct json_object *o = json_object_new_object();
@@ -106,12 +137,15 @@ static void test_status__number_text_is_fixed(void **state)
     json_object_put(o);
 }
 
-/* Whole numbers are written without printf: the text must be printf's. */
+/* Numbers are written without printf where the digits are certain: the
+ * text must be printf's, ties and near ties included. */
 static void test_status__number_text_matches_printf(void **state)
 {
     static const double fixed[] = {0, 1, -1, 9, 10, 99, 100, 12345678, -987654321,
                                    999999999999999.0, -999999999999999.0, 1e15, -1e15,
-                                   4e18, 0.5, -0.5, 2.5, 1.005, 77.3799999, 1e-9};
+                                   4e18, 0.5, -0.5, 2.5, 1.005, 77.3799999, 1e-9,
+                                   0.125, 0.375, -0.125, 1.5, 0.0049999999, -0.001,
+                                   999999999.995, 1e9, 0.045, 2.675, 1.0000005, -7.5e-7};
     uint64_t x = 0x9e3779b97f4a7c15ULL;
     int i, d;
     (void)state;
@@ -128,8 +162,12 @@ static void test_status__number_text_matches_printf(void **state)
                 v /= 100.0; /* cents: mostly not whole */
             if (i % 5 == 0)
                 v *= 1e4; /* up to 1e16: past the fast path's range */
+            if (i % 7 == 0)
+                v /= 1e9; /* small, with more decimals than printed */
+            if (i % 11 == 0)
+                v = (double)(int64_t)(x % 20001) / 8.0 - 1250.0; /* exact halves */
         }
-        d = i % 4;
+        d = i % 8; /* past the 6 decimals of the fast path too */
         snprintf(want, sizeof(want), "%s: %.*f\n", "a", d, v == 0 ? 0.0 : v);
         json_object_object_add(o, "a", fc_status_number(v, d));
         y = emit(o);
@@ -809,6 +847,7 @@ int main(void)
         cmocka_unit_test(test_status__keys_sorted_at_every_level),
         cmocka_unit_test(test_status__insertion_order_does_not_change_bytes),
         cmocka_unit_test(test_status__ambiguous_strings_are_quoted),
+        cmocka_unit_test(test_status__number_like_strings),
         cmocka_unit_test(test_status__empty_containers_are_flow),
         cmocka_unit_test(test_status__number_text_is_fixed),
         cmocka_unit_test(test_status__number_text_matches_printf),
