@@ -581,22 +581,39 @@ static const unsigned char word_byte[256] = {
     ['V'] = 1, ['W'] = 1, ['X'] = 1, ['Y'] = 1, ['Z'] = 1,
 };
 
+/* 1 when the word s[0..n) (n <= 8, letters, digits and "-./_") is one
+ * needs_quotes() objects to: a YAML 1.1 bool or null, or what strtod
+ * reads whole from a letter (nan, inf, infinity), in any case. */
+static int special_word(const char *s, size_t n)
+{
+    static const char *const words[] = {"true", "false", "yes", "no", "on", "off",
+                                        "null", "y", "n", "nan", "inf", "infinity"};
+    char low[8];
+    size_t i;
+    for (i = 0; i < n; i++)
+        low[i] = (char)(s[i] | 0x20); /* a letter's lower case; no other byte
+                                         becomes a letter */
+    for (i = 0; i < FC_ARRAY_LEN(words); i++)
+        if (strlen(words[i]) == n && memcmp(low, words[i], n) == 0)
+            return 1;
+    return 0;
+}
+
 /* 1 when s[0..n) is a word written plain whatever the checks: a letter,
  * then letters, digits and "-./_".  Such a word has no indicator, space or
  * ':', so dw_style() says plain; needs_quotes() can only object to one
- * starting with a flagged letter (true, No, inf, nan, ...), all of at most
- * 8 bytes ("infinity"), which take the full checks.  Most keys and ids are
- * words, and they skip both. */
+ * starting with a flagged letter that is a special_word().  Most keys and
+ * ids are words, and they skip both. */
 static int plain_word(const char *s, size_t n)
 {
     unsigned char c = (unsigned char)s[0];
     size_t i;
-    if (!n || !isalpha(c) || c > 0x7f || (first_byte[c] && n <= 8))
+    if (!n || !isalpha(c) || c > 0x7f)
         return 0;
     for (i = 1; i < n; i++)
         if (!word_byte[(unsigned char)s[i]])
             return 0;
-    return 1;
+    return !(first_byte[c] && n <= 8 && special_word(s, n));
 }
 
 static int dw_key(dwriter *w, const char *key, size_t n)

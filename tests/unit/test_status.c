@@ -81,7 +81,7 @@ static void test_status__ambiguous_strings_are_quoted(void **state)
 }
 
 /* What strtod reads whole is quoted; what it stops in is not, whatever
- * bytes its quick checks skip it for. */
+ * bytes its quick checks skip it for.  Values and keys alike. */
 static void test_status__number_like_strings(void **state)
 {
     static const struct {
@@ -94,6 +94,10 @@ static void test_status__number_like_strings(void **state)
         {"1-2", 1}, {"2026-11-20T12:00:00Z", 1}, {"12abc", 0}, {"1.2.3", 0}, {"1e", 0},
         {"0x", 0}, {"12 34", 0}, {"3 GiB", 0}, {"1/2", 0}, {"info", 0}, {"ninja", 0},
         {"infinityx", 0}, {"nano", 0}, {"index", 0}, {"Inferred", 0}, {"1_000", 0},
+        /* words: YAML 1.1 bools and null in any case, and their neighbours */
+        {"On", 1}, {"oN", 1}, {"OFF", 1}, {"Y", 1}, {"n", 1}, {"Null", 1}, {"yEs", 1},
+        {"FALSE", 1}, {"INF", 1}, {"iNfInItY", 1}, {"one", 0}, {"offset", 0}, {"type", 0},
+        {"id", 0}, {"yes-no", 0}, {"nulls", 0}, {"no.", 0}, {"name", 0}, {"o", 0},
     };
     size_t i;
     (void)state;
@@ -106,6 +110,15 @@ static void test_status__number_like_strings(void **state)
                  cases[i].s);
         if (strcmp(y, want) != 0)
             fail_msg("'%s': got %s", cases[i].s, y);
+        free(y);
+        json_object_put(o);
+        o = json_object_new_object();
+        json_object_object_add(o, cases[i].s, json_object_new_int(1));
+        y = emit(o);
+        snprintf(want, sizeof(want), cases[i].quoted ? "\"%s\": 1\n" : "%s: 1\n",
+                 cases[i].s);
+        if (strcmp(y, want) != 0)
+            fail_msg("key '%s': got %s", cases[i].s, y);
         free(y);
         json_object_put(o);
     }
