@@ -4,6 +4,7 @@
 #include "fc_util.h"
 #include "fc_error.h"
 
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -267,4 +268,71 @@ uint64_t fc_hash64(const void *data, size_t len, uint64_t seed)
 uint64_t fc_hash_str(const char *s, uint64_t seed)
 {
     return fc_hash64(s, strlen(s), seed);
+}
+
+/* u's digits with a point before the last `decimals` of them (at least
+ * one digit before it); the text's length.  text has room for 24 +
+ * decimals bytes. */
+static size_t fixed_digits(char *text, uint64_t u, int negative, int decimals)
+{
+    char digits[24];
+    size_t n = 0, at = 0;
+    do {
+        digits[n++] = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    while (n < (size_t)decimals + 1)
+        digits[n++] = '0';
+    if (negative)
+        text[at++] = '-';
+    while (n > (size_t)decimals)
+        text[at++] = digits[--n];
+    if (decimals > 0) {
+        text[at++] = '.';
+        while (n)
+            text[at++] = digits[--n];
+    }
+    text[at] = '\0';
+    return at;
+}
+
+size_t fc_u64_text(char *text, uint64_t u)
+{
+    return fixed_digits(text, u, 0, 0);
+}
+
+void fc_fixed_text(char *text, size_t size, double v, int decimals)
+{
+    static const double pow10[] = {1, 10, 100, 1e3, 1e4, 1e5, 1e6};
+    /* Whole numbers (sizes, counts) are most of them: printf's "%.*f" of an
+     * integer is its digits and zeros. */
+    if (v > -1e15 && v < 1e15 && v == (double)(int64_t)v && decimals >= 0 &&
+        (size_t)decimals + 20 < size) {
+        int64_t i = (int64_t)v;
+        size_t at = fixed_digits(text, i < 0 ? 0 - (uint64_t)i : (uint64_t)i,
+                                 i < 0 || (v == 0 && signbit(v)), 0);
+        if (decimals > 0) {
+            text[at++] = '.';
+            memset(text + at, '0', (size_t)decimals);
+            text[at + (size_t)decimals] = '\0';
+        }
+        return;
+    }
+    /* Money and percentages: printf rounds the exact value a * 10^d to the
+     * nearest integer.  x, its double, is within x * 2^-53 of it, so a
+     * fraction farther than that from one half rounds the same way; near
+     * a half (a tie, or too close to tell), printf decides. */
+    if (decimals >= 0 && decimals <= 6 && (size_t)decimals + 20 < size && v > -1e9 &&
+        v < 1e9) {
+        double a = v < 0 ? -v : v, x = a * pow10[decimals];
+        double t = (double)(uint64_t)x, f = x - t;
+        double d = f - 0.5;
+        if (d < 0)
+            d = -d;
+        if (d > x * 0x1p-51) {
+            fixed_digits(text, (uint64_t)t + (f > 0.5), v < 0, decimals);
+            return;
+        }
+    }
+    snprintf(text, size, "%.*f", decimals, v);
 }

@@ -39,6 +39,12 @@ uint64_t fc_str_prefix8(const char *s);
 /* strcmp(a, b) for strings whose fc_str_prefix8 are pa and pb. */
 int fc_str_cmp8(uint64_t pa, const char *a, uint64_t pb, const char *b);
 char *fc_asprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* printf's "%.*f" of v into text (size >= 32), without printf where the
+ * digits are certain: whole numbers, and up to 6 decimals of values below
+ * 1e9 not within rounding error of a tie. */
+void fc_fixed_text(char *text, size_t size, double v, int decimals);
+/* printf's "%" PRIu64 of u into text (21 bytes); its length. */
+size_t fc_u64_text(char *text, uint64_t u);
 
 /* "2026-11-23T14:00:00Z" for a unix time (UTC). buf needs 21 bytes. */
 void fc_time_format(char *buf, size_t size, int64_t t);

@@ -321,7 +321,26 @@ static int ev_add(fc_recommendation *r, const char *key, const char *fmt, ...)
     char val[256];
 
     va_start(ap, fmt);
-    vsnprintf(val, sizeof(val), fmt, ap);
+    /* Most figures are one string or one fixed-point number: 270,000 of
+     * them at 100k resources, cheaper without vsnprintf. */
+    if (fmt[0] == '%' && fmt[1] == 's' && !fmt[2]) {
+        const char *v = va_arg(ap, const char *);
+        size_t n;
+        if (!v)
+            v = "(null)"; /* as glibc's printf */
+        n = strnlen(v, sizeof(val) - 1);
+        memcpy(val, v, n);
+        val[n] = '\0';
+    } else if (fmt[0] == '%' && fmt[1] == '.' && fmt[2] >= '0' && fmt[2] <= '6' &&
+               fmt[3] == 'f' && !fmt[4]) {
+        fc_fixed_text(val, sizeof(val), va_arg(ap, double), fmt[2] - '0');
+    } else if (fmt[0] == '%' && fmt[1] == 'u' && !fmt[2]) {
+        fc_u64_text(val, va_arg(ap, unsigned));
+    } else if (fmt[0] == '%' && fmt[1] == 'z' && fmt[2] == 'u' && !fmt[3]) {
+        fc_u64_text(val, va_arg(ap, size_t));
+    } else {
+        vsnprintf(val, sizeof(val), fmt, ap);
+    }
     va_end(ap);
     /* Room by doubling from 8: a finding has a handful of figures. */
     if (r->nevidence == 0 || (r->nevidence >= 8 && !(r->nevidence & (r->nevidence - 1)))) {

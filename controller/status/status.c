@@ -588,13 +588,14 @@ static int special_word(const char *s, size_t n)
 {
     static const char *const words[] = {"true", "false", "yes", "no", "on", "off",
                                         "null", "y", "n", "nan", "inf", "infinity"};
+    static const unsigned char lens[] = {4, 5, 3, 2, 2, 3, 4, 1, 1, 3, 3, 8};
     char low[8];
     size_t i;
     for (i = 0; i < n; i++)
         low[i] = (char)(s[i] | 0x20); /* a letter's lower case; no other byte
                                          becomes a letter */
     for (i = 0; i < FC_ARRAY_LEN(words); i++)
-        if (strlen(words[i]) == n && memcmp(low, words[i], n) == 0)
+        if (lens[i] == n && memcmp(low, words[i], n) == 0)
             return 1;
     return 0;
 }
@@ -1027,68 +1028,12 @@ int fc_yw_bool(fc_yw *w, int v)
     return v ? yw_scalar(w, EV_PLAIN, "true", 4) : yw_scalar(w, EV_PLAIN, "false", 5);
 }
 
-/* Writes u's digits with a point before the last `decimals` of them (at
- * least one digit before it); the text's length. */
-static size_t fixed_digits(char *text, uint64_t u, int negative, int decimals)
-{
-    char digits[24];
-    size_t n = 0, at = 0;
-    do {
-        digits[n++] = (char)('0' + u % 10);
-        u /= 10;
-    } while (u);
-    while (n < (size_t)decimals + 1)
-        digits[n++] = '0';
-    if (negative)
-        text[at++] = '-';
-    while (n > (size_t)decimals)
-        text[at++] = digits[--n];
-    if (decimals > 0) {
-        text[at++] = '.';
-        while (n)
-            text[at++] = digits[--n];
-    }
-    text[at] = '\0';
-    return at;
-}
-
 /* The text fc_status_number() gives the value: printf's "%.*f". */
 static void number_text(char *text, size_t size, double v, int decimals)
 {
-    static const double pow10[] = {1, 10, 100, 1e3, 1e4, 1e5, 1e6};
     if (v == 0)
         v = 0; /* folds -0.0 so the text is stable */
-    /* Whole numbers (sizes, counts) are most of them: printf's "%.*f" of an
-     * integer is its digits and zeros, cheaper written here. */
-    if (v > -1e15 && v < 1e15 && v == (double)(int64_t)v && decimals >= 0 &&
-        (size_t)decimals + 20 < size) {
-        int64_t i = (int64_t)v;
-        uint64_t u = i < 0 ? 0 - (uint64_t)i : (uint64_t)i;
-        size_t at = fixed_digits(text, u, i < 0, 0);
-        if (decimals > 0) {
-            text[at++] = '.';
-            memset(text + at, '0', (size_t)decimals);
-            text[at + (size_t)decimals] = '\0';
-        }
-        return;
-    }
-    /* Money and percentages: printf rounds the exact value a * 10^d to the
-     * nearest integer.  x, its double, is within x * 2^-53 of it, so a
-     * fraction farther than that from one half rounds the same way; near
-     * a half (a tie, or too close to tell), printf decides. */
-    if (decimals >= 0 && decimals <= 6 && (size_t)decimals + 20 < size &&
-        v > -1e9 && v < 1e9) {
-        double a = v < 0 ? -v : v, x = a * pow10[decimals];
-        double t = (double)(uint64_t)x, f = x - t;
-        double d = f - 0.5;
-        if (d < 0)
-            d = -d;
-        if (d > x * 0x1p-51) {
-            fixed_digits(text, (uint64_t)t + (f > 0.5), v < 0, decimals);
-            return;
-        }
-    }
-    snprintf(text, size, "%.*f", decimals, v);
+    fc_fixed_text(text, size, v, decimals);
 }
 
 int fc_yw_number(fc_yw *w, double v, int decimals)

@@ -9,7 +9,9 @@
 
 #include "controller/core/fc_error.h"
 #include "controller/status/fc_status.h"
+#include "controller/core/fc_util.h"
 
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -188,6 +190,41 @@ static void test_status__number_text_matches_printf(void **state)
         free(y);
         json_object_put(o);
     }
+}
+
+/* The shared formatters alone (engines' evidence uses them without the
+ * writer's -0 fold): printf's text for signed zeros, ties, and integers. */
+static void test_status__fixed_text_matches_printf(void **state)
+{
+    static const double fixed[] = {-0.0, 0.0, -0.001, -0.004999, 0.005, -2.5, 1e9,
+                                   -999999999.995, 123.456789, 5e-324, 1e300};
+    uint64_t x = 0xd1b54a32d192ed03ULL;
+    char got[64], want[64];
+    int i, d;
+    (void)state;
+    for (i = 0; i < 200000; i++) {
+        double v;
+        if (i < (int)(sizeof(fixed) / sizeof(fixed[0])) * 8)
+            v = fixed[i / 8];
+        else {
+            x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+            v = ((double)(x >> 11) * 0x1p-53 - 0.5) * (i % 2 ? 2e3 : 2e9);
+            if (i % 3 == 0)
+                v = (double)(int64_t)(v * 1000) / 1000;
+        }
+        d = i % 8;
+        fc_fixed_text(got, sizeof(got), v, d);
+        snprintf(want, sizeof(want), "%.*f", d, v);
+        if (strcmp(got, want) != 0)
+            fail_msg("%.17g with %d decimals: got %s, printf %s", v, d, got, want);
+        fc_u64_text(got, x);
+        snprintf(want, sizeof(want), "%" PRIu64, x);
+        assert_string_equal(got, want);
+    }
+    assert_int_equal(fc_u64_text(got, 0), 1);
+    assert_string_equal(got, "0");
+    assert_int_equal(fc_u64_text(got, UINT64_MAX), 20);
+    assert_string_equal(got, "18446744073709551615");
 }
 
 static void test_status__condition_keeps_transition_time_when_unchanged(void **state)
@@ -864,6 +901,7 @@ int main(void)
         cmocka_unit_test(test_status__empty_containers_are_flow),
         cmocka_unit_test(test_status__number_text_is_fixed),
         cmocka_unit_test(test_status__number_text_matches_printf),
+        cmocka_unit_test(test_status__fixed_text_matches_printf),
         cmocka_unit_test(test_status__previous_conditions_are_found),
         cmocka_unit_test(test_status__condition_keeps_transition_time_when_unchanged),
         cmocka_unit_test(test_status__garbage_previous_file_is_ignored),
