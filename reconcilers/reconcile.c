@@ -481,6 +481,12 @@ int fc_reconcile_all(fc_pass *pass)
     if ((rc = index_build(pass, &ix)) != FC_OK)
         goto out;
     pass->index = &ix;
+    /* A file per object, per recommendation and per proposal (at most one
+     * per recommendation), besides a few: 75,000 at 100k resources. */
+    if ((rc = fc_status_tree_reserve(pass->status,
+                                     pass->status->n + pass->specs->nobjects + 64 +
+                                         (pass->recs ? 2 * pass->recs->n : 0))) != FC_OK)
+        goto out;
 
     /* First: the inventory document is the largest (17 MiB at 100k
      * resources) and its render buffer peaks at twice that, best while

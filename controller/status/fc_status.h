@@ -48,6 +48,9 @@ int fc_status_tree_add_raw(fc_status_tree *t, const char *path,
 int fc_status_tree_add_take(fc_status_tree *t, const char *path, char *data,
                             size_t len);
 void fc_status_tree_sort(fc_status_tree *t);
+/* Room for n files in all (a hint: more still fit), so that adding them
+ * neither grows the array nor the path index. */
+int fc_status_tree_reserve(fc_status_tree *t, size_t n);
 const fc_status_file *fc_status_tree_get(const fc_status_tree *t,
                                          const char *path);
 

@@ -66,6 +66,31 @@ static int index_sync(fc_status_tree *t)
     return FC_OK;
 }
 
+int fc_status_tree_reserve(fc_status_tree *t, size_t n)
+{
+    size_t size = 256;
+    if (n > t->cap) {
+        fc_status_file *p = realloc(t->files, n * sizeof(*p));
+        if (!p)
+            return fc_error_set(FC_ENOMEM, "out of memory reserving %zu status files", n);
+        t->files = p;
+        t->cap = n;
+    }
+    /* At most half full: json-c's table compares the path of every entry a
+     * probe passes (it keeps no hashes), and each growth hashes every path
+     * again. */
+    while (size < 2 * n && size < ((size_t)1 << 30))
+        size *= 2;
+    if (t->index && (size_t)t->index->size >= size)
+        return FC_OK;
+    if (t->index)
+        lh_table_free(t->index);
+    t->indexed = 0;
+    if (!(t->index = lh_kchar_table_new((int)size, NULL)) || index_sync(t) != FC_OK)
+        return fc_error_set(FC_ENOMEM, "out of memory reserving %zu status files", n);
+    return FC_OK;
+}
+
 static fc_status_file *tree_slot(fc_status_tree *t, const char *path)
 {
     struct lh_entry *e;

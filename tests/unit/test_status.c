@@ -301,6 +301,37 @@ static void test_status__tree_replaces_and_sorts(void **state)
     json_object_put(o);
 }
 
+/* Reserving is a hint: files before it stay found and replaceable, more
+ * than reserved still fit, and a smaller reserve keeps the larger index. */
+static void test_status__tree_reserve_keeps_files(void **state)
+{
+    fc_status_tree t;
+    char path[64], data[32];
+    size_t i;
+    (void)state;
+    fc_status_tree_init(&t);
+    assert_int_equal(fc_status_tree_add_raw(&t, "status/early.yaml", "a\n", 2), FC_OK);
+    assert_int_equal(fc_status_tree_reserve(&t, 1000), FC_OK);
+    assert_true(t.cap >= 1000);
+    assert_non_null(fc_status_tree_get(&t, "status/early.yaml"));
+    for (i = 0; i < 3000; i++) {
+        snprintf(path, sizeof(path), "status/f-%05zu.yaml", i % 2000);
+        snprintf(data, sizeof(data), "n: %zu\n", i);
+        assert_int_equal(fc_status_tree_add_raw(&t, path, data, strlen(data)), FC_OK);
+        if (i == 1500)
+            assert_int_equal(fc_status_tree_reserve(&t, 10), FC_OK);
+    }
+    assert_int_equal(fc_status_tree_add_raw(&t, "status/early.yaml", "b\n", 2), FC_OK);
+    assert_int_equal(t.n, 2001);
+    assert_string_equal(fc_status_tree_get(&t, "status/early.yaml")->data, "b\n");
+    assert_string_equal(fc_status_tree_get(&t, "status/f-00007.yaml")->data, "n: 2007\n");
+    assert_string_equal(fc_status_tree_get(&t, "status/f-01999.yaml")->data, "n: 1999\n");
+    fc_status_tree_sort(&t);
+    assert_string_equal(t.files[0].path, "status/early.yaml");
+    assert_string_equal(t.files[2000].path, "status/f-01999.yaml");
+    fc_status_tree_dispose(&t);
+}
+
 /* ---- the direct writer matches libyaml ---------------------------------- */
 
 static uint64_t rng_state;
@@ -906,6 +937,7 @@ int main(void)
         cmocka_unit_test(test_status__condition_keeps_transition_time_when_unchanged),
         cmocka_unit_test(test_status__garbage_previous_file_is_ignored),
         cmocka_unit_test(test_status__tree_replaces_and_sorts),
+        cmocka_unit_test(test_status__tree_reserve_keeps_files),
         cmocka_unit_test(test_status__direct_writer_matches_libyaml),
         cmocka_unit_test(test_status__stream_writer_matches_emit),
         cmocka_unit_test(test_status__stream_writer_refuses_misuse),
