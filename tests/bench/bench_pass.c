@@ -22,7 +22,7 @@
  *
  * Stages, in the pass's order of data (controller/pass/run.c without git,
  * the state store and notifications): sim open (estate parse) -> discover
- * -> specs load -> prices -> rules + rightsizing -> anomalies ->
+ * -> sim close (run.c frees the provider after discovery) -> specs load -> prices -> rules + rightsizing -> anomalies ->
  * reconcilers (status tree + plan).  The specs are the demo repository's
  * (examples/demo-repo/finops) plus nspecs generated objects: half Budgets
  * (children of "company", scoped to one account or one team tag), half
@@ -283,6 +283,8 @@ int main(int argc, char **argv)
     t0 = cpu_s();
     STAGE("sim open (estate)", fc_sim_open(&c, estate));
     STAGE("discover", fc_cloud_discover(c, &s, &inv));
+    /* As run.c's discover(): the provider is closed once it has been read. */
+    STAGE("sim close", (fc_cloud_free(c), c = NULL, FC_OK));
     STAGE("inventory index", fc_inventory_index(&inv));
     if (gen_specs(files + ndemo, bufs + ndemo, nspecs, &inv)) {
         fprintf(stderr, "bench_pass: out of memory\n");
