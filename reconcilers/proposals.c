@@ -40,20 +40,39 @@ static void comment(fc_buf *b, const char *text)
     fc_buf_puts(b, "\n");
 }
 
+/* Appends s to line[0..*at), truncated as snprintf would. */
+static void line_cat(char *line, size_t size, size_t *at, const char *s)
+{
+    size_t n = strnlen(s, size - 1 - *at);
+    memcpy(line + *at, s, n);
+    *at += n;
+    line[*at] = '\0';
+}
+
 /* Streamed, keys in sorted order: {apiVersion, kind, metadata, spec}. */
 static int write_proposal(fc_pass *pass, fc_yw *w, fc_buf *b, const fc_recommendation *r)
 {
-    char path[512], line[1024];
-    size_t i;
+    char path[512], line[1024], money[64];
+    size_t i, at;
     int rc;
 
     b->len = 0;
-    snprintf(line, sizeof(line), "Proposed by finops-controller from recommendation %s.",
-             r->id);
+    /* Pieces, not snprintf: a pass writes up to one proposal per finding. */
+    at = 0;
+    line_cat(line, sizeof(line), &at, "Proposed by finops-controller from recommendation ");
+    line_cat(line, sizeof(line), &at, r->id);
+    line_cat(line, sizeof(line), &at, ".");
     comment(b, line);
     comment(b, r->summary);
-    snprintf(line, sizeof(line), "Estimated saving: %.2f %s/month; risk: %s.",
-             r->monthly_saving, r->currency, fc_risk_name(r->risk));
+    at = 0;
+    fc_fixed_text(money, sizeof(money), r->monthly_saving, 2);
+    line_cat(line, sizeof(line), &at, "Estimated saving: ");
+    line_cat(line, sizeof(line), &at, money);
+    line_cat(line, sizeof(line), &at, " ");
+    line_cat(line, sizeof(line), &at, r->currency);
+    line_cat(line, sizeof(line), &at, "/month; risk: ");
+    line_cat(line, sizeof(line), &at, fc_risk_name(r->risk));
+    line_cat(line, sizeof(line), &at, ".");
     comment(b, line);
     fc_buf_puts(b, "# Evidence:");
     for (i = 0; i < r->nevidence; i++) {
@@ -103,7 +122,10 @@ static int write_proposal(fc_pass *pass, fc_yw *w, fc_buf *b, const fc_recommend
         return rc;
     }
     rc = fc_yw_finish(w, b);
-    snprintf(path, sizeof(path), "proposals/%s.yaml", r->id);
+    at = 0;
+    line_cat(path, sizeof(path), &at, "proposals/");
+    line_cat(path, sizeof(path), &at, r->id);
+    line_cat(path, sizeof(path), &at, ".yaml");
     if (rc == FC_OK)
         rc = fc_status_tree_add_raw(pass->status, path, b->data, b->len);
     return rc;
