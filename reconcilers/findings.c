@@ -27,12 +27,21 @@ int fc_yw_kv(fc_yw *w, const fc_kv *kv, size_t n)
     size_t i;
     int rc;
 
+    /* The engines hand over evidence sorted, with distinct keys: written
+     * as it is. */
+    for (i = 1; i < n && strcmp(kv[i - 1].key, kv[i].key) < 0; i++)
+        ;
+    if (i >= n) {
+        fc_yw_map_begin(w);
+        for (i = 0; i < n; i++)
+            fc_yw_kstr(w, kv[i].key, kv[i].value);
+        return fc_yw_map_end(w);
+    }
     if (n > 16 && !(v = malloc(n * sizeof(*v))))
         return fc_error_set(FC_ENOMEM, "out of memory");
     for (i = 0; i < n; i++)
         v[i] = &kv[i];
-    if (n > 1)
-        qsort(v, n, sizeof(*v), kv_cmp);
+    qsort(v, n, sizeof(*v), kv_cmp);
     fc_yw_map_begin(w);
     for (i = 0; i < n; i++)
         if (i + 1 == n || strcmp(v[i]->key, v[i + 1]->key) != 0)

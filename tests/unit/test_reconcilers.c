@@ -10,6 +10,7 @@
 
 #include "controller/core/fc_error.h"
 #include "reconcilers/fc_reconcilers.h"
+#include "reconcilers/reconcilers_int.h"
 #include "controller/executor/fc_executor.h"
 #include "specs/fc_approvers.h"
 
@@ -406,6 +407,40 @@ static void test_reconcilers__output_is_deterministic(void **s)
     free(y);
 }
 
+/* Key/value maps come out sorted, the last of equal keys winning, whether
+ * they arrive sorted (the engines' evidence) or not. */
+static void test_reconcilers__kv_maps_sorted_last_wins(void **s)
+{
+    static const struct {
+        fc_kv kv[4];
+        size_t n;
+        const char *want;
+    } cases[] = {
+        {{{"a", "1"}, {"b", "2"}, {"c", "3"}}, 3, "m:\n  a: \"1\"\n  b: \"2\"\n  c: \"3\"\n"},
+        {{{"c", "3"}, {"a", "1"}, {"b", "2"}}, 3, "m:\n  a: \"1\"\n  b: \"2\"\n  c: \"3\"\n"},
+        {{{"a", "first"}, {"b", "other"}, {"a", "last"}}, 3, "m:\n  a: last\n  b: other\n"},
+        {{{"a", "first"}, {"a", "last"}}, 2, "m:\n  a: last\n"},
+        {{{"k", "v"}}, 1, "m:\n  k: v\n"},
+        {{{NULL, NULL}}, 0, "m: {}\n"},
+    };
+    size_t i;
+    (void)s;
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        fc_yw w;
+        fc_buf b;
+        fc_yw_init(&w);
+        fc_buf_init(&b);
+        fc_yw_map_begin(&w);
+        fc_yw_key(&w, "m");
+        assert_int_equal(fc_yw_kv(&w, cases[i].kv, cases[i].n), FC_OK);
+        fc_yw_map_end(&w);
+        assert_int_equal(fc_yw_finish(&w, &b), FC_OK);
+        assert_string_equal(b.data, cases[i].want);
+        fc_buf_dispose(&b);
+        fc_yw_dispose(&w);
+    }
+}
+
 /* The previous bytes of one status file (pass.prev): the tests below. */
 typedef struct {
     const char *path;
@@ -703,6 +738,7 @@ int main(void)
         cmocka_unit_test_setup(test_reconcilers__proposals_are_loadable_specs, reset_authors),
         cmocka_unit_test_setup(test_reconcilers__invalid_object_gets_status, reset_authors),
         cmocka_unit_test_setup(test_reconcilers__output_is_deterministic, reset_authors),
+        cmocka_unit_test_setup(test_reconcilers__kv_maps_sorted_last_wins, reset_authors),
         cmocka_unit_test_setup(test_reconcilers__recommendation_keeps_transition_time,
                                reset_authors),
         cmocka_unit_test_setup(test_reconcilers__budget_and_optimization_files,
