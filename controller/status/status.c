@@ -561,10 +561,16 @@ static void dw_scalar(dwriter *w, const char *s, size_t n, int style, int indent
     }
     for (i = 0; i < n; i++) {
         int fold;
-        if (s[i] != ' ') {
-            run++;
-            runw += style == DW_SINGLE && s[i] == '\'' ? 2 : 1;
+        if (s[i] != ' ') { /* a word: to the next space at once */
+            const char *sp = memchr(s + i, ' ', n - i);
+            size_t end = sp ? (size_t)(sp - s) : n, k;
+            run += end - i;
+            runw += (int)(end - i);
+            if (style == DW_SINGLE)
+                for (k = i; k < end; k++)
+                    runw += s[k] == '\'';
             spaces = 0;
+            i = end - 1;
             continue;
         }
         fold = !spaces && w->column + runw > DW_WIDTH;
