@@ -302,32 +302,32 @@ int fc_cloud_apply(fc_cloud *c, const fc_action *a, fc_action_result *out)
 }
 
 /* NULL account or region matches any: resource ids are unique per cloud.
- * The sorts compare ids by fc_str_prefix8 first: 100,000 ids mostly differ
- * in their first 8 bytes, so strcmp runs only on a shared prefix. */
+ * The sorts compare ids by fc_str_key first: 100,000 ids mostly differ in
+ * their first 24 bytes, so strcmp runs only on a longer shared prefix. */
 typedef struct {
+    fc_str_key key;
     const char *id;
-    uint64_t pre;
     size_t i;
 } id_pos;
 
 static int cmp_id_pos(const void *a, const void *b)
 {
     const id_pos *x = a, *y = b;
-    int c = fc_str_cmp8(x->pre, x->id, y->pre, y->id);
+    int c = fc_str_key_cmp(&x->key, x->id, &y->key, y->id);
     return c ? c : (x->i > y->i) - (x->i < y->i);
 }
 
 typedef struct {
+    fc_str_key key;
     const char *id;
     const char *metric;
-    uint64_t pre;
     size_t i;
 } key_pos;
 
 static int cmp_key_pos(const void *a, const void *b)
 {
     const key_pos *x = a, *y = b;
-    int c = fc_str_cmp8(x->pre, x->id, y->pre, y->id);
+    int c = fc_str_key_cmp(&x->key, x->id, &y->key, y->id);
     if (!c)
         c = strcmp(x->metric, y->metric);
     return c ? c : (x->i > y->i) - (x->i < y->i);
@@ -352,7 +352,7 @@ static int index_metrics(fc_inventory *inv)
     for (i = 0; i < inv->nmetrics; i++)
         if (inv->metrics[i].resource_id && inv->metrics[i].metric) {
             tmp[n].id = inv->metrics[i].resource_id;
-            tmp[n].pre = fc_str_prefix8(tmp[n].id);
+            fc_str_key_of(&tmp[n].key, tmp[n].id);
             tmp[n].metric = inv->metrics[i].metric;
             tmp[n++].i = i;
         }
@@ -389,7 +389,7 @@ int fc_inventory_index(fc_inventory *inv)
     for (i = 0; i < inv->nresources; i++)
         if (inv->resources[i].id) {
             tmp[n].id = inv->resources[i].id;
-            tmp[n].pre = fc_str_prefix8(tmp[n].id);
+            fc_str_key_of(&tmp[n].key, tmp[n].id);
             tmp[n++].i = i;
         }
     /* Position breaks ties: the first match in array order wins, as in the scan. */

@@ -100,26 +100,31 @@ char *fc_str_pack(char **at, const char *s)
     return dst;
 }
 
-uint64_t fc_str_prefix8(const char *s)
+void fc_str_key_of(fc_str_key *k, const char *s)
 {
-    uint64_t p = 0;
-    int i;
-    for (i = 0; i < 8; i++) {
-        p = p << 8 | (unsigned char)*s;
-        if (*s)
-            s++;
+    int i, j;
+    for (j = 0; j < 3; j++) {
+        uint64_t w = 0;
+        for (i = 0; i < 8; i++) {
+            w = w << 8 | (unsigned char)*s;
+            if (*s)
+                s++;
+        }
+        k->w[j] = w;
     }
-    return p;
 }
 
-int fc_str_cmp8(uint64_t pa, const char *a, uint64_t pb, const char *b)
+int fc_str_key_cmp(const fc_str_key *ka, const char *a, const fc_str_key *kb, const char *b)
 {
-    if (pa != pb)
-        return pa < pb ? -1 : 1;
-    /* Equal prefixes with a NUL in them are equal strings. */
-    if ((pa & 0xff) == 0)
-        return 0;
-    return strcmp(a + 8, b + 8);
+    int j;
+    for (j = 0; j < 3; j++) {
+        if (ka->w[j] != kb->w[j])
+            return ka->w[j] < kb->w[j] ? -1 : 1;
+        /* Equal words ending in a NUL: the strings ended, equal. */
+        if ((ka->w[j] & 0xff) == 0)
+            return 0;
+    }
+    return strcmp(a + 24, b + 24);
 }
 
 char *fc_strdup(const char *s)

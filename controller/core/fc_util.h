@@ -32,12 +32,16 @@ char *fc_strdup(const char *s);
  * NULL), and a copy of s at *at that moves *at past it (NULL stays NULL). */
 size_t fc_str_size(const char *s);
 char *fc_str_pack(char **at, const char *s);
-/* The first 8 bytes of s, big-endian, zero past its end: two of them
- * compare as strcmp does over those bytes, so sorts of ids need strcmp
- * (from byte 8) only when they are equal and the low byte is not 0. */
-uint64_t fc_str_prefix8(const char *s);
-/* strcmp(a, b) for strings whose fc_str_prefix8 are pa and pb. */
-int fc_str_cmp8(uint64_t pa, const char *a, uint64_t pb, const char *b);
+/* The first 24 bytes of s as three big-endian words, zero past its end:
+ * compared word by word they order as strcmp does over those bytes, so
+ * sorts of ids (i-0abc...-c12: clones share long prefixes) read the
+ * strings themselves only on a 24-byte tie. */
+typedef struct {
+    uint64_t w[3];
+} fc_str_key;
+void fc_str_key_of(fc_str_key *k, const char *s);
+/* strcmp(a, b) for strings whose keys are ka and kb. */
+int fc_str_key_cmp(const fc_str_key *ka, const char *a, const fc_str_key *kb, const char *b);
 char *fc_asprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* printf's "%.*f" of v into text (size >= 32), without printf where the
  * digits are certain: whole numbers, and up to 6 decimals of values below

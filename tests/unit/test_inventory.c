@@ -163,15 +163,18 @@ static void test_inventory__series_names(void **state)
     fc_inventory_dispose(&inv);
 }
 
-/* The index sorts ids by an 8-byte prefix first: ids that share it, end
- * inside it, are exactly 8 bytes, or carry bytes over 0x7f must still be
- * found, and a duplicate id finds its first copy. */
+/* The index sorts ids by a 24-byte key first: ids that share it, end
+ * inside one of its words, are exactly 8, 16 or 24 bytes, or carry bytes
+ * over 0x7f must still be found, and a duplicate id finds its first copy. */
 static void test_inventory__index_prefixes(void **state)
 {
     static const char *const ids[] = {
         "i-00000000b", "i-00000000a", "i-0000000", "i-000000", "i-00000",
         "i-0000000a",  "\xc3\xa9t\xc3\xa9", "\xc3\xa9", "a", "ab",
         "abcdefgh",   "abcdefghi", "abcdefgg", "i-00000000", "vol-1", "vol-10",
+        "vol-0df63c9d733e15be5-c1", "vol-0df63c9d733e15be5-c12", "vol-0df63c9d733e15be5",
+        "vol-0df63c9d733e15be5-c2", "abcdefghijklmnop", "abcdefghijklmnopq",
+        "abcdefghijklmnopqrstuvwx", "abcdefghijklmnopqrstuvwxy", "abcdefghijklmnopqrstuvwx\xff",
     };
     fc_inventory inv;
     fc_resource r;
@@ -212,6 +215,34 @@ static void test_inventory__index_prefixes(void **state)
     fc_inventory_dispose(&inv);
 }
 
+/* fc_str_key_cmp is strcmp, for strings sharing prefixes of every length
+ * around the key's 8-byte words and bytes over 0x7f. */
+static void test_inventory__str_key_is_strcmp(void **state)
+{
+    static const char alpha[] = {'a', 'b', '-', '\x7f', '\x80', '\xff'};
+    char s[64][40];
+    fc_str_key k[64];
+    uint64_t x = 0x243f6a8885a308d3ULL;
+    int i, j, round;
+    (void)state;
+    for (round = 0; round < 200; round++) {
+        for (i = 0; i < 64; i++) {
+            int n, c;
+            x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+            n = (int)(x % 33);
+            for (c = 0; c < n; c++) /* mostly shared: long equal runs of 'a' */
+                s[i][c] = (x >> (c % 50)) % 5 ? 'a' : alpha[(x >> c) % sizeof(alpha)];
+            s[i][n] = '\0';
+            fc_str_key_of(&k[i], s[i]);
+        }
+        for (i = 0; i < 64; i++)
+            for (j = 0; j < 64; j++) {
+                int want = strcmp(s[i], s[j]), got = fc_str_key_cmp(&k[i], s[i], &k[j], s[j]);
+                assert_int_equal(want < 0 ? -1 : want > 0, got < 0 ? -1 : got > 0);
+            }
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -220,6 +251,7 @@ int main(void)
         cmocka_unit_test(test_inventory__copy_of_packed_is_loose),
         cmocka_unit_test(test_inventory__series_names),
         cmocka_unit_test(test_inventory__index_prefixes),
+        cmocka_unit_test(test_inventory__str_key_is_strcmp),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
