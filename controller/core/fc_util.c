@@ -102,14 +102,15 @@ char *fc_str_pack(char **at, const char *s)
 
 void fc_str_key_of(fc_str_key *k, const char *s)
 {
-    int i, j;
-    for (j = 0; j < 3; j++) {
-        uint64_t w = 0;
-        for (i = 0; i < 8; i++) {
-            w = w << 8 | (unsigned char)*s;
-            if (*s)
-                s++;
-        }
+    unsigned char b[24] = {0};
+    int j;
+    memcpy(b, s, strnlen(s, sizeof(b)));
+    for (j = 0; j < 3; j++) { /* each word big-endian: byte 0 most significant */
+        uint64_t w;
+        memcpy(&w, b + 8 * j, sizeof(w));
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+        w = __builtin_bswap64(w);
+#endif
         k->w[j] = w;
     }
 }
