@@ -880,7 +880,13 @@ static int parse_resource(fc_sim *s, const pctx *c, const yaml_node_t *n,
  * hold 100k): the first resource in file order whose id came before. */
 static int check_duplicate_ids(const fc_sim *s, const pctx *c)
 {
-    size_t *slot, cap = 16, i, h;
+    /* A slot keeps the id's hash beside its position: a probe reads
+     * another record's id only when the hashes match. */
+    struct {
+        uint64_t hash;
+        size_t at;
+    } *slot;
+    size_t cap = 16, i, h;
     int rc = FC_OK;
 
     if (s->nres < 2)
@@ -889,18 +895,19 @@ static int check_duplicate_ids(const fc_sim *s, const pctx *c)
         cap *= 2;
     if (!(slot = malloc(cap * sizeof(*slot))))
         return fc_error_set(FC_ENOMEM, "out of memory");
-    memset(slot, 0xff, cap * sizeof(*slot)); /* SIZE_MAX: empty */
+    memset(slot, 0xff, cap * sizeof(*slot)); /* at SIZE_MAX: empty */
     for (i = 0; i < s->nres && rc == FC_OK; i++) {
         const sim_resource *sr = &s->res[i];
-        for (h = fc_hash_str(sr->r.id, 0) & (cap - 1); slot[h] != SIZE_MAX;
-             h = (h + 1) & (cap - 1))
-            if (strcmp(s->res[slot[h]].r.id, sr->r.id) == 0) {
+        uint64_t hash = fc_hash_str(sr->r.id, 0);
+        for (h = hash & (cap - 1); slot[h].at != SIZE_MAX; h = (h + 1) & (cap - 1))
+            if (slot[h].hash == hash && strcmp(s->res[slot[h].at].r.id, sr->r.id) == 0) {
                 rc = fc_error_set(FC_EPARSE,
                                   "%s:%u: resources[%zu]: duplicate resource id '%s'",
                                   c->path, sr->line, sr->index, sr->r.id);
                 break;
             }
-        slot[h] = i;
+        slot[h].hash = hash;
+        slot[h].at = i;
     }
     free(slot);
     return rc;
@@ -1663,10 +1670,9 @@ static int jdoc_pair(jdoc *b, yaml_node_t *n, const char *key, json_object *v,
                      const yaml_mark_t *mark)
 {
     yaml_node_pair_t *p = n->data.mapping.pairs.top++;
-    int rc;
     assert(p < n->data.mapping.pairs.end);
-    if ((rc = jdoc_string(b, key, strlen(key), mark, &p->key)) != FC_OK)
-        return rc;
+    /* A key is a C string: no NUL inside its strlen to look for. */
+    p->key = jdoc_scalar(b, key, strlen(key), mark);
     return jdoc_add(b, v, mark, &p->value);
 }
 
