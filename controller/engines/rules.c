@@ -104,6 +104,36 @@ static void rec_dispose(fc_recommendation *r)
     memset(r, 0, sizeof(*r));
 }
 
+/* A draft (rec_start() to rec_pack()) borrows its names from the
+ * resource, the Policy and literals, and its evidence and parameter keys
+ * from literals: only the id, the summary and the values it formatted are
+ * its own.  A 100k-resource pass builds tens of thousands of them. */
+static char *borrow(const char *s)
+{
+    return (char *)(uintptr_t)s; /* read-only until rec_pack() copies it */
+}
+
+static void draft_values_free(fc_kv *kv, size_t n)
+{
+    size_t i;
+    for (i = 0; i < n; i++)
+        free(kv[i].value);
+    free(kv);
+}
+
+static void draft_dispose(fc_recommendation *r)
+{
+    if (r->slab) { /* packed: an ordinary recommendation */
+        rec_dispose(r);
+        return;
+    }
+    free(r->id);
+    free(r->summary);
+    draft_values_free(r->evidence, r->nevidence);
+    draft_values_free(r->parameters, r->nparameters);
+    memset(r, 0, sizeof(*r));
+}
+
 void fc_recommendation_list_dispose(fc_recommendation_list *l)
 {
     size_t i;
@@ -124,12 +154,15 @@ void fc_recommendation_list_dispose(fc_recommendation_list *l)
  */
 char *fc_recommendation_id(const char *rule, const char *resource_id)
 {
-    char *raw = fc_asprintf("%s-%s", rule, resource_id);
-    size_t i, n;
+    size_t i, n, nr = strlen(rule), ni = strlen(resource_id);
+    char *raw = malloc(nr + 1 + ni + 1); /* "rule-id", once per finding */
 
     if (!raw)
         return NULL;
-    n = strlen(raw);
+    memcpy(raw, rule, nr);
+    raw[nr] = '-';
+    memcpy(raw + nr + 1, resource_id, ni + 1);
+    n = nr + 1 + ni;
     for (i = 0; i < n; i++) {
         unsigned char ch = (unsigned char)tolower((unsigned char)raw[i]);
         raw[i] = (char)(((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') ||
@@ -350,10 +383,10 @@ static int ev_add(fc_recommendation *r, const char *key, const char *fmt, ...)
         r->evidence = p;
     }
     p = r->evidence;
-    p[r->nevidence].key = fc_strdup(key);
+    p[r->nevidence].key = borrow(key);
     p[r->nevidence].value = fc_strdup(val);
     r->nevidence++;
-    if (!p[r->nevidence - 1].key || !p[r->nevidence - 1].value)
+    if (!p[r->nevidence - 1].value)
         return fc_error_set(FC_ENOMEM, "out of memory");
     return FC_OK;
 }
@@ -374,16 +407,14 @@ static int rec_start(fc_recommendation *r, const char *rule,
     r->risk = risk;
     r->monthly_saving = round(saving * 100.0) / 100.0;
     r->id = fc_recommendation_id(rule, res->id);
-    r->rule = fc_strdup(rule);
-    r->account = fc_strdup(res->account ? res->account : "");
-    r->region = fc_strdup(res->region ? res->region : "");
-    r->resource = fc_strdup(res->id);
-    r->currency = fc_strdup(currency ? currency : "USD");
-    r->action = fc_strdup(action);
-    if (pol->name)
-        r->policy = fc_strdup(pol->name);
-    if (!r->id || !r->rule || !r->account || !r->region || !r->resource ||
-        !r->currency || !r->action || (pol->name && !r->policy))
+    r->rule = borrow(rule);
+    r->account = borrow(res->account ? res->account : "");
+    r->region = borrow(res->region ? res->region : "");
+    r->resource = borrow(res->id);
+    r->currency = borrow(currency ? currency : "USD");
+    r->action = borrow(action);
+    r->policy = borrow(pol->name);
+    if (!r->id)
         return fc_error_set(FC_ENOMEM, "out of memory");
     return FC_OK;
 }
@@ -405,24 +436,24 @@ static void put_kvs(char **at, fc_kv *dst, const fc_kv *src, size_t n)
     }
 }
 
-/* Moves r's strings and arrays into one block (a 100k-resource estate has
- * tens of thousands of recommendations, each two dozen small allocations
- * otherwise).  r is unchanged when memory is short. */
-static void rec_pack(fc_recommendation *r)
+/* Copies draft r's strings and arrays into one block, the recommendation
+ * it becomes, and frees what the draft owned.  r is unchanged when memory
+ * is short. */
+static int rec_pack(fc_recommendation *r)
 {
     fc_recommendation p = *r;
     size_t bytes = (r->nevidence + r->nparameters) * sizeof(fc_kv);
     char *block, *at;
 
     if (r->slab)
-        return;
+        return FC_OK;
     bytes += fc_str_size(r->id) + fc_str_size(r->rule) + fc_str_size(r->account) +
              fc_str_size(r->region) + fc_str_size(r->resource) + fc_str_size(r->summary) +
              fc_str_size(r->currency) + fc_str_size(r->action) + fc_str_size(r->policy);
     bytes += kvs_size(r->evidence, r->nevidence) - r->nevidence * sizeof(fc_kv);
     bytes += kvs_size(r->parameters, r->nparameters) - r->nparameters * sizeof(fc_kv);
     if (!(block = malloc(bytes ? bytes : 1)))
-        return;
+        return fc_error_set(FC_ENOMEM, "out of memory");
     p.slab = block;
     p.evidence = r->nevidence ? (fc_kv *)(void *)block : NULL;
     p.parameters = r->nparameters ? (fc_kv *)(void *)block + r->nevidence : NULL;
@@ -438,8 +469,9 @@ static void rec_pack(fc_recommendation *r)
     p.currency = fc_str_pack(&at, r->currency);
     p.action = fc_str_pack(&at, r->action);
     p.policy = fc_str_pack(&at, r->policy);
-    rec_dispose(r);
+    draft_dispose(r);
     *r = p;
+    return FC_OK;
 }
 
 static int drafts_push(draft_vec *d, fc_recommendation *r, size_t order)
@@ -454,7 +486,8 @@ static int drafts_push(draft_vec *d, fc_recommendation *r, size_t order)
     }
     if (r->nevidence > 1) /* qsort(NULL, 0) is undefined */
         qsort(r->evidence, r->nevidence, sizeof(*r->evidence), cmp_kv);
-    rec_pack(r);
+    if (rec_pack(r) != FC_OK)
+        return FC_ENOMEM;
     d->v[d->n].rec = *r;
     d->v[d->n].order = order;
     d->n++;
@@ -746,7 +779,7 @@ static int finish(draft_vec *out, fc_recommendation *r, const policy_ref *pol,
     else
         rc = drafts_push(out, r, pol->order);
     if (rc)
-        rec_dispose(r);
+        draft_dispose(r);
     return rc;
 }
 
@@ -756,10 +789,10 @@ static int param_add(fc_recommendation *r, const char *key, const char *value)
     if (!p)
         return fc_error_set(FC_ENOMEM, "out of memory");
     r->parameters = p;
-    p[r->nparameters].key = fc_strdup(key);
+    p[r->nparameters].key = borrow(key);
     p[r->nparameters].value = fc_strdup(value);
     r->nparameters++;
-    if (!p[r->nparameters - 1].key || !p[r->nparameters - 1].value)
+    if (!p[r->nparameters - 1].value)
         return fc_error_set(FC_ENOMEM, "out of memory");
     return FC_OK;
 }
@@ -817,7 +850,7 @@ static int idle_ec2_average(const rule_ctx *c, const policy_ref *pol,
                      res->size_class ? res->size_class : "unknown")) ||
         (rc = ev_add(&r, "priceKnown", "%s", known ? "true" : "false")) ||
         (known && (rc = ev_add(&r, "hourlyPrice", "%g", price)))) {
-        rec_dispose(&r);
+        draft_dispose(&r);
         return rc;
     }
     label(who, sizeof(who), res);
@@ -899,7 +932,7 @@ static int idle_ec2_daily(const rule_ctx *c, const policy_ref *pol,
                      res->size_class ? res->size_class : "unknown")) ||
         (rc = ev_add(&r, "priceKnown", "%s", known ? "true" : "false")) ||
         (known && (rc = ev_add(&r, "hourlyPrice", "%g", price)))) {
-        rec_dispose(&r);
+        draft_dispose(&r);
         return rc;
     }
     label(who, sizeof(who), res);
@@ -1059,7 +1092,7 @@ static int rightsize_ec2(const rule_ctx *c, const policy_ref *pol,
         (mem_n && (rc = ev_add(&r, "p95MemoryPercent", "%.2f", mem_p95))) ||
         (mem_n && (rc = ev_add(&r, "projectedP95MemoryPercent", "%.2f",
                                best.mem_p95)))) {
-        rec_dispose(&r);
+        draft_dispose(&r);
         return rc;
     }
     label(who, sizeof(who), res);
@@ -1109,7 +1142,7 @@ static int rule_unattached_ebs(const rule_ctx *c, const policy_ref *pol,
         (rc = ev_add(&r, "thresholdDays", "%u", limit)) ||
         (rc = ev_add(&r, "priceKnown", "%s", known ? "true" : "false")) ||
         (known && (rc = ev_add(&r, "pricePerGbMonth", "%g", price)))) {
-        rec_dispose(&r);
+        draft_dispose(&r);
         return rc;
     }
     label(who, sizeof(who), res);
@@ -1154,7 +1187,7 @@ static int rule_gp2_gp3(const rule_ctx *c, const policy_ref *pol,
         (rc = ev_add(&r, "priceKnown", "%s", known ? "true" : "false")) ||
         (known && (rc = ev_add(&r, "gp2PricePerGbMonth", "%g", gp2))) ||
         (known && (rc = ev_add(&r, "gp3PricePerGbMonth", "%g", gp3)))) {
-        rec_dispose(&r);
+        draft_dispose(&r);
         return rc;
     }
     if (iops > 3000)
@@ -1210,7 +1243,7 @@ static int rule_old_snapshot(const rule_ctx *c, const policy_ref *pol,
         (rc = ev_add(&r, "sizeIsUpperBound", "%s", stored ? "false" : "true")) ||
         (rc = ev_add(&r, "priceKnown", "%s", known ? "true" : "false")) ||
         (known && (rc = ev_add(&r, "pricePerGbMonth", "%g", price)))) {
-        rec_dispose(&r);
+        draft_dispose(&r);
         return rc;
     }
     label(who, sizeof(who), res);
@@ -1245,7 +1278,7 @@ static int rule_unassociated_eip(const rule_ctx *c, const policy_ref *pol,
         (rc = ev_add(&r, "associated", "false")) ||
         (rc = ev_add(&r, "priceKnown", "%s", known ? "true" : "false")) ||
         (known && (rc = ev_add(&r, "hourlyPrice", "%g", price)))) {
-        rec_dispose(&r);
+        draft_dispose(&r);
         return rc;
     }
     label(who, sizeof(who), res);
@@ -1308,7 +1341,7 @@ static int rule_idle_elb(const rule_ctx *c, const policy_ref *pol,
          (rc = ev_add(&r, "healthyTargets", "%g", targets))) ||
         (rc = ev_add(&r, "priceKnown", "%s", known ? "true" : "false")) ||
         (known && (rc = ev_add(&r, "hourlyPrice", "%g", price)))) {
-        rec_dispose(&r);
+        draft_dispose(&r);
         return rc;
     }
     if (few && none_healthy)
@@ -1404,7 +1437,7 @@ static int rule_idle_rds(const rule_ctx *c, const policy_ref *pol,
          (rc = ev_add(&r, "connectionsPercent", "%.2f", conn_pct))) ||
         (rc = ev_add(&r, "priceKnown", "%s", known ? "true" : "false")) ||
         (known && (rc = ev_add(&r, "hourlyPrice", "%g", cls->price)))) {
-        rec_dispose(&r);
+        draft_dispose(&r);
         return rc;
     }
     if (no_conn)
@@ -1482,7 +1515,7 @@ static int rule_lambda_memory(const rule_ctx *c, const policy_ref *pol,
         (rc = ev_add(&r, "architecture", "%s", arm ? "arm64" : "x86_64")) ||
         (rc = ev_add(&r, "priceKnown", "%s", known ? "true" : "false")) ||
         (known && (rc = ev_add(&r, "pricePerGbSecond", "%g", price)))) {
-        rec_dispose(&r);
+        draft_dispose(&r);
         return rc;
     }
     label(who, sizeof(who), res);
@@ -1528,7 +1561,7 @@ static int rule_s3_lifecycle(const rule_ctx *c, const policy_ref *pol,
         (rc = ev_add(&r, "priceKnown", "%s", known ? "true" : "false")) ||
         (known && (rc = ev_add(&r, "standardPricePerGbMonth", "%g", std))) ||
         (known && (rc = ev_add(&r, "standardIaPricePerGbMonth", "%g", ia)))) {
-        rec_dispose(&r);
+        draft_dispose(&r);
         return rc;
     }
     label(who, sizeof(who), res);
