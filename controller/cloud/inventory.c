@@ -12,6 +12,7 @@
 #include "controller/core/fc_util.h"
 
 #include <assert.h>
+#include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -485,19 +486,34 @@ const fc_metric_series *fc_inventory_metric(const fc_inventory *inv,
 }
 
 /*
- * The appends grow by one element: inventories are built once per pass and
- * realloc mostly extends in place, while a hidden capacity would break on
- * arrays that tests allocate by hand.
+ * Room for one more element of `size` bytes in *arr (n in use), by
+ * doubling.  The capacity is the block's own (malloc_usable_size): a
+ * capacity field would be wrong for arrays that tests allocate by hand,
+ * and growing by one copied the arrays again and again once other blocks
+ * sat after them (100k resources, 114k series).
  */
+static int grow_one(void **arr, size_t n, size_t size)
+{
+    void *p;
+    size_t cap = *arr ? malloc_usable_size(*arr) / size : 0;
+    if (n < cap)
+        return FC_OK;
+    cap = n < 8 ? 8 : 2 * n;
+    if (!(p = realloc(*arr, cap * size)))
+        return FC_ENOMEM;
+    *arr = p;
+    return FC_OK;
+}
+
 int fc_inventory_add_resource(fc_inventory *inv, const fc_resource *src)
 {
     fc_resource *p;
+    void *arr = inv->resources;
     int rc;
 
-    p = realloc(inv->resources, (inv->nresources + 1) * sizeof(*p));
-    if (!p)
+    if (grow_one(&arr, inv->nresources, sizeof(*p)) != FC_OK)
         return fc_error_set(FC_ENOMEM, "out of memory adding resource");
-    inv->resources = p;
+    inv->resources = p = arr;
     if ((rc = resource_copy_packed(&p[inv->nresources], src)) != 0)
         return rc;
     inv->nresources++;
@@ -509,13 +525,13 @@ int fc_inventory_add_metric_take(fc_inventory *inv, const char *resource_id,
                                  int32_t step, double *values, size_t n)
 {
     fc_metric_series *p, *s;
+    void *arr = inv->metrics;
 
-    p = realloc(inv->metrics, (inv->nmetrics + 1) * sizeof(*p));
-    if (!p) {
+    if (grow_one(&arr, inv->nmetrics, sizeof(*p)) != FC_OK) {
         free(values);
         return fc_error_set(FC_ENOMEM, "out of memory adding metric");
     }
-    inv->metrics = p;
+    inv->metrics = p = arr;
     s = &p[inv->nmetrics];
     memset(s, 0, sizeof(*s));
     {
