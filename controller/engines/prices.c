@@ -745,9 +745,15 @@ void fc_prices_ec2_region(const fc_price_table *p, const char *region,
         else
             hi = mid;
     }
-    for (end = lo; end < p->nec2 && strcmp(p->ec2[end].region, region) == 0;
-         end++)
-        ;
+    end = lo;
+    hi = p->nec2;
+    while (end < hi) { /* upper bound: a region has a hundred types or more */
+        size_t mid = end + (hi - end) / 2;
+        if (strcmp(p->ec2[mid].region, region) <= 0)
+            end = mid + 1;
+        else
+            hi = mid;
+    }
     if (end > lo) {
         *first = &p->ec2[lo];
         *n = end - lo;

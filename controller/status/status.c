@@ -182,10 +182,64 @@ static int file_cmp(const void *a, const void *b)
                   ((const fc_status_file *)b)->path);
 }
 
+/* Sorts f[0..n) by path.  A pass adds each directory in name order, so
+ * the array is a few sorted runs: they are merged pairwise, about n
+ * comparisons per round and a handful of rounds, where qsort would make
+ * n log n.  Many short runs, or no memory, leave it to qsort. */
+static void sort_files(fc_status_file *f, size_t n)
+{
+    size_t *run, nrun = 0, i, cap = 64;
+    fc_status_file *tmp, *src = f, *dst;
+
+    if (!(run = malloc((cap + 1) * sizeof(*run))))
+        goto fallback;
+    for (i = 0; i < n; i++)
+        if (i == 0 || strcmp(f[i - 1].path, f[i].path) > 0) {
+            if (nrun == cap)
+                goto fallback;
+            run[nrun++] = i;
+        }
+    run[nrun] = n;
+    if (nrun == 1) {
+        free(run);
+        return;
+    }
+    if (!(tmp = malloc(n * sizeof(*tmp))))
+        goto fallback;
+    dst = tmp;
+    while (nrun > 1) {
+        size_t r, k = 0;
+        for (r = 0; r < nrun; r += 2) {
+            size_t a = run[r], am = run[r + 1], b = am, bm = r + 2 <= nrun ? run[r + 2] : am;
+            size_t o = a; /* an odd run out (r + 1 == nrun) is copied as it is */
+            /* Stable: on equal paths the earlier run's file comes first. */
+            while (a < am && b < bm)
+                dst[o++] = strcmp(src[b].path, src[a].path) < 0 ? src[b++] : src[a++];
+            while (a < am)
+                dst[o++] = src[a++];
+            while (b < bm)
+                dst[o++] = src[b++];
+            run[k++] = run[r];
+        }
+        run[k] = n;
+        nrun = k;
+        dst = src;
+        src = src == f ? tmp : f;
+    }
+    if (src != f)
+        memcpy(f, src, n * sizeof(*f));
+    free(tmp);
+    free(run);
+    return;
+fallback:
+    free(run);
+    qsort(f, n, sizeof(*f), file_cmp);
+}
+
 void fc_status_tree_sort(fc_status_tree *t)
 {
     if (t->n > 1)
-        qsort(t->files, t->n, sizeof(*t->files), file_cmp);
+        sort_files(t->files, t->n);
     /* Positions moved: the index is rebuilt on the next add. */
     if (t->index)
         lh_table_free(t->index);
@@ -1021,8 +1075,10 @@ int fc_yw_key(fc_yw *w, const char *key)
         return yw_fail(w, fc_error_set(FC_EINVALID, "yaml writer: key \"%s\" out of place",
                                        key));
     at = w->open[w->depth - 1].last_key;
-    /* fc_yaml_emit sorts keys: writing them sorted gives its bytes. */
-    if (at && strcmp(w->log.data + at, key) >= 0)
+    /* fc_yaml_emit sorts keys: writing them sorted gives its bytes.  Most
+     * keys differ from the last one in their first byte. */
+    if (at && (unsigned char)w->log.data[at] >= (unsigned char)key[0] &&
+        strcmp(w->log.data + at, key) >= 0)
         return yw_fail(w, fc_error_set(FC_EINVALID,
                                        "yaml writer: key \"%s\" after \"%s\", not in order",
                                        key, w->log.data + at));

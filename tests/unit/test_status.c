@@ -332,6 +332,56 @@ static void test_status__tree_reserve_keeps_files(void **state)
     fc_status_tree_dispose(&t);
 }
 
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* The tree sorts by path whatever the order of adds: sorted runs (as a
+ * pass writes directories), many runs, reversed, shuffled. */
+static void test_status__tree_sort_orders_any_runs(void **state)
+{
+    uint64_t x = 0x9e3779b97f4a7c15ULL;
+    int round;
+    (void)state;
+    for (round = 0; round < 300; round++) {
+        fc_status_tree t;
+        size_t n, i, nruns;
+        char **want;
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        n = (size_t)(x % 400);
+        nruns = 1 + (size_t)((x >> 9) % (round % 3 == 0 ? 200 : 6));
+        fc_status_tree_init(&t);
+        want = calloc(n + 1, sizeof(*want));
+        assert_non_null(want);
+        for (i = 0; i < n; i++) {
+            char path[64];
+            size_t run = i * nruns / n; /* runs added one after another */
+            x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+            /* Each run ascending, the runs' directories out of order; odd
+             * rounds shuffle paths within a run too. */
+            snprintf(path, sizeof(path), "status/d%03zu/%06zu-%llu.yaml", run * 37 % 211,
+                     round % 2 ? (size_t)(x % 1000000) : i,
+                     (unsigned long long)(round % 2 ? i : 0));
+            if (round % 5 == 4) /* reversed order */
+                snprintf(path, sizeof(path), "status/r/%06zu.yaml", n - i);
+            want[i] = strdup(path);
+            assert_int_equal(fc_status_tree_add_raw(&t, path, "x", 1), FC_OK);
+        }
+        fc_status_tree_sort(&t);
+        if (n > 1)
+            qsort(want, n, sizeof(*want), cmp_str);
+        assert_int_equal(t.n, n);
+        for (i = 0; i < n; i++) {
+            assert_string_equal(t.files[i].path, want[i]);
+            free(want[i]);
+        }
+        free(want);
+        assert_true(n == 0 || fc_status_tree_get(&t, t.files[n / 2].path) == &t.files[n / 2]);
+        fc_status_tree_dispose(&t);
+    }
+}
+
 /* ---- the direct writer matches libyaml ---------------------------------- */
 
 static uint64_t rng_state;
@@ -938,6 +988,7 @@ int main(void)
         cmocka_unit_test(test_status__garbage_previous_file_is_ignored),
         cmocka_unit_test(test_status__tree_replaces_and_sorts),
         cmocka_unit_test(test_status__tree_reserve_keeps_files),
+        cmocka_unit_test(test_status__tree_sort_orders_any_runs),
         cmocka_unit_test(test_status__direct_writer_matches_libyaml),
         cmocka_unit_test(test_status__stream_writer_matches_emit),
         cmocka_unit_test(test_status__stream_writer_refuses_misuse),
