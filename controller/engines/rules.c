@@ -1759,10 +1759,11 @@ int fc_engine_recommend(fc_recommendation_list *out, const fc_inventory *inv,
         goto done;
     }
     out->items = items;
-    for (j = 0; j < d.n; j++)
-        out->items[out->n++] = d.v[j].rec;
+    j = out->n; /* the drafts are sorted by id already: alone, they stay so */
+    for (i = 0; i < d.n; i++)
+        out->items[out->n++] = d.v[i].rec;
     d.n = 0;
-    if (out->n > 1) /* qsort(NULL, 0) is undefined */
+    if (j > 0 && out->n > 1) /* qsort(NULL, 0) is undefined */
         qsort(out->items, out->n, sizeof(*out->items), cmp_rec);
 done:
     for (i = 0; i < d.n; i++)

@@ -1555,6 +1555,8 @@ static void test_rules__shipped_estate_findings(void **state)
     for (i = 0; i < l.n; i++) {
         const fc_recommendation *r = &l.items[i];
         total += r->monthly_saving;
+        if (i > 0 && strcmp(l.items[i - 1].id, r->id) >= 0) /* sorted, one per id */
+            fail_msg("%s after %s", r->id, l.items[i - 1].id);
         if (strcmp(ev(r, "priceKnown") ? ev(r, "priceKnown") : "true", "true"))
             fail_msg("%s: no price", r->id);
         for (j = 0; j < FC_ARRAY_LEN(rules); j++)
