@@ -366,6 +366,7 @@ static int report_specs(fc_pass *pass)
 /* ---- target index --------------------------------------------------------- */
 
 typedef struct {
+    fc_str_key key;      /* of resource: most comparisons end in it */
     const char *resource;
     const char *account;
     const char *action;
@@ -381,11 +382,24 @@ struct fc_reconcile_index {
     fc_budget_kids *budget_kids; /* children of each Budget */
 };
 
+static link link_of(const char *resource, const char *account, const char *action,
+                    size_t pos, const void *item)
+{
+    link l;
+    fc_str_key_of(&l.key, resource ? resource : "");
+    l.resource = resource;
+    l.account = account;
+    l.action = action;
+    l.pos = pos;
+    l.item = item;
+    return l;
+}
+
 static int link_cmp(const void *a, const void *b)
 {
     const link *x = a, *y = b;
     int c;
-    if ((c = strcmp(x->resource, y->resource)) != 0 ||
+    if ((c = fc_str_key_cmp(&x->key, x->resource, &y->key, y->resource)) != 0 ||
         (c = strcmp(x->account, y->account)) != 0)
         return c;
     return x->pos < y->pos ? -1 : x->pos > y->pos;
@@ -400,7 +414,7 @@ static int index_build(fc_pass *pass, struct fc_reconcile_index *ix)
         return fc_error_set(FC_ENOMEM, "out of memory");
     for (i = 0; pass->recs && i < pass->recs->n; i++) {
         const fc_recommendation *r = &pass->recs->items[i];
-        ix->recs[ix->nrecs++] = (link){r->resource, r->account, r->action, i, r};
+        ix->recs[ix->nrecs++] = link_of(r->resource, r->account, r->action, i, r);
     }
     if (pass->specs->nobjects &&
         !(ix->opts = calloc(pass->specs->nobjects, sizeof(*ix->opts))))
@@ -411,8 +425,7 @@ static int index_build(fc_pass *pass, struct fc_reconcile_index *ix)
         if (o->kind != FC_KIND_OPTIMIZATION)
             continue;
         s = o->spec.optimization;
-        ix->opts[ix->nopts++] =
-            (link){s->target.resource, s->target.account, s->action, i, o};
+        ix->opts[ix->nopts++] = link_of(s->target.resource, s->target.account, s->action, i, o);
     }
     if (ix->nrecs > 1)
         qsort(ix->recs, ix->nrecs, sizeof(*ix->recs), link_cmp);
@@ -425,10 +438,12 @@ static const void *index_find(const link *v, size_t n, const char *resource,
                               const char *account, const char *action)
 {
     size_t lo = 0, hi = n;
+    fc_str_key key;
+    fc_str_key_of(&key, resource);
     /* First entry with (resource, account) >= the key. */
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
-        int c = strcmp(v[mid].resource, resource);
+        int c = fc_str_key_cmp(&v[mid].key, v[mid].resource, &key, resource);
         if (c == 0)
             c = strcmp(v[mid].account, account);
         if (c < 0)
@@ -436,7 +451,7 @@ static const void *index_find(const link *v, size_t n, const char *resource,
         else
             hi = mid;
     }
-    for (; lo < n && strcmp(v[lo].resource, resource) == 0 &&
+    for (; lo < n && fc_str_key_cmp(&v[lo].key, v[lo].resource, &key, resource) == 0 &&
            strcmp(v[lo].account, account) == 0;
          lo++)
         if (!action || strcmp(v[lo].action, action) == 0)
