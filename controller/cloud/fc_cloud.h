@@ -12,6 +12,8 @@
 #ifndef FC_CLOUD_H
 #define FC_CLOUD_H
 
+#include "controller/core/fc_util.h"
+
 #include <stddef.h>
 #include <stdint.h>
 
@@ -145,6 +147,7 @@ typedef struct {
     /* Series sorted by (resource id, metric, position), same rules: used by
      * fc_inventory_metric() while metric_index_for == nmetrics. */
     size_t *metric_by_key;
+    fc_str_key *metric_keys; /* the resource id's key of each metric_by_key entry */
     size_t nmetric_by_key, metric_index_for;
 } fc_inventory;
 

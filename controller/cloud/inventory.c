@@ -233,6 +233,7 @@ void fc_inventory_dispose(fc_inventory *inv)
     free(inv->currency);
     free(inv->by_id);
     free(inv->metric_by_key);
+    free(inv->metric_keys);
     fc_inventory_init(inv);
 }
 
@@ -340,14 +341,19 @@ static int index_metrics(fc_inventory *inv)
     size_t i, n = 0;
 
     free(inv->metric_by_key);
+    free(inv->metric_keys);
     inv->metric_by_key = NULL;
+    inv->metric_keys = NULL;
     inv->nmetric_by_key = inv->metric_index_for = 0;
     tmp = malloc((inv->nmetrics + 1) * sizeof(*tmp));
     inv->metric_by_key = malloc((inv->nmetrics + 1) * sizeof(*inv->metric_by_key));
-    if (!tmp || !inv->metric_by_key) {
+    inv->metric_keys = malloc((inv->nmetrics + 1) * sizeof(*inv->metric_keys));
+    if (!tmp || !inv->metric_by_key || !inv->metric_keys) {
         free(tmp);
         free(inv->metric_by_key);
+        free(inv->metric_keys);
         inv->metric_by_key = NULL;
+        inv->metric_keys = NULL;
         return fc_error_set(FC_ENOMEM, "out of memory indexing the inventory");
     }
     for (i = 0; i < inv->nmetrics; i++)
@@ -359,8 +365,10 @@ static int index_metrics(fc_inventory *inv)
         }
     /* Position breaks ties: the first match in array order wins, as in the scan. */
     qsort(tmp, n, sizeof(*tmp), cmp_key_pos);
-    for (i = 0; i < n; i++)
+    for (i = 0; i < n; i++) {
         inv->metric_by_key[i] = tmp[i].i;
+        inv->metric_keys[i] = tmp[i].key;
+    }
     inv->nmetric_by_key = n;
     inv->metric_index_for = inv->nmetrics;
     free(tmp);
@@ -455,12 +463,18 @@ const fc_metric_series *fc_inventory_metric(const fc_inventory *inv,
     size_t i;
     if (!inv || !resource_id || !metric)
         return NULL;
-    if (inv->metric_by_key && inv->metric_index_for == inv->nmetrics) {
+    if (inv->metric_by_key && inv->metric_keys && inv->metric_index_for == inv->nmetrics) {
         size_t lo = 0, hi = inv->nmetric_by_key;
+        fc_str_key key;
+        fc_str_key_of(&key, resource_id);
         while (lo < hi) { /* first entry with (id, metric) >= the key */
             size_t mid = lo + (hi - lo) / 2;
             const fc_metric_series *s = &inv->metrics[inv->metric_by_key[mid]];
-            int c = strcmp(s->resource_id, resource_id);
+            /* The keys, a compact array, settle most probes without
+             * reading the series. */
+            int c = fc_str_key_order(&inv->metric_keys[mid], &key);
+            if (c == FC_STR_KEY_TIE)
+                c = strcmp(s->resource_id + 24, resource_id + 24);
             if (!c)
                 c = strcmp(s->metric, metric);
             if (c < 0)

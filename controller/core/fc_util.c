@@ -115,7 +115,7 @@ void fc_str_key_of(fc_str_key *k, const char *s)
     }
 }
 
-int fc_str_key_cmp(const fc_str_key *ka, const char *a, const fc_str_key *kb, const char *b)
+int fc_str_key_order(const fc_str_key *ka, const fc_str_key *kb)
 {
     int j;
     for (j = 0; j < 3; j++) {
@@ -125,7 +125,13 @@ int fc_str_key_cmp(const fc_str_key *ka, const char *a, const fc_str_key *kb, co
         if ((ka->w[j] & 0xff) == 0)
             return 0;
     }
-    return strcmp(a + 24, b + 24);
+    return FC_STR_KEY_TIE;
+}
+
+int fc_str_key_cmp(const fc_str_key *ka, const char *a, const fc_str_key *kb, const char *b)
+{
+    int c = fc_str_key_order(ka, kb);
+    return c == FC_STR_KEY_TIE ? strcmp(a + 24, b + 24) : c;
 }
 
 char *fc_strdup(const char *s)

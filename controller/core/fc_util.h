@@ -42,6 +42,10 @@ typedef struct {
 void fc_str_key_of(fc_str_key *k, const char *s);
 /* strcmp(a, b) for strings whose keys are ka and kb. */
 int fc_str_key_cmp(const fc_str_key *ka, const char *a, const fc_str_key *kb, const char *b);
+/* The keys alone: -1, 0 or 1 as strcmp, or FC_STR_KEY_TIE when the strings
+ * share 24 bytes and strcmp from byte 24 decides (read only then). */
+#define FC_STR_KEY_TIE 2
+int fc_str_key_order(const fc_str_key *ka, const fc_str_key *kb);
 char *fc_asprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* printf's "%.*f" of v into text (size >= 32), without printf where the
  * digits are certain: whole numbers, and up to 6 decimals of values below
