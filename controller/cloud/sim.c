@@ -2185,7 +2185,9 @@ static int region_in_scope(const fc_scope_account *a, const char *region)
 static void fill_metric(const void *gen, int64_t start, int32_t step, size_t from,
                         size_t n, double *out)
 {
-    const sim_metric *m = gen;
+    /* A local copy: out may alias *gen for all the compiler knows, which
+     * would reload every field after each point is stored. */
+    const sim_metric mm = *(const sim_metric *)gen, *m = &mm;
     const double *waves = hour_waves();
     int64_t stride = step / FC_HOUR;
     int64_t h = floor_div(start, FC_HOUR) + (int64_t)from * stride;

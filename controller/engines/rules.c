@@ -674,10 +674,13 @@ static void window_range(const fc_metric_series *s, int64_t start, int64_t end,
 static void window(const rule_ctx *c, const fc_metric_series *s, int64_t start,
                    int64_t end, wstats *w)
 {
-    double buf[WINDOW_CHUNK];
-    size_t i, first, last;
+    double buf[WINDOW_CHUNK], sum = 0, max = -INFINITY;
+    size_t i, first, last, count = 0;
     memset(w, 0, sizeof(*w));
     window_range(s, start, end, &first, &last);
+    /* Locals, not w's fields: the points may alias w for all the compiler
+     * knows, which put a store and a load in every addition.  The sum is
+     * taken in the same order. */
     for (i = first; i < last; i += WINDOW_CHUNK) {
         size_t k, n = last - i < WINDOW_CHUNK ? last - i : WINDOW_CHUNK;
         const double *p = points(c, s, i, n, buf);
@@ -685,12 +688,14 @@ static void window(const rule_ctx *c, const fc_metric_series *s, int64_t start,
             double v = p[k];
             if (isnan(v))
                 continue;
-            w->sum += v;
-            if (w->n == 0 || v > w->max)
-                w->max = v;
-            w->n++;
+            sum += v;
+            max = v > max ? v : max;
+            count++;
         }
     }
+    w->sum = sum;
+    w->n = count;
+    w->max = count ? max : 0;
 }
 
 /* The k-th smallest of v[0..n) (no NaN), reordering v: the value a sort
