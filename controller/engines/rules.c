@@ -1028,6 +1028,13 @@ static int rightsize_ec2(const rule_ctx *c, const policy_ref *pol,
             if (t == cur || !(t->vcpu > 0) || !(t->vcpu < cur->vcpu) ||
                 !(t->price < cur->price))
                 continue;
+            /* Every test is a filter: the figures first, the names (string
+             * work on each of a region's hundreds of types) after. */
+            ratio = cur->vcpu / t->vcpu;
+            pp95 = p95 * ratio;
+            pmax = w.max * ratio;
+            if (pp95 > p->target_p95_percent || pmax > p->max_percent)
+                continue;
             same = family_len(t->key) == flen &&
                    strncmp(t->key, res->size_class, flen) == 0;
             if (tier == 1 && !same)
@@ -1037,11 +1044,6 @@ static int rightsize_ec2(const rule_ctx *c, const policy_ref *pol,
             if (!p->allow_arch_change &&
                 (!t->processor || !cur->processor ||
                  strcmp(t->processor, cur->processor) != 0))
-                continue;
-            ratio = cur->vcpu / t->vcpu;
-            pp95 = p95 * ratio;
-            pmax = w.max * ratio;
-            if (pp95 > p->target_p95_percent || pmax > p->max_percent)
                 continue;
             if (mem_n && cur->memory_gib > 0 && t->memory_gib > 0) {
                 double mr = cur->memory_gib / t->memory_gib;
