@@ -197,20 +197,29 @@ static int weekday_of_day(int64_t day_index)
     return (int)((day_index % 7 + 7 + 4) % 7);
 }
 
-/* sin() of each hour of the day, as metric_value's wave: the same
- * expression, so the same doubles, computed 24 times instead of per point. */
-static const double *hour_waves(void)
+/* What every generated point looks up: sin() of each hour of the day, as
+ * metric_value's wave (the same expression, so the same doubles, computed
+ * 24 times instead of per point), and i / 100.0 for the 10,001 hundredths
+ * a percentage rounds to (a load where a division was most of a point). */
+typedef struct {
+    double wave[24];
+    double hundredth[10001];
+} point_tables;
+
+static const point_tables *tables(void)
 {
-    static double wave[24];
+    static point_tables t;
     static int ready;
     const double two_pi = 6.283185307179586;
-    int hod;
+    int i;
     if (!ready) {
-        for (hod = 0; hod < 24; hod++)
-            wave[hod] = sin(two_pi * (hod - 8) / 24.0); /* peaks 14:00 UTC */
+        for (i = 0; i < 24; i++)
+            t.wave[i] = sin(two_pi * (i - 8) / 24.0); /* peaks 14:00 UTC */
+        for (i = 0; i <= 10000; i++)
+            t.hundredth[i] = (double)i / 100.0;
         ready = 1;
     }
-    return wave;
+    return &t;
 }
 
 /* round() of v >= 0, inline: a point is a few nanoseconds and the libm
@@ -227,14 +236,14 @@ static double round_pos(double v)
 /* The value at `hour`, whose hour of day and weekday the caller gives
  * (fill_metric steps them instead of dividing per point). */
 static double metric_value(const sim_metric *m, int64_t hour, int hod, int dow,
-                           const double *waves)
+                           const point_tables *t)
 {
     /* Business hours Mon-Fri 08-18 UTC are 50 of 168 hours; the off-hours
      * level is chosen so the weekly mean stays `mean`. */
     const double busy_share = 50.0 / 168.0;
     uint64_t h = hash_at(m->key, hour);
     double noise = m->jitter * unit11(h);
-    double wave = waves[hod];
+    double wave = t->wave[hod];
     double v;
 
     switch (m->profile) {
@@ -272,7 +281,9 @@ static double metric_value(const sim_metric *m, int64_t hour, int hod, int dow,
     if (m->percent) {
         if (v > 100)
             v = 100;
-        return round_pos(v * 100.0) / 100.0;
+        if (isnan(v))
+            return v;
+        return t->hundredth[(int)round_pos(v * 100.0)]; /* 0..10000 */
     }
     return round_pos(v);
 }
@@ -2188,14 +2199,14 @@ static void fill_metric(const void *gen, int64_t start, int32_t step, size_t fro
     /* A local copy: out may alias *gen for all the compiler knows, which
      * would reload every field after each point is stored. */
     const sim_metric mm = *(const sim_metric *)gen, *m = &mm;
-    const double *waves = hour_waves();
+    const point_tables *t = tables();
     int64_t stride = step / FC_HOUR;
     int64_t h = floor_div(start, FC_HOUR) + (int64_t)from * stride;
     int64_t day = floor_div(h, 24);
     int hod = (int)(h - day * 24), dow = weekday_of_day(day);
     size_t k;
     for (k = 0; k < n; k++, h += stride) {
-        out[k] = metric_value(m, h, hod, dow, waves);
+        out[k] = metric_value(m, h, hod, dow, t);
         if (stride == 1) {
             if (++hod == 24) {
                 hod = 0;
@@ -2225,7 +2236,7 @@ static int discover_metrics(const sim_resource *sr, int64_t end, int days,
     if (start >= end)
         return FC_OK;
     n = (size_t)((end - start) / FC_HOUR);
-    hour_waves(); /* filled before any fill_metric call */
+    tables(); /* filled before any fill_metric call */
     for (j = 0; j < sr->nmetrics; j++) {
         sim_metric *g = calloc(1, sizeof(*g));
         if (!g)
