@@ -427,11 +427,21 @@ static struct json_object *random_object(int depth)
 {
     static const char *const keys[] = {"a", "message", "summary", "402918374651", "true",
                                        "b c", "x:y", "-k", "'q", "long key with spaces",
-                                       "", "z"};
+                                       "", "z", "account", "id", "name", "type", "on"};
+    /* Plain words, and words a reader takes for something else: values a
+     * status document writes most, "key: word" in one piece. */
+    static const char *const words[] = {"word", "i-0abc123", "eu-west-1", "USD/month",
+                                        "v1.2_x", "gp3", "idle", "No", "null", "y",
+                                        "inf", "Running"};
     struct json_object *o = json_object_new_object();
     unsigned n = rnd(6), i;
-    for (i = 0; i < n; i++)
-        json_object_object_add(o, keys[rnd(12)], random_value(depth + 1));
+    for (i = 0; i < n; i++) {
+        const char *k = keys[rnd((unsigned)FC_ARRAY_LEN(keys))];
+        if (rnd(3) == 0)
+            json_object_object_add(o, k, json_object_new_string(words[rnd(12)]));
+        else
+            json_object_object_add(o, k, random_value(depth + 1));
+    }
     return o;
 }
 
