@@ -1333,6 +1333,14 @@ struct json_object *fc_status_number(double v, int decimals)
  * status: (every object); the first such list is read, and nothing after
  * it.  A file that does not parse up to them has none.
  */
+/* snprintf(dst, size, "%s", src) without the format: per condition read or written. */
+static void copy_text(char *dst, size_t size, const char *src)
+{
+    size_t n = strnlen(src, size - 1);
+    memcpy(dst, src, n);
+    dst[n] = '\0';
+}
+
 typedef struct {
     yaml_parser_t p;
     yaml_event_t ev;
@@ -1415,9 +1423,9 @@ static int es_conditions(ev_scan *e, const char *want, fc_yw_prev *out)
                 return 0;
             if (e->ev.type == YAML_SCALAR_EVENT && dst) {
                 const char *v = (const char *)e->ev.data.scalar.value;
-                snprintf(dst, size, "%s", v);
+                copy_text(dst, size, v);
                 if (dst == t)
-                    tfit = strlen(v) < size;
+                    tfit = strnlen(v, size) < size;
                 *has = 1;
             } else if (!es_skip(e)) {
                 return 0;
@@ -1502,14 +1510,6 @@ static const fc_yw_prev_cond *prev_find(const fc_yw_prev *prev, const char *type
         if (strcmp(prev->c[i].type, type) == 0)
             return &prev->c[i];
     return NULL;
-}
-
-/* snprintf(dst, size, "%s", src) without the format: once per condition. */
-static void copy_text(char *dst, size_t size, const char *src)
-{
-    size_t n = strnlen(src, size - 1);
-    memcpy(dst, src, n);
-    dst[n] = '\0';
 }
 
 /* lastTransitionTime of a condition now in status st: the previous one
