@@ -82,6 +82,16 @@ static void test_status__ambiguous_strings_are_quoted(void **state)
     json_object_put(o);
 }
 
+/* Emits o, which it then frees, and compares the bytes with want. */
+static void expect_emit(struct json_object *o, const char *want, const char *what)
+{
+    char *y = emit(o);
+    if (strcmp(y, want) != 0)
+        fail_msg("'%s': got %s", what, y);
+    free(y);
+    json_object_put(o);
+}
+
 /* What strtod reads whole is quoted; what it stops in is not, whatever
  * bytes its quick checks skip it for.  Values and keys alike. */
 static void test_status__number_like_strings(void **state)
@@ -104,25 +114,16 @@ static void test_status__number_like_strings(void **state)
     size_t i;
     (void)state;
     for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        struct json_object *o = json_object_new_object();
-        char want[64], *y;
-        json_object_object_add(o, "v", json_object_new_string(cases[i].s));
-        y = emit(o);
+        struct json_object *value = json_object_new_object(), *key = json_object_new_object();
+        char want[64];
+        json_object_object_add(value, "v", json_object_new_string(cases[i].s));
         snprintf(want, sizeof(want), cases[i].quoted ? "v: \"%s\"\n" : "v: %s\n",
                  cases[i].s);
-        if (strcmp(y, want) != 0)
-            fail_msg("'%s': got %s", cases[i].s, y);
-        free(y);
-        json_object_put(o);
-        o = json_object_new_object();
-        json_object_object_add(o, cases[i].s, json_object_new_int(1));
-        y = emit(o);
+        expect_emit(value, want, cases[i].s);
+        json_object_object_add(key, cases[i].s, json_object_new_int(1));
         snprintf(want, sizeof(want), cases[i].quoted ? "\"%s\": 1\n" : "%s: 1\n",
                  cases[i].s);
-        if (strcmp(y, want) != 0)
-            fail_msg("key '%s': got %s", cases[i].s, y);
-        free(y);
-        json_object_put(o);
+        expect_emit(key, want, cases[i].s);
     }
 }
 
