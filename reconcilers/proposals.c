@@ -43,10 +43,7 @@ static void comment(fc_buf *b, const char *text)
 /* Appends s to line[0..*at), truncated as snprintf would. */
 static void line_cat(char *line, size_t size, size_t *at, const char *s)
 {
-    size_t n = strnlen(s, size - 1 - *at);
-    memcpy(line + *at, s, n);
-    *at += n;
-    line[*at] = '\0';
+    *at += fc_str_copy(line + *at, size - *at, s);
 }
 
 /* Streamed, keys in sorted order: {apiVersion, kind, metadata, spec}. */

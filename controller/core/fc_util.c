@@ -308,6 +308,14 @@ static size_t fixed_digits(char *text, uint64_t u, int negative, int decimals)
     return at;
 }
 
+size_t fc_str_copy(char *dst, size_t size, const char *src)
+{
+    size_t n = strnlen(src, size - 1);
+    memcpy(dst, src, n);
+    dst[n] = '\0';
+    return n;
+}
+
 size_t fc_u64_text(char *text, uint64_t u)
 {
     return fixed_digits(text, u, 0, 0);

@@ -47,6 +47,9 @@ int fc_str_key_cmp(const fc_str_key *ka, const char *a, const fc_str_key *kb, co
 #define FC_STR_KEY_TIE 2
 int fc_str_key_order(const fc_str_key *ka, const fc_str_key *kb);
 char *fc_asprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* snprintf(dst, size, "%s", src) without the format (size > 0): src
+ * truncated to size - 1 bytes; the length copied. */
+size_t fc_str_copy(char *dst, size_t size, const char *src);
 /* printf's "%.*f" of v into text (size >= 32), without printf where the
  * digits are certain: whole numbers, and up to 6 decimals of values below
  * 1e9 not within rounding error of a tie. */

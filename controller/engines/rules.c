@@ -358,12 +358,7 @@ static int ev_add(fc_recommendation *r, const char *key, const char *fmt, ...)
      * them at 100k resources, cheaper without vsnprintf. */
     if (fmt[0] == '%' && fmt[1] == 's' && !fmt[2]) {
         const char *v = va_arg(ap, const char *);
-        size_t n;
-        if (!v)
-            v = "(null)"; /* as glibc's printf */
-        n = strnlen(v, sizeof(val) - 1);
-        memcpy(val, v, n);
-        val[n] = '\0';
+        fc_str_copy(val, sizeof(val), v ? v : "(null)"); /* NULL as glibc's printf */
     } else if (fmt[0] == '%' && fmt[1] == '.' && fmt[2] >= '0' && fmt[2] <= '6' &&
                fmt[3] == 'f' && !fmt[4]) {
         fc_fixed_text(val, sizeof(val), va_arg(ap, double), fmt[2] - '0');

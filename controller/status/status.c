@@ -299,24 +299,31 @@ static const unsigned char after_digit[256] = {
     ['f'] = 1, ['A'] = 1, ['B'] = 1, ['C'] = 1, ['D'] = 1, ['E'] = 1, ['F'] = 1,
 };
 
-/* A string that a YAML 1.1 reader would not read back as a string. */
-static int needs_quotes(const char *s)
+/* 1 when s[0..n) is, in any case, a word a YAML 1.1 reader takes for a
+ * bool or a null. */
+static int yaml11_word(const char *s, size_t n)
 {
     static const char *const words[] = {
         "true", "false", "yes", "no", "on", "off", "null", "y", "n", "~"};
     static const unsigned char lens[] = {4, 5, 3, 2, 2, 3, 4, 1, 1, 1};
+    size_t i;
+    for (i = 0; i < FC_ARRAY_LEN(words); i++)
+        if (lens[i] == n && strncasecmp(s, words[i], n) == 0)
+            return 1;
+    return 0;
+}
+
+/* A string that a YAML 1.1 reader would not read back as a string. */
+static int needs_quotes(const char *s)
+{
     unsigned char first = (unsigned char)s[0];
     size_t i, n;
     char *end;
 
     if (!first)
         return 1;
-    if (first_byte[first] & FB_WORD) {
-        n = strnlen(s, 6);
-        for (i = 0; n <= 5 && i < FC_ARRAY_LEN(words); i++)
-            if (lens[i] == n && strcasecmp(s, words[i]) == 0)
-                return 1;
-    }
+    if ((first_byte[first] & FB_WORD) && (n = strnlen(s, 6)) <= 5 && yaml11_word(s, n))
+        return 1;
     /* Any other first byte leaves strtod nothing to consume. */
     if (isdigit(first)) {
         /* Account ids and sizes: all digits is a number, no strtod needed. */
@@ -671,18 +678,9 @@ static const unsigned char word_byte[256] = {
  * reads whole from a letter (nan, inf, infinity), in any case. */
 static int special_word(const char *s, size_t n)
 {
-    static const char *const words[] = {"true", "false", "yes", "no", "on", "off",
-                                        "null", "y", "n", "nan", "inf", "infinity"};
-    static const unsigned char lens[] = {4, 5, 3, 2, 2, 3, 4, 1, 1, 3, 3, 8};
-    char low[8];
-    size_t i;
-    for (i = 0; i < n; i++)
-        low[i] = (char)(s[i] | 0x20); /* a letter's lower case; no other byte
-                                         becomes a letter */
-    for (i = 0; i < FC_ARRAY_LEN(words); i++)
-        if (lens[i] == n && memcmp(low, words[i], n) == 0)
-            return 1;
-    return 0;
+    return yaml11_word(s, n) ||
+           (n == 3 && (strncasecmp(s, "nan", 3) == 0 || strncasecmp(s, "inf", 3) == 0)) ||
+           (n == 8 && strncasecmp(s, "infinity", 8) == 0);
 }
 
 /* 1 when s[0..n) is a word written plain whatever the checks: a letter,
@@ -1333,14 +1331,6 @@ struct json_object *fc_status_number(double v, int decimals)
  * status: (every object); the first such list is read, and nothing after
  * it.  A file that does not parse up to them has none.
  */
-/* snprintf(dst, size, "%s", src) without the format: per condition read or written. */
-static void copy_text(char *dst, size_t size, const char *src)
-{
-    size_t n = strnlen(src, size - 1);
-    memcpy(dst, src, n);
-    dst[n] = '\0';
-}
-
 typedef struct {
     yaml_parser_t p;
     yaml_event_t ev;
@@ -1423,7 +1413,7 @@ static int es_conditions(ev_scan *e, const char *want, fc_yw_prev *out)
                 return 0;
             if (e->ev.type == YAML_SCALAR_EVENT && dst) {
                 const char *v = (const char *)e->ev.data.scalar.value;
-                copy_text(dst, size, v);
+                fc_str_copy(dst, size, v);
                 if (dst == t)
                     tfit = strnlen(v, size) < size;
                 *has = 1;
@@ -1537,14 +1527,14 @@ static void condition_ltt(char *ltt, size_t size, const char *type, const char *
         }
     }
     if (c && strcmp(c->status, st) == 0) {
-        copy_text(ltt, size, c->ltt);
+        fc_str_copy(ltt, size, c->ltt);
     } else if (cache) {
         if (!cache->now_ok || cache->now != now) {
             fc_time_format(cache->now_text, sizeof(cache->now_text), now);
             cache->now = now;
             cache->now_ok = 1;
         }
-        copy_text(ltt, size, cache->now_text);
+        fc_str_copy(ltt, size, cache->now_text);
     } else {
         fc_time_format(ltt, size, now);
     }
